@@ -1,0 +1,80 @@
+"""The front door: ``fit(formula, data, model=..., ...)``."""
+
+from __future__ import annotations
+
+import ast
+from typing import Any
+
+import pandas as pd
+
+from stfi_models.formula.grammar import FormulaSpec, parse_formula
+from stfi_models.models.base import model_class, split_options
+from stfi_models.panel import PanelData, as_panel
+from stfi_models.results.result import Result
+
+__all__ = ["fit"]
+
+
+def _absorbs_effects(spec: FormulaSpec, panel: PanelData) -> bool:
+    keys = {panel.entity, panel.time}
+    for term in spec.rhs:
+        node = term.node
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Name)
+            and node.func.id == "C"
+            and len(node.args) == 1
+            and isinstance(node.args[0], ast.Name)
+            and node.args[0].id in keys
+        ):
+            return True
+    return bool(spec.effects)
+
+
+def fit(
+    formula: str,
+    data: pd.DataFrame | PanelData,
+    *,
+    model: str | None = None,
+    entity: str | None = None,
+    time: str | None = None,
+    **options: Any,
+) -> Result:
+    """Estimate a panel model from a formula.
+
+    Parameters
+    ----------
+    formula : str
+        patsy syntax plus panel operators (``L(x, 1:2)``, ``F(x)``, ``D(x)``), absorbed
+        effects (``C(<entity>)``, ``C(<time>)`` or ``| entity + time``), instrument parts
+        (``| gmm(y, 2:.) + iv(x)``) and systems (``y1 + y2 ~ L(1:2)``).
+    data : pandas.DataFrame or PanelData
+        Long panel; give ``entity=`` and ``time=`` or a 2-level MultiIndex.
+    model : str, optional
+        ``"pooled"``, ``"fe"``, ``"re"``, ``"fd"``, ``"between"`` and the dynamic models
+        registered in :data:`stfi_models.models.base.MODELS`.  Default: ``"fe"`` when the
+        formula absorbs effects, else ``"pooled"``.
+    entity, time : str, optional
+        Panel key columns.
+    **options
+        Options of the chosen model and of its ``fit`` (e.g. ``vcov="cluster"``); unknown
+        names are refused with a suggestion.
+
+    Returns
+    -------
+    Result
+
+    Examples
+    --------
+    >>> import stfi_models as sm
+    >>> ab = sm.load_abdata()
+    >>> res = sm.fit("n ~ w + k + C(id)", ab, entity="id", time="year", vcov="cluster")
+    >>> round(float(res.params["w"]), 4)
+    -0.3676
+    """
+    panel = as_panel(data, entity, time)
+    spec = parse_formula(formula)
+    name = model if model is not None else ("fe" if _absorbs_effects(spec, panel) else "pooled")
+    cls = model_class(name)
+    init_opts, fit_opts = split_options(cls, options)
+    return cls(spec, panel, **init_opts).fit(**fit_opts)

@@ -1,0 +1,357 @@
+"""Formula structure: ``lhs ~ rhs | part | part``.
+
+* ``~`` separates the left-hand side from the right; several left-hand variables joined by
+  ``+`` form a system (panel VAR).
+* Top-level ``|`` splits the right-hand side into parts.  A part made of ``gmm()``/``iv()``
+  calls is an instrument specification (:class:`InstrumentSpec`); a part of bare names is a
+  list of absorbed effects (fixest's ``| province + year``); any other part is kept as
+  plm-style instruments (``| lag(n, 2:99)``) for the estimators that use them.
+* The first right-hand part is a list of signed terms, each a checked :mod:`ast` tree.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+
+from stfi_models.exceptions import FormulaError
+from stfi_models.formula.registry import INSTRUMENT_FUNCTIONS, PANEL_OPERATORS
+from stfi_models.formula.safety import parse_expression, point_at
+
+__all__ = [
+    "Term",
+    "InstrumentSpec",
+    "FormulaSpec",
+    "parse_formula",
+    "split_top_level",
+    "flatten_sum",
+    "lag_range",
+]
+
+_DIFF_EQ = ("diff", "level", "both")
+
+
+@dataclass(frozen=True, slots=True)
+class Term:
+    """One additive term of a formula side.
+
+    Attributes
+    ----------
+    node : ast.expr
+        The checked tree of the term (``:`` appears as ``@``).
+    text : str
+        The term as written.
+    sign : int
+        ``+1`` for an added term, ``-1`` for a removed one (``- 1`` removes the intercept).
+    """
+
+    node: ast.expr
+    text: str
+    sign: int = 1
+
+
+@dataclass(frozen=True, slots=True)
+class InstrumentSpec:
+    """An instrument block after ``|``: ``gmm(...)`` (GMM-style) or ``iv(...)`` (IV-style).
+
+    Attributes
+    ----------
+    kind : {"gmm", "iv"}
+    variables : tuple of ast.expr
+        The instrumenting variables (may contain panel operators).
+    names : tuple of str
+        The variables as written.
+    lags : tuple of (int, int or None), or None
+        For ``gmm``: the lag range ``a:b``; ``None`` as the upper bound means all available
+        lags (``2:.``).  ``None`` for ``iv``.
+    collapse : bool
+        Collapsed GMM-style instruments (one column per lag, not per period and lag).
+    eq : {"diff", "level", "both"}
+        Equation(s) of a system GMM model the instruments apply to.
+    text : str
+        The block as written.
+    """
+
+    kind: str
+    variables: tuple[ast.expr, ...]
+    names: tuple[str, ...]
+    lags: tuple[int, int | None] | None
+    collapse: bool
+    eq: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class FormulaSpec:
+    """A parsed, checked formula.  Nothing here has touched data.
+
+    Attributes
+    ----------
+    text : str
+        The formula as given.
+    lhs : tuple of Term
+        Left-hand variables; more than one makes a system.
+    rhs : tuple of Term
+        Terms of the first right-hand part.
+    instruments : tuple of InstrumentSpec
+        ``gmm()`` / ``iv()`` blocks from the later parts.
+    effects : tuple of str
+        Names listed in a bare-names part (``| province + year``), to be absorbed.
+    extra_parts : tuple of tuple of Term
+        Any other later part (plm-style instrument lists), in order.
+    """
+
+    text: str
+    lhs: tuple[Term, ...]
+    rhs: tuple[Term, ...]
+    instruments: tuple[InstrumentSpec, ...] = ()
+    effects: tuple[str, ...] = ()
+    extra_parts: tuple[tuple[Term, ...], ...] = field(default=())
+
+    @property
+    def is_system(self) -> bool:
+        """Several left-hand variables (a system such as a panel VAR)."""
+        return len(self.lhs) > 1
+
+    def names(self) -> set[str]:
+        """Every bare name the formula mentions outside call position and keywords."""
+        found: set[str] = set()
+        trees = [t.node for t in (*self.lhs, *self.rhs)]
+        trees += [v for spec in self.instruments for v in spec.variables]
+        trees += [t.node for part in self.extra_parts for t in part]
+        for tree in trees:
+            found |= names_in(tree)
+        return found | set(self.effects)
+
+
+def names_in(tree: ast.AST) -> set[str]:
+    """Bare variable names in ``tree`` (function names and keywords excluded)."""
+    callees = {id(n.func) for n in ast.walk(tree) if isinstance(n, ast.Call)}
+    return {
+        n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and id(n) not in callees
+    } - {"np", "numpy"}
+
+
+def split_top_level(text: str, sep: str) -> list[tuple[str, int]]:
+    """Split ``text`` on ``sep`` outside brackets and quotes; return (piece, offset) pairs."""
+    pieces: list[tuple[str, int]] = []
+    depth = 0
+    quote: str | None = None
+    start = 0
+    for i, ch in enumerate(text):
+        if quote:
+            if ch == quote and text[i - 1] != "\\":
+                quote = None
+        elif ch in "'\"":
+            quote = ch
+        elif ch in "([{":
+            depth += 1
+        elif ch in ")]}":
+            depth -= 1
+        elif ch == sep and depth == 0:
+            pieces.append((text[start:i], start))
+            start = i + 1
+    pieces.append((text[start:], start))
+    return pieces
+
+
+def flatten_sum(node: ast.expr, text: str, offset: int = 0) -> tuple[Term, ...]:
+    """Split a tree at top-level ``+`` / ``-`` into signed terms."""
+    terms: list[Term] = []
+
+    def walk(n: ast.expr, sign: int) -> None:
+        if isinstance(n, ast.BinOp) and isinstance(n.op, ast.Add | ast.Sub):
+            walk(n.left, sign)
+            walk(n.right, sign if isinstance(n.op, ast.Add) else -sign)
+        elif isinstance(n, ast.UnaryOp) and isinstance(n.op, ast.USub):
+            walk(n.operand, -sign)
+        else:
+            src = text[n.src_start - offset : n.src_end - offset]  # type: ignore[attr-defined]
+            terms.append(Term(n, src.strip(), sign))
+
+    walk(node, 1)
+    return tuple(terms)
+
+
+def lag_range(node: ast.expr, formula: str, *, allow_open: bool = False) -> tuple[int, int | None]:
+    """Read a lag argument: ``k``, ``a:b``, ``a:.`` (open, if allowed) or ``-k``."""
+
+    def integer(n: ast.expr) -> int | None:
+        if isinstance(n, ast.Constant) and n.value is None and allow_open:
+            return None
+        if isinstance(n, ast.UnaryOp) and isinstance(n.op, ast.USub):
+            inner = integer(n.operand)
+            return None if inner is None else -inner
+        if isinstance(n, ast.Constant) and isinstance(n.value, int) and not isinstance(
+            n.value, bool
+        ):
+            return n.value
+        raise FormulaError(
+            "A lag must be a whole number, a range a:b"
+            + (" or an open range a:. (all available lags)" if allow_open else "")
+            + f":\n{point_at(formula, n.src_start, n.src_end)}"  # type: ignore[attr-defined]
+        )
+
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.MatMult):
+        lo, hi = integer(node.left), integer(node.right)
+        if lo is None:
+            raise FormulaError(f"A lag range needs a start:\n{point_at(formula, node.src_start)}")  # type: ignore[attr-defined]
+        if hi is not None and hi < lo:
+            raise FormulaError(
+                f"Lag range {lo}:{hi} runs backwards; write {hi}:{lo}.\n"
+                f"{point_at(formula, node.src_start, node.src_end)}"  # type: ignore[attr-defined]
+            )
+        return lo, hi
+    k = integer(node)
+    if k is None:
+        raise FormulaError(f"'.' is only allowed as the end of a range a:.\n{formula}")
+    return k, k
+
+
+def _instrument(call: ast.Call, formula: str) -> InstrumentSpec:
+    kind = call.func.id  # type: ignore[attr-defined]
+    text = formula[call.src_start : call.src_end]  # type: ignore[attr-defined]
+    options = {kw.arg: kw.value for kw in call.keywords}
+    allowed = {"gmm": {"collapse", "eq", "lags"}, "iv": {"eq"}}[kind]
+    for key, value in options.items():
+        if key not in allowed:
+            from stfi_models.exceptions import did_you_mean
+
+            raise FormulaError(
+                f"{kind}() has no option '{key}'.{did_you_mean(str(key), allowed)} "
+                f"Options: {', '.join(sorted(allowed))}.\n"
+                f"{point_at(formula, value.src_start, value.src_end)}"  # type: ignore[attr-defined]
+            )
+    args = list(call.args)
+    lags = None
+    if kind == "gmm":
+        if "lags" in options:
+            lags = lag_range(options["lags"], formula, allow_open=True)
+        elif len(args) >= 2 and (
+            isinstance(args[-1], ast.Constant | ast.UnaryOp)
+            or (isinstance(args[-1], ast.BinOp) and isinstance(args[-1].op, ast.MatMult))
+        ):
+            lags = lag_range(args.pop(), formula, allow_open=True)
+        else:
+            lags = (2, None)
+    if not args:
+        raise FormulaError(f"{kind}() names no variable:\n{point_at(formula, call.src_start)}")  # type: ignore[attr-defined]
+    collapse = _literal(options.get("collapse"), formula, bool, False)
+    eq = _literal(options.get("eq"), formula, str, "diff" if kind == "gmm" else "both")
+    if eq not in _DIFF_EQ:
+        raise FormulaError(f"{kind}(eq={eq!r}): eq must be one of {_DIFF_EQ}.\n  {formula}")
+    names = tuple(formula[a.src_start : a.src_end] for a in args)  # type: ignore[attr-defined]
+    return InstrumentSpec(kind, tuple(args), names, lags, collapse, eq, text)
+
+
+def _literal(node: ast.expr | None, formula: str, typ: type, default: object) -> object:
+    if node is None:
+        return default
+    if isinstance(node, ast.Constant) and isinstance(node.value, typ):
+        return node.value
+    raise FormulaError(
+        f"Expected a {typ.__name__} literal here:\n"
+        f"{point_at(formula, node.src_start, node.src_end)}"  # type: ignore[attr-defined]
+    )
+
+
+def _classify_part(node: ast.expr, text: str, offset: int, formula: str):
+    terms = flatten_sum(node, text, offset)
+    calls = [t.node for t in terms if isinstance(t.node, ast.Call)]
+    is_instrument = [
+        isinstance(c.func, ast.Name) and c.func.id in INSTRUMENT_FUNCTIONS for c in calls
+    ]
+    if calls and all(is_instrument) and len(calls) == len(terms):
+        return "instruments", tuple(_instrument(c, formula) for c in calls)
+    if any(is_instrument):
+        raise FormulaError(
+            "An instrument part must hold only gmm()/iv() blocks joined by '+':\n"
+            f"{point_at(formula, offset, offset + len(text))}"
+        )
+    if all(isinstance(t.node, ast.Name) and t.sign == 1 for t in terms):
+        return "effects", tuple(t.node.id for t in terms)  # type: ignore[attr-defined]
+    return "extra", terms
+
+
+def _check_no_instrument_calls(node: ast.expr, formula: str) -> None:
+    for n in ast.walk(node):
+        if isinstance(n, ast.Call) and isinstance(n.func, ast.Name):
+            if n.func.id in INSTRUMENT_FUNCTIONS:
+                raise FormulaError(
+                    f"{n.func.id}() belongs in an instrument part after '|':\n"
+                    f"{point_at(formula, n.src_start, n.src_end)}"  # type: ignore[attr-defined]
+                )
+
+
+def parse_formula(formula: str) -> FormulaSpec:
+    """Parse and check a model formula.
+
+    Parameters
+    ----------
+    formula : str
+        ``"y ~ x + L(y, 1:2) + C(province) | gmm(y, 2:.) + iv(x)"`` and the like.
+
+    Returns
+    -------
+    FormulaSpec
+
+    Raises
+    ------
+    UnsafeFormulaError
+        If anything outside the whitelist appears (see :mod:`stfi_models.formula.safety`).
+    FormulaError
+        If the formula is malformed.
+    """
+    if not isinstance(formula, str):
+        raise FormulaError(f"A formula must be a string, got {type(formula).__name__}.")
+    sides = split_top_level(formula, "~")
+    if len(sides) != 2:
+        what = "no '~'" if len(sides) == 1 else "more than one '~'"
+        raise FormulaError(
+            f"A model formula needs exactly one '~' between the outcome(s) and the regressors; "
+            f"this one has {what}:\n  {formula}"
+        )
+    (lhs_text, lhs_off), (rhs_text, rhs_off) = sides
+    lhs_node = parse_expression(lhs_text, formula=formula, offset=lhs_off)
+    _shift(lhs_node, lhs_off)
+    _check_no_instrument_calls(lhs_node, formula)
+    lhs = flatten_sum(lhs_node, formula)
+    if any(t.sign < 0 for t in lhs):
+        raise FormulaError(f"The left-hand side cannot subtract terms:\n  {formula}")
+    parts = split_top_level(rhs_text, "|")
+    rhs_main, main_off = parts[0]
+    main_node = parse_expression(rhs_main, formula=formula, offset=rhs_off + main_off)
+    _shift(main_node, rhs_off + main_off)
+    _check_no_instrument_calls(main_node, formula)
+    rhs = flatten_sum(main_node, formula)
+    instruments: list[InstrumentSpec] = []
+    effects: list[str] = []
+    extra: list[tuple[Term, ...]] = []
+    for text, off in parts[1:]:
+        node = parse_expression(text, formula=formula, offset=rhs_off + off)
+        _shift(node, rhs_off + off)
+        kind, content = _classify_part(node, text, rhs_off + off, formula)
+        if kind == "instruments":
+            instruments.extend(content)
+        elif kind == "effects":
+            effects.extend(content)
+        else:
+            extra.append(content)
+    return FormulaSpec(formula, lhs, rhs, tuple(instruments), tuple(effects), tuple(extra))
+
+
+def _shift(tree: ast.AST, offset: int) -> None:
+    """Make the ``src_start``/``src_end`` columns of a part relative to the whole formula."""
+    for n in ast.walk(tree):
+        if hasattr(n, "src_start"):
+            n.src_start += offset  # type: ignore[attr-defined]
+            n.src_end += offset  # type: ignore[attr-defined]
+
+
+def is_panel_operator(node: ast.AST) -> bool:
+    """``L(...)``, ``F(...)``, ``D(...)`` or one of their aliases."""
+    return (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Name)
+        and node.func.id in PANEL_OPERATORS
+    )

@@ -1,0 +1,313 @@
+"""Panel data: entity/time keys, validation, balance information and the L/F/D operators.
+
+A :class:`PanelData` is built once from a user's DataFrame, either from two key columns
+(``entity=``, ``time=``) or from a 2-level MultiIndex, and is the only object downstream
+code reads.  Rows are sorted by (entity, time).  Lags are taken *within entity along the time
+axis*: the lag of ``x`` at period ``t`` is the value at ``t - k * delta`` for the same entity,
+and is missing when that period is absent (a gap), never a neighbour's value.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+from math import gcd
+
+import numpy as np
+import pandas as pd
+
+from stfi_models.exceptions import PanelDataError, did_you_mean, show_rows
+
+__all__ = ["PanelData", "BalanceInfo", "as_panel"]
+
+
+@dataclass(frozen=True, slots=True)
+class BalanceInfo:
+    """Shape of a panel: entities, periods per entity, and gaps.
+
+    Attributes
+    ----------
+    n_entities, n_periods : int
+        Number of entities and of distinct periods observed in the panel.
+    nobs : int
+        Number of rows.
+    t_min, t_mean, t_max : float
+        Minimum, mean and maximum number of periods per entity.
+    balanced : bool
+        Every entity is observed in every period.
+    entities_with_gaps : int
+        Entities with at least one missing period between their first and last.
+    """
+
+    n_entities: int
+    n_periods: int
+    nobs: int
+    t_min: int
+    t_mean: float
+    t_max: int
+    balanced: bool
+    entities_with_gaps: int
+
+    def __str__(self) -> str:
+        kind = "balanced" if self.balanced else "unbalanced"
+        return (
+            f"{kind} panel: {self.n_entities} entities, {self.n_periods} periods, "
+            f"{self.nobs} obs; T min/mean/max = {self.t_min}/{self.t_mean:.2f}/{self.t_max}; "
+            f"{self.entities_with_gaps} entities with gaps"
+        )
+
+
+class PanelData:
+    """A validated, sorted panel.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        The panel in long form.  Either ``entity`` and ``time`` name two of its columns, or its
+        index is a 2-level MultiIndex (entity, time).
+    entity, time : str, optional
+        Names of the entity and time key columns.
+    delta : int, optional
+        Spacing of consecutive periods for integer time keys.  Default: the greatest common
+        divisor of all within-entity time differences (1 for yearly data), as Stata's
+        ``xtset`` would be told with ``delta()``.  Non-integer keys (dates, ordered
+        categoricals) use the rank among all periods observed in the panel.
+
+    Raises
+    ------
+    PanelDataError
+        When keys are missing, duplicated, not orderable or not given.
+    """
+
+    def __init__(
+        self,
+        data: pd.DataFrame,
+        entity: str | None = None,
+        time: str | None = None,
+        *,
+        delta: int | None = None,
+    ) -> None:
+        if isinstance(data, PanelData):
+            data = data.frame
+        if not isinstance(data, pd.DataFrame):
+            raise PanelDataError(
+                f"data must be a pandas DataFrame, got {type(data).__name__}. "
+                "Convert it with pandas.DataFrame(...) or read it with pandas.read_csv()."
+            )
+        frame = self._keys_as_columns(data, entity, time)
+        entity, time = (entity, time) if entity is not None else tuple(data.index.names)
+        self.entity: str = str(entity)
+        self.time: str = str(time)
+        self._check_keys(frame)
+        frame = frame.sort_values([self.entity, self.time], kind="mergesort")
+        self.original_index = frame.index
+        frame = frame.reset_index(drop=True)
+        self.frame: pd.DataFrame = frame
+        self.delta = delta
+        self._time_pos = self._time_positions(frame[self.time], delta)
+
+    # ------------------------------------------------------------------ construction
+    @staticmethod
+    def _keys_as_columns(data: pd.DataFrame, entity: str | None, time: str | None) -> pd.DataFrame:
+        if (entity is None) != (time is None):
+            raise PanelDataError(
+                "Give both entity= and time= (the key columns), or neither and pass a DataFrame "
+                f"whose index is a 2-level MultiIndex (entity, time). Got entity={entity!r}, "
+                f"time={time!r}."
+            )
+        if entity is None:
+            if not isinstance(data.index, pd.MultiIndex) or data.index.nlevels != 2:
+                raise PanelDataError(
+                    "Cannot tell the panel keys: pass entity= and time= naming two columns "
+                    "(e.g. entity='province', time='year'), or set a 2-level MultiIndex with "
+                    "data.set_index(['province', 'year'])."
+                )
+            names = list(data.index.names)
+            if any(n is None for n in names) or names[0] == names[1]:
+                raise PanelDataError(
+                    f"The MultiIndex levels need two distinct names, got {names}. "
+                    "Name them with data.index.set_names(['entity', 'time'])."
+                )
+            clash = [n for n in names if n in data.columns]
+            if clash:
+                raise PanelDataError(
+                    f"Index level(s) {clash} are also columns; drop the columns or pass "
+                    "entity=/time= with a plain index."
+                )
+            return data.reset_index()
+        for role, name in (("entity", entity), ("time", time)):
+            if name not in data.columns:
+                raise PanelDataError(
+                    f"{role}={name!r} is not a column of the data.{did_you_mean(name, data.columns)} "
+                    f"Columns: {', '.join(map(str, data.columns[:20]))}"
+                    + (" ..." if len(data.columns) > 20 else "")
+                )
+        if entity == time:
+            raise PanelDataError(f"entity and time must be different columns, both are {entity!r}.")
+        return data.copy()
+
+    def _check_keys(self, frame: pd.DataFrame) -> None:
+        for name in (self.entity, self.time):
+            bad = frame[name].isna()
+            if bad.any():
+                raise PanelDataError(
+                    f"Key column '{name}' has {int(bad.sum())} missing value(s); every row needs "
+                    f"an entity and a time. Drop or fill those rows first:\n"
+                    f"{show_rows(frame[[self.entity, self.time]], bad)}"
+                )
+        t = frame[self.time]
+        orderable = (
+            pd.api.types.is_numeric_dtype(t) and not pd.api.types.is_bool_dtype(t)
+        ) or pd.api.types.is_datetime64_any_dtype(t) or isinstance(t.dtype, pd.PeriodDtype) or (
+            isinstance(t.dtype, pd.CategoricalDtype) and t.cat.ordered
+        )
+        if not orderable:
+            raise PanelDataError(
+                f"Time key '{self.time}' has dtype {t.dtype}, which has no time order "
+                f"(e.g. values {list(t.unique()[:3])}). Convert it to numbers "
+                f"(pd.to_numeric(df['{self.time}'])), to dates (pd.to_datetime) or to an ordered "
+                "categorical."
+            )
+        dup = frame.duplicated([self.entity, self.time], keep=False)
+        if dup.any():
+            raise PanelDataError(
+                f"{int(dup.sum())} rows share an ({self.entity}, {self.time}) pair; a panel needs "
+                "one row per entity and period. Aggregate or de-duplicate them first:\n"
+                f"{show_rows(frame[[self.entity, self.time]], dup)}"
+            )
+
+    def _time_positions(self, t: pd.Series, delta: int | None) -> np.ndarray:
+        """Integer position of each row on the panel's time axis (gaps leave holes)."""
+        values = t.to_numpy()
+        if pd.api.types.is_integer_dtype(t) or (
+            pd.api.types.is_float_dtype(t) and np.all(np.mod(values, 1) == 0)
+        ):
+            ints = values.astype(np.int64)
+            if delta is None:
+                codes = self.entity_codes
+                diffs = np.diff(ints)[codes[1:] == codes[:-1]]
+                delta = int(np.gcd.reduce(diffs)) if diffs.size else 1
+                delta = max(delta, 1)
+            if delta < 1:
+                raise PanelDataError(f"delta must be a positive integer, got {delta}.")
+            self.delta = delta
+            return (ints - ints.min()) // delta
+        if delta is not None:
+            raise PanelDataError(
+                f"delta= applies to integer time keys only; '{self.time}' has dtype {t.dtype}."
+            )
+        uniq = np.sort(pd.unique(t))
+        return np.searchsorted(uniq, values).astype(np.int64)
+
+    # ------------------------------------------------------------------ properties
+    @cached_property
+    def entity_codes(self) -> np.ndarray:
+        """Integer code of each row's entity, 0..N-1 in sorted order."""
+        return pd.factorize(self.frame[self.entity], sort=True)[0]
+
+    @property
+    def time_positions(self) -> np.ndarray:
+        """Integer position of each row on the time axis (``(t - t_min) / delta``)."""
+        return self._time_pos
+
+    @cached_property
+    def index(self) -> pd.MultiIndex:
+        """The (entity, time) MultiIndex of the sorted rows."""
+        return pd.MultiIndex.from_frame(self.frame[[self.entity, self.time]])
+
+    @cached_property
+    def balance(self) -> BalanceInfo:
+        """Balance information: N, periods, T min/mean/max and gaps."""
+        codes = self.entity_codes
+        counts = np.bincount(codes)
+        pos = self._time_pos
+        first = np.full(counts.size, np.iinfo(np.int64).max)
+        last = np.full(counts.size, np.iinfo(np.int64).min)
+        np.minimum.at(first, codes, pos)
+        np.maximum.at(last, codes, pos)
+        gaps = int(np.sum(last - first + 1 > counts))
+        n_periods = int(np.unique(pos).size)
+        return BalanceInfo(
+            n_entities=int(counts.size),
+            n_periods=n_periods,
+            nobs=len(self.frame),
+            t_min=int(counts.min()),
+            t_mean=float(counts.mean()),
+            t_max=int(counts.max()),
+            balanced=bool(np.all(counts == n_periods)),
+            entities_with_gaps=gaps,
+        )
+
+    def __len__(self) -> int:
+        return len(self.frame)
+
+    def __repr__(self) -> str:
+        return f"PanelData(entity={self.entity!r}, time={self.time!r}; {self.balance})"
+
+    # ------------------------------------------------------------------ operators
+    def _as_values(self, x: str | pd.Series | np.ndarray) -> np.ndarray:
+        if isinstance(x, str):
+            if x not in self.frame.columns:
+                raise PanelDataError(
+                    f"'{x}' is not a column of the data.{did_you_mean(x, self.frame.columns)}"
+                )
+            x = self.frame[x]
+        values = np.asarray(x, dtype=float)
+        if values.shape[0] != len(self.frame):
+            raise PanelDataError(
+                f"Series has {values.shape[0]} rows, the panel has {len(self.frame)}."
+            )
+        return values
+
+    def shift(self, x: str | pd.Series | np.ndarray, k: int) -> np.ndarray:
+        """Value of ``x`` at period ``t - k`` of the same entity (``k < 0`` gives leads).
+
+        Missing where that period is not observed for the entity: gaps never borrow a
+        neighbour's value, and nothing crosses from one entity to the next.
+        """
+        values = self._as_values(x)
+        if k == 0:
+            return values.copy()
+        codes = self.entity_codes
+        pos = self._time_pos
+        # rows are sorted by (entity, time); find row with (code, pos - k) by binary search
+        key = codes.astype(np.int64) * (int(pos.max()) + abs(k) + 2) + pos
+        target = codes.astype(np.int64) * (int(pos.max()) + abs(k) + 2) + (pos - k)
+        where = np.searchsorted(key, target)
+        where_clipped = np.minimum(where, key.size - 1)
+        found = key[where_clipped] == target
+        out = np.full(values.shape, np.nan)
+        out[found] = values[where_clipped[found]]
+        return out
+
+    def lag(self, x: str | pd.Series | np.ndarray, k: int = 1) -> np.ndarray:
+        """``L(x, k)``: the value ``k`` periods earlier within the entity."""
+        return self.shift(x, k)
+
+    def lead(self, x: str | pd.Series | np.ndarray, k: int = 1) -> np.ndarray:
+        """``F(x, k)``: the value ``k`` periods later within the entity."""
+        return self.shift(x, -k)
+
+    def diff(self, x: str | pd.Series | np.ndarray, k: int = 1) -> np.ndarray:
+        """``D(x, k)``: the ``k``-th order difference, Stata's ``Dk.x`` (``D2.x = D.D.x``).
+
+        For ``x - L(x, k)`` (plm's ``diff(x, k)``) write ``I(x - L(x, k))``.
+        """
+        values = self._as_values(x)
+        for _ in range(k):
+            values = values - self.shift(values, 1)
+        return values
+
+
+def as_panel(
+    data: pd.DataFrame | PanelData, entity: str | None = None, time: str | None = None
+) -> PanelData:
+    """Return ``data`` as a :class:`PanelData` (unchanged if it already is one)."""
+    if isinstance(data, PanelData):
+        if entity not in (None, data.entity) or time not in (None, data.time):
+            raise PanelDataError(
+                f"data is a PanelData keyed by ({data.entity}, {data.time}); it cannot be "
+                f"re-keyed by ({entity}, {time}). Pass the DataFrame instead."
+            )
+        return data
+    return PanelData(data, entity, time)

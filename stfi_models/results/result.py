@@ -1,0 +1,250 @@
+"""The one Result every estimator returns, and TestResult for diagnostics.
+
+A :class:`Result` is immutable: changing the inference (``with_vcov``) returns a new Result.
+Derived statistics (standard errors, t statistics, p-values) are computed from ``params`` and
+``cov`` on first access and cached.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from stfi_models.exceptions import SpecificationError
+from stfi_models.formula.design import Dropped
+from stfi_models.panel import BalanceInfo
+
+if TYPE_CHECKING:
+    from stfi_models.results.summary import Summary
+
+__all__ = ["Result", "TestResult", "TIDY_COLUMNS"]
+
+#: Columns of :meth:`Result.tidy`, in order (``equation`` first for systems).
+TIDY_COLUMNS = ("term", "estimate", "std_error", "statistic", "p_value", "conf_low", "conf_high")
+
+
+@dataclass(frozen=True, slots=True)
+class TestResult:
+    """A test statistic with its distribution.
+
+    Attributes
+    ----------
+    stat : float
+        The statistic.
+    pvalue : float
+        Its p-value.
+    df : float or tuple of float or None
+        Degrees of freedom (``(df1, df2)`` for an F test).
+    name : str
+        What is tested, e.g. ``"Hausman (FE vs RE)"``.
+    dist : str
+        ``"chi2"``, ``"F"``, ``"normal"`` or ``"t"``.
+    null : str
+        The null hypothesis in words.
+    """
+
+    stat: float
+    pvalue: float
+    df: float | tuple[float, float] | None = None
+    name: str = ""
+    dist: str = "chi2"
+    null: str = ""
+
+    def __str__(self) -> str:
+        if self.dist == "F" and isinstance(self.df, tuple):
+            head = f"F({self.df[0]:g}, {self.df[1]:g})"
+        elif self.dist == "chi2":
+            head = f"chi2({self.df:g})" if self.df is not None else "chi2"
+        elif self.dist == "t" and self.df is not None:
+            head = f"t({self.df:g})"
+        else:
+            head = "z"
+        return f"{self.name}: {head} = {self.stat:.4f}, p = {self.pvalue:.4f}"
+
+
+def _frozen_mapping(value: Mapping[str, Any] | None) -> Mapping[str, Any]:
+    return MappingProxyType(dict(value or {}))
+
+
+@dataclass(frozen=True)
+class Result:
+    """Estimation result: the same vocabulary for every model.
+
+    Attributes
+    ----------
+    params : pandas.Series
+        Estimates, indexed by regressor (by ``(equation, regressor)`` for systems).
+    cov : pandas.DataFrame
+        Their covariance matrix under ``vcov_type``.
+    model : str
+        Estimator name (e.g. ``"fe"``, ``"re"``, ``"diff-gmm"``).
+    formula : str
+        The formula as given.
+    dependent : str
+        Left-hand variable(s).
+    nobs : int
+        Observations in the estimation sample.
+    n_entities : int
+        Entities in the estimation sample.
+    df_resid : float or None
+        Residual degrees of freedom for t/F inference; ``None`` means normal/chi2.
+    vcov_type : str
+        Name of the covariance estimator, e.g. ``"cluster (entity)"``.
+    vcov_note : str
+        Its small-sample correction, in words, printed in the summary footer.
+    resid, fitted : pandas.Series or pandas.DataFrame
+        Residuals and fitted values on the estimation sample.
+    rsquared : Mapping
+        ``{"within": ..., "between": ..., "overall": ...}`` or ``{"r2": ...}`` as meaningful.
+    diagnostics : Mapping
+        Name -> :class:`TestResult`.
+    dropped : Dropped
+        Rows lost between the data and the sample, and why.
+    balance : BalanceInfo or None
+        Shape of the estimation sample.
+    info : Mapping
+        Model-specific facts (effects absorbed, instrument counts, ...).
+    """
+
+    params: pd.Series
+    cov: pd.DataFrame
+    model: str
+    formula: str
+    dependent: str
+    nobs: int
+    n_entities: int
+    df_resid: float | None
+    vcov_type: str
+    vcov_note: str = ""
+    resid: pd.Series | pd.DataFrame | None = None
+    fitted: pd.Series | pd.DataFrame | None = None
+    rsquared: Mapping[str, float] = field(default_factory=dict)
+    diagnostics: Mapping[str, TestResult] = field(default_factory=dict)
+    dropped: Dropped | None = None
+    balance: BalanceInfo | None = None
+    info: Mapping[str, Any] = field(default_factory=dict)
+    title: str = ""
+    _revcov: Callable[..., Result] | None = field(default=None, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        for name in ("rsquared", "diagnostics", "info"):
+            object.__setattr__(self, name, _frozen_mapping(getattr(self, name)))
+        for frame in (self.params, self.cov):
+            values = frame.to_numpy()
+            if values.flags.writeable and values.base is None:
+                values.flags.writeable = False
+
+    # ------------------------------------------------------------------ inference
+    @cached_property
+    def std_errors(self) -> pd.Series:
+        """Standard errors: square roots of the diagonal of ``cov``."""
+        return pd.Series(np.sqrt(np.diag(self.cov.to_numpy())), index=self.params.index,
+                         name="std_error")
+
+    @cached_property
+    def tstats(self) -> pd.Series:
+        """``params / std_errors``."""
+        return (self.params / self.std_errors).rename("statistic")
+
+    @property
+    def uses_t(self) -> bool:
+        """Inference uses the t distribution (``df_resid`` set) rather than the normal."""
+        return self.df_resid is not None
+
+    @cached_property
+    def pvalues(self) -> pd.Series:
+        """Two-sided p-values (t with ``df_resid`` if set, else normal)."""
+        t = np.abs(self.tstats.to_numpy())
+        p = 2 * (stats.t.sf(t, self.df_resid) if self.uses_t else stats.norm.sf(t))
+        return pd.Series(p, index=self.params.index, name="p_value")
+
+    def conf_int(self, level: float = 0.95) -> pd.DataFrame:
+        """Confidence intervals at ``level`` (columns ``lower``, ``upper``)."""
+        if not 0 < level < 1:
+            raise SpecificationError(f"level must be between 0 and 1 (e.g. 0.95), got {level}.")
+        q = 0.5 + level / 2
+        crit = stats.t.ppf(q, self.df_resid) if self.uses_t else stats.norm.ppf(q)
+        half = crit * self.std_errors
+        return pd.DataFrame({"lower": self.params - half, "upper": self.params + half})
+
+    def with_vcov(self, vcov: str, **options: Any) -> Result:
+        """A new Result with another covariance estimator; this one is unchanged.
+
+        Parameters
+        ----------
+        vcov : str
+            Name of the covariance estimator (see the model's documentation).
+        **options
+            Its options (e.g. ``cluster="province"``, ``bandwidth=3``).
+        """
+        if self._revcov is None:
+            raise SpecificationError(f"Model '{self.model}' offers no alternative covariance.")
+        return self._revcov(vcov, **options)
+
+    def replace(self, **changes: Any) -> Result:
+        """A copy with some fields changed (cached statistics are recomputed)."""
+        return dataclasses.replace(self, **changes)
+
+    # ------------------------------------------------------------------ dynamics
+    def irf(self, *args: Any, **kwargs: Any) -> Any:
+        """Impulse responses: only dynamic models have them."""
+        raise SpecificationError(
+            f"irf() needs a dynamic model; this is a static '{self.model}' model. Impulse "
+            "responses exist for model='pvar' (panel VAR) and for the dynamic panel GMM "
+            "models ('diff-gmm', 'sys-gmm'; dynamic multipliers)."
+        )
+
+    def fevd(self, *args: Any, **kwargs: Any) -> Any:
+        """Variance decompositions: only panel VARs have them."""
+        raise SpecificationError(
+            f"fevd() needs a panel VAR (model='pvar'); this is a '{self.model}' model."
+        )
+
+    # ------------------------------------------------------------------ output
+    def tidy(self, level: float = 0.95) -> pd.DataFrame:
+        """One row per coefficient with fixed columns (:data:`TIDY_COLUMNS`)."""
+        ci = self.conf_int(level)
+        frame = pd.DataFrame(
+            {
+                "estimate": self.params.to_numpy(),
+                "std_error": self.std_errors.to_numpy(),
+                "statistic": self.tstats.to_numpy(),
+                "p_value": self.pvalues.to_numpy(),
+                "conf_low": ci["lower"].to_numpy(),
+                "conf_high": ci["upper"].to_numpy(),
+            }
+        )
+        index = self.params.index
+        if isinstance(index, pd.MultiIndex):
+            frame.insert(0, "term", index.get_level_values(-1))
+            frame.insert(0, "equation", index.get_level_values(0))
+        else:
+            frame.insert(0, "term", list(index))
+        return frame
+
+    def summary(self) -> Summary:
+        """The printed summary (``as_text()``, ``as_html()``, ``as_latex()``)."""
+        from stfi_models.results.summary import Summary
+
+        return Summary.of(self)
+
+    def __str__(self) -> str:
+        return self.summary().as_text()
+
+    def _repr_html_(self) -> str:
+        return self.summary().as_html()
+
+    def __repr__(self) -> str:
+        return (
+            f"<Result {self.model}: {self.formula!r}, nobs={self.nobs}, "
+            f"entities={self.n_entities}, vcov={self.vcov_type!r}>"
+        )
+

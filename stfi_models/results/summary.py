@@ -1,0 +1,135 @@
+"""Printed summaries: a header of facts, the coefficient table, and a footer of notes.
+
+One :class:`Summary` renders to text, HTML and LaTeX; models add header facts and footer
+lines through ``Result.info`` (``summary_header`` / ``summary_footer``) without subclassing.
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from stfi_models.results.latex import escape_latex
+
+if TYPE_CHECKING:
+    from stfi_models.results.result import Result
+
+__all__ = ["Summary"]
+
+
+def _fmt(value: object) -> str:
+    if isinstance(value, float):
+        return f"{value:.4g}" if abs(value) >= 1e5 or (0 < abs(value) < 1e-3) else f"{value:.4f}"
+    return str(value)
+
+
+@dataclass(frozen=True, slots=True)
+class Summary:
+    """A rendered-on-demand summary of a :class:`Result`."""
+
+    title: str
+    header: tuple[tuple[str, str], ...]
+    table: pd.DataFrame
+    footer: tuple[str, ...]
+
+    @classmethod
+    def of(cls, res: Result) -> Summary:
+        """Build the summary of ``res``."""
+        header: list[tuple[str, str]] = [
+            ("Dep. variable", res.dependent),
+            ("Model", res.model),
+            ("Formula", res.formula),
+            ("No. observations", str(res.nobs)),
+            ("Entities", str(res.n_entities)),
+        ]
+        if res.balance is not None:
+            b = res.balance
+            header.append(("T min/mean/max", f"{b.t_min}/{b.t_mean:.2f}/{b.t_max}"))
+        for key, value in res.rsquared.items():
+            header.append((f"R-squared ({key})" if key != "r2" else "R-squared", _fmt(value)))
+        header.extend((k, str(v)) for k, v in res.info.get("summary_header", ()))
+        ci = res.conf_int()
+        stat = "t" if res.uses_t else "z"
+        table = pd.DataFrame(
+            {
+                "coef": res.params,
+                "std err": res.std_errors,
+                stat: res.tstats,
+                f"P>|{stat}|": res.pvalues,
+                "[0.025": ci["lower"],
+                "0.975]": ci["upper"],
+            }
+        )
+        if isinstance(table.index, pd.MultiIndex):
+            table.index = [f"{eq}: {term}" for eq, term in table.index]
+        footer = [str(test) for test in res.diagnostics.values()]
+        footer.append(
+            f"Std. errors: {res.vcov_type}" + (f"; {res.vcov_note}" if res.vcov_note else "")
+        )
+        footer.extend(res.info.get("summary_footer", ()))
+        if res.dropped is not None and res.dropped.n:
+            footer.append(f"Dropped: {res.dropped}")
+        title = res.title or f"{res.model} estimation results"
+        return cls(title, tuple(header), table, tuple(footer))
+
+    # ------------------------------------------------------------------ renderers
+    def as_text(self) -> str:
+        """Plain text, 78+ columns wide."""
+        numbers = self.table.map(lambda v: f"{v:.6g}" if abs(v) < 1e6 else f"{v:.4e}")
+        body = numbers.to_string()
+        width = max(78, max(len(line) for line in body.splitlines()))
+        half = width // 2
+        lines = [self.title.center(width), "=" * width]
+        pairs = list(self.header)
+        long = [p for p in pairs if len(p[0]) + len(p[1]) + 2 > half - 2]
+        short = [p for p in pairs if p not in long]
+        for key, value in long:
+            lines.append(f"{key + ':':<18}{value}")
+        for i in range(0, len(short), 2):
+            cells = [f"{k + ':':<20}{v:>{half - 22}}" for k, v in short[i : i + 2]]
+            lines.append("  ".join(cells))
+        lines += ["=" * width, body, "=" * width]
+        lines += self.footer
+        return "\n".join(lines)
+
+    def as_html(self) -> str:
+        """An HTML fragment (header table, coefficient table, footer)."""
+        head = "".join(
+            f"<tr><th>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>" for k, v in self.header
+        )
+        coef = self.table.to_html(float_format=lambda v: f"{v:.6g}", border=0)
+        foot = "<br>".join(html.escape(line) for line in self.footer)
+        return (
+            f"<div class='stfi-summary'><h4>{html.escape(self.title)}</h4>"
+            f"<table>{head}</table>{coef}<p>{foot}</p></div>"
+        )
+
+    def as_latex(self) -> str:
+        """A LaTeX ``tabular`` of the coefficients with the facts as a header block."""
+        cols = list(self.table.columns)
+        lines = [
+            "\\begin{tabular}{l" + "r" * len(cols) + "}",
+            "\\hline",
+            " & ".join([""] + [escape_latex(c) for c in cols]) + " \\\\",
+            "\\hline",
+        ]
+        for name, row in self.table.iterrows():
+            cells = [escape_latex(str(name))] + [f"{v:.4f}" for v in row.to_numpy()]
+            lines.append(" & ".join(cells) + " \\\\")
+        lines.append("\\hline")
+        for key, value in self.header:
+            lines.append(
+                f"\\multicolumn{{{len(cols) + 1}}}{{l}}{{{escape_latex(key)}: "
+                f"{escape_latex(value)}}} \\\\"
+            )
+        lines += ["\\hline", "\\end{tabular}"]
+        return "\n".join(lines)
+
+    def __str__(self) -> str:
+        return self.as_text()
+
+    def _repr_html_(self) -> str:
+        return self.as_html()
