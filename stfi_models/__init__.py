@@ -7,6 +7,24 @@ Formulas in, one immutable Result out::
 """
 
 from stfi_models.api import fit
+from stfi_models.datasets import (
+    china_citation,
+    china_contiguity,
+    china_provinces,
+    china_regions,
+    china_variables,
+    dataset_citation,
+    list_datasets,
+    load_abdata,
+    load_china_capital,
+    load_china_gdp,
+    load_china_population,
+    load_china_provinces,
+    load_dahlberg,
+    load_dataset,
+    load_grunfeld,
+    load_nqp,
+)
 from stfi_models.exceptions import (
     EstimationError,
     FormulaError,
@@ -20,11 +38,29 @@ from stfi_models.exceptions import (
 from stfi_models.formula import parse_formula
 from stfi_models.panel import PanelData
 from stfi_models.results import Result, TestResult
+from stfi_models.results.tables import etable
 
 __version__ = "0.1.0"
 
 __all__ = [
     "fit",
+    "etable",
+    "load_abdata",
+    "load_grunfeld",
+    "load_dahlberg",
+    "load_china_provinces",
+    "load_china_gdp",
+    "load_china_population",
+    "load_china_capital",
+    "load_nqp",
+    "china_variables",
+    "china_citation",
+    "china_provinces",
+    "china_regions",
+    "china_contiguity",
+    "list_datasets",
+    "load_dataset",
+    "dataset_citation",
     "parse_formula",
     "PanelData",
     "Result",

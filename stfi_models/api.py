@@ -70,7 +70,7 @@ def fit(
     >>> ab = sm.load_abdata()
     >>> res = sm.fit("n ~ w + k + C(id)", ab, entity="id", time="year", vcov="cluster")
     >>> round(float(res.params["w"]), 4)
-    -0.3676
+    -0.3678
     """
     panel = as_panel(data, entity, time)
     spec = parse_formula(formula)

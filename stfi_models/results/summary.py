@@ -125,6 +125,8 @@ class Summary:
                 f"\\multicolumn{{{len(cols) + 1}}}{{l}}{{{escape_latex(key)}: "
                 f"{escape_latex(value)}}} \\\\"
             )
+        for line in self.footer:
+            lines.append(f"\\multicolumn{{{len(cols) + 1}}}{{l}}{{{escape_latex(line)}}} \\\\")
         lines += ["\\hline", "\\end{tabular}"]
         return "\n".join(lines)
 

@@ -1,0 +1,185 @@
+"""The ``stfi`` command.
+
+``stfi fit FORMULA --data NAME_OR_PATH`` estimates a model on a bundled dataset or on a CSV,
+Excel or Stata file and prints its summary; ``stfi datasets`` lists the bundled data.  Bad
+input ends with a one-line ``error: ...`` on stderr (followed by the offending rows when the
+message shows them) and exit status 1, never a traceback.
+"""
+
+from __future__ import annotations
+
+import ast
+import warnings
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+import pandas as pd
+import typer
+
+from stfi_models.api import fit
+from stfi_models.datasets.registry import DATASETS, dataset_citation, list_datasets
+from stfi_models.exceptions import StfiError, check_choice, did_you_mean
+
+__all__ = ["app", "read_data", "parse_options"]
+
+app = typer.Typer(
+    name="stfi",
+    help="stfi-models: panel econometrics for science-and-technology-finance research.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+#: Readers by file suffix.
+_READERS: dict[str, Callable[[Path], pd.DataFrame]] = {
+    ".csv": pd.read_csv,
+    ".xlsx": pd.read_excel,
+    ".xls": pd.read_excel,
+    ".dta": pd.read_stata,
+}
+
+#: Failures that are the user's input, reported without a traceback.
+_USER_ERRORS: tuple[type[BaseException], ...] = (StfiError, OSError, ValueError, ImportError)
+
+
+class CliInputError(StfiError):
+    """A command-line argument that cannot be used (unknown dataset, unreadable file, ...)."""
+
+
+def read_data(source: str) -> tuple[pd.DataFrame, str | None, str | None]:
+    """Load ``source``: a bundled dataset name or a .csv / .xlsx / .xls / .dta path.
+
+    Returns
+    -------
+    data, entity, time
+        The DataFrame and, for bundled datasets, its panel keys (``None`` for files).
+
+    Raises
+    ------
+    CliInputError
+        Unknown name, missing file, unsupported suffix or unreadable file.
+    """
+    if source in DATASETS:
+        entry = DATASETS[source]
+        return entry.loader(), entry.entity, entry.time
+    path = Path(source)
+    if not path.is_file():
+        if path.suffix or "/" in source or "\\" in source:
+            raise CliInputError(f"File not found: {source}")
+        raise CliInputError(
+            f"'{source}' is neither a bundled dataset nor an existing file."
+            f"{did_you_mean(source, DATASETS)} Bundled datasets: {', '.join(DATASETS)} "
+            "(see `stfi datasets`)."
+        )
+    reader = _READERS.get(path.suffix.lower())
+    if reader is None:
+        raise CliInputError(
+            f"Cannot read '{path.name}': unsupported file type '{path.suffix}'. "
+            f"Give a {', '.join(_READERS)} file."
+        )
+    try:
+        return reader(path), None, None
+    except (ValueError, OSError, ImportError) as error:
+        first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise CliInputError(f"Cannot read '{source}' as a {path.suffix} file: {first}") from error
+
+
+def parse_options(items: list[str]) -> dict[str, Any]:
+    """Turn ``["steps=2", "cluster=province"]`` into ``{"steps": 2, "cluster": "province"}``.
+
+    Values are read as Python literals (numbers, ``True``, tuples, quoted strings) when they
+    parse as one, else kept as text.
+    """
+    options: dict[str, Any] = {}
+    for item in items:
+        key, sep, text = item.partition("=")
+        key = key.strip()
+        if not sep or not key.isidentifier():
+            raise CliInputError(f"--option expects KEY=VALUE (e.g. -o steps=2), got '{item}'.")
+        try:
+            options[key] = ast.literal_eval(text)
+        except (ValueError, SyntaxError):
+            options[key] = text
+    return options
+
+
+def _fail(error: BaseException) -> typer.Exit:
+    first, _, rest = str(error).strip().partition("\n")
+    typer.echo(f"error: {first or type(error).__name__}", err=True)
+    if rest:
+        typer.echo(rest, err=True)
+    return typer.Exit(code=1)
+
+
+@contextmanager
+def _user_errors() -> Iterator[None]:
+    """Report bad input on stderr and exit 1; show warnings as one ``warning:`` line each."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            yield
+        except _USER_ERRORS as error:
+            raise _fail(error) from None
+        finally:
+            for w in caught:
+                typer.echo(f"warning: {w.message}", err=True)
+
+
+@app.command("fit")
+def fit_command(
+    formula: Annotated[str, typer.Argument(help='Model formula, e.g. "n ~ w + k + C(id)".')],
+    data: Annotated[
+        str, typer.Option("--data", "-d", help="Bundled dataset name or .csv/.xlsx/.dta path.")
+    ],
+    entity: Annotated[
+        str | None, typer.Option(help="Entity key column (default: the dataset's).")
+    ] = None,
+    time: Annotated[
+        str | None, typer.Option(help="Time key column (default: the dataset's).")
+    ] = None,
+    model: Annotated[
+        str | None, typer.Option(help="pooled, fe, re, fd, between, ... (default: fe with "
+                                      "absorbed effects, else pooled).")
+    ] = None,
+    vcov: Annotated[
+        str | None, typer.Option(help="Covariance: unadjusted, robust, cluster, ...")
+    ] = None,
+    option: Annotated[
+        list[str] | None,
+        typer.Option("--option", "-o", help="Further model option KEY=VALUE (repeatable)."),
+    ] = None,
+    output: Annotated[
+        str, typer.Option("--output", help="Summary format: text, latex or html.")
+    ] = "text",
+) -> None:
+    """Estimate a panel model and print its summary."""
+    with _user_errors():
+        check_choice("--output", output, ("text", "latex", "html"))
+        frame, default_entity, default_time = read_data(data)
+        options = parse_options(option or [])
+        if vcov is not None:
+            options["vcov"] = vcov
+        res = fit(
+            formula, frame, model=model, entity=entity or default_entity,
+            time=time or default_time, **options,
+        )
+        summary = res.summary()
+        text = {"text": summary.as_text, "latex": summary.as_latex, "html": summary.as_html}
+        typer.echo(text[output]())
+
+
+@app.command("datasets")
+def datasets_command(
+    name: Annotated[
+        str | None, typer.Argument(help="Show where this dataset came from.")
+    ] = None,
+) -> None:
+    """List the bundled datasets, or print the source notes of one."""
+    with _user_errors():
+        if name is not None:
+            typer.echo(dataset_citation(name))
+            return
+        table = list_datasets().drop(columns="source")
+        typer.echo(table.to_string(index=False))

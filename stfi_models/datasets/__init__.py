@@ -1,0 +1,51 @@
+"""Bundled data: classic panel datasets and China's 31-province STFI panel.
+
+Every dataset lives in ``stfi_models/datasets/<name>/`` with a ``SOURCE.md`` citing its origin;
+:func:`list_datasets` lists them.
+"""
+
+from stfi_models.datasets.loaders import load_abdata, load_dahlberg, load_grunfeld
+from stfi_models.datasets.provinces import (
+    PROVINCE_KEYS,
+    NqpData,
+    china_citation,
+    china_contiguity,
+    china_provinces,
+    china_regions,
+    china_variables,
+    load_china_capital,
+    load_china_gdp,
+    load_china_population,
+    load_china_provinces,
+    load_nqp,
+)
+from stfi_models.datasets.registry import (
+    DATASETS,
+    Dataset,
+    dataset_citation,
+    list_datasets,
+    load_dataset,
+)
+
+__all__ = [
+    "load_abdata",
+    "load_grunfeld",
+    "load_dahlberg",
+    "load_china_provinces",
+    "china_variables",
+    "china_citation",
+    "china_provinces",
+    "china_regions",
+    "china_contiguity",
+    "load_china_gdp",
+    "load_china_population",
+    "load_china_capital",
+    "load_nqp",
+    "NqpData",
+    "PROVINCE_KEYS",
+    "list_datasets",
+    "load_dataset",
+    "dataset_citation",
+    "DATASETS",
+    "Dataset",
+]
