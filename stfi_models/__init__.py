@@ -36,6 +36,7 @@ from stfi_models.exceptions import (
     UnsafeFormulaError,
 )
 from stfi_models.formula import parse_formula
+from stfi_models.index import IndexResult, build_index, load_study, parse_index_formula, run_study
 from stfi_models.panel import PanelData
 from stfi_models.results import Result, TestResult
 from stfi_models.results.tables import etable
@@ -45,6 +46,11 @@ __version__ = "0.1.0"
 __all__ = [
     "fit",
     "etable",
+    "build_index",
+    "IndexResult",
+    "parse_index_formula",
+    "run_study",
+    "load_study",
     "load_abdata",
     "load_grunfeld",
     "load_dahlberg",

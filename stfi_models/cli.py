@@ -21,6 +21,7 @@ import typer
 from stfi_models.api import fit
 from stfi_models.datasets.registry import DATASETS, dataset_citation, list_datasets
 from stfi_models.exceptions import StfiError, check_choice, did_you_mean
+from stfi_models.index.cli import index_command
 
 __all__ = ["app", "read_data", "parse_options"]
 
@@ -183,3 +184,6 @@ def datasets_command(
             return
         table = list_datasets().drop(columns="source")
         typer.echo(table.to_string(index=False))
+
+
+app.command("index")(index_command)

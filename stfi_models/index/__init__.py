@@ -1,0 +1,36 @@
+"""Composite indices: entropy, CRITIC, CV, equal and PCA weights; hierarchical or flat.
+
+``build_index("STFI ~ invest(a + b) + market(c - d)", df, entity=..., time=...)`` returns an
+:class:`IndexResult`; study files (TOML) in ``formulas/`` are run by :func:`run_study`.
+"""
+
+from stfi_models.index.composite import build_index
+from stfi_models.index.formula import Indicator, IndicatorGroup, IndexSpec, parse_index_formula
+from stfi_models.index.result import IndexResult
+from stfi_models.index.study import Study, load_study, run_study
+from stfi_models.index.weights import (
+    compute_weights,
+    critic_weights,
+    cv_weights,
+    entropy_weights,
+    equal_weights,
+    pca_weights,
+)
+
+__all__ = [
+    "build_index",
+    "IndexResult",
+    "IndexSpec",
+    "Indicator",
+    "IndicatorGroup",
+    "parse_index_formula",
+    "Study",
+    "load_study",
+    "run_study",
+    "compute_weights",
+    "entropy_weights",
+    "critic_weights",
+    "cv_weights",
+    "equal_weights",
+    "pca_weights",
+]

@@ -1,0 +1,342 @@
+r"""Build a composite index: normalise, weight, aggregate (hierarchically or flat).
+
+The hierarchical procedure of the STFI literature (e.g. the seed paper's four sub-indices):
+
+1. normalise every indicator (:mod:`stfi_models.index.normalize`);
+2. within each sub-index :math:`g`, weight its indicators by the chosen method and score
+   :math:`S_{ig} = \sum_{j \in g} w_{j|g} x'_{ij}`;
+3. weight the sub-indices by the *same* method applied to the sub-index scores
+   :math:`S_{ig}` and score the composite :math:`\mathrm{CI}_i = \sum_g W_g S_{ig}`.
+
+The flat variant weights all indicators at once, :math:`\mathrm{CI}_i = \sum_j w_j x'_{ij}`,
+and reports each sub-index as :math:`S_{ig} = \sum_{j\in g} w_j x'_{ij} / W_g` with
+:math:`W_g = \sum_{j \in g} w_j` (so again :math:`\mathrm{CI}_i = \sum_g W_g S_{ig}`).
+
+Weights are computed once over the panel (``weights_by="pooled"``) or for each year's
+cross-section (``weights_by="year"``).  Scoring is the weighted sum or TOPSIS (Hwang & Yoon
+1981): with :math:`v_{ij} = w_j x'_{ij}`, :math:`v^+_j = \max_i v_{ij}`,
+:math:`v^-_j = \min_i v_{ij}` over the rows of the weight block,
+:math:`D^\pm_i = \lVert v_i - v^\pm \rVert_2` and closeness :math:`C_i = D^-_i/(D^+_i + D^-_i)`.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from stfi_models.exceptions import (
+    EstimationError,
+    SpecificationError,
+    SpecificationWarning,
+    check_choice,
+    check_kwargs,
+)
+from stfi_models.index.formula import IndexSpec, parse_index_formula
+from stfi_models.index.missing import MISSING_RULES, check_indicators, handle_missing
+from stfi_models.index.normalize import NORMALIZE_METHODS, SCOPES
+from stfi_models.index.normalize import normalize as normalize_values
+from stfi_models.index.result import IndexResult
+from stfi_models.index.weights import COMBINE_RULES, WEIGHT_METHODS, Weights, compute_weights
+from stfi_models.panel import PanelData, as_panel
+
+__all__ = ["build_index", "SCORING_RULES", "HIERARCHY_RULES", "WEIGHTS_BY"]
+
+#: Aggregation of normalised indicators into scores.
+SCORING_RULES = ("weighted_sum", "topsis")
+#: Hierarchical (weights within groups, then between) or flat (all indicators at once).
+HIERARCHY_RULES = ("hierarchical", "flat")
+#: Blocks over which weights are computed.
+WEIGHTS_BY = ("pooled", "year")
+
+
+def _score(x: np.ndarray, w: np.ndarray, scoring: str) -> np.ndarray:
+    """Weighted sum ``x @ w``, or TOPSIS closeness to the block's ideal row."""
+    if scoring == "weighted_sum":
+        return x @ w
+    v = x * w
+    d_best = np.sqrt(((v - v.max(axis=0)) ** 2).sum(axis=1))
+    d_worst = np.sqrt(((v - v.min(axis=0)) ** 2).sum(axis=1))
+    total = d_best + d_worst
+    if np.any(total == 0):
+        raise EstimationError(
+            "TOPSIS closeness is undefined: some rows equal both the ideal and the anti-ideal "
+            "(every weighted indicator is constant in the block). Use scoring='weighted_sum'."
+        )
+    return d_worst / total
+
+
+def _weight_rows(
+    w: Weights,
+    names: list[str],
+    directions: list[int],
+    level: str,
+    parent: str,
+    scale: np.ndarray,
+    block: object,
+) -> list[dict[str, Any]]:
+    """Rows of the tidy weights table for one set of siblings (``scale``: parent's weight)."""
+    rows = []
+    for j, name in enumerate(names):
+        row = {
+            "level": level,
+            "group": parent,
+            "indicator": name,
+            "direction": directions[j],
+            "block": block,
+            "entropy": w.entropy[j],
+            "divergence": w.divergence[j],
+            "criterion": w.criterion[j],
+            "weight": w.weight[j],
+            "global_weight": w.weight[j] * scale[j],
+        }
+        row.update({f"w_{part}": values[j] for part, values in w.components.items()})
+        rows.append(row)
+    return rows
+
+
+class _Builder:
+    """Weights and scores of one block of rows (all rows, or one year)."""
+
+    def __init__(self, spec: IndexSpec, options: Mapping[str, Any]) -> None:
+        self.spec = spec
+        self.options = options
+        self.zero_weight: list[tuple[str, object]] = []
+        self.columns = [[ind.name for ind in g.indicators] for g in spec.groups]
+        self.directions = [[ind.direction for ind in g.indicators] for g in spec.groups]
+        self.group_names = [g.name for g in spec.groups]
+
+    def weigh(self, x: np.ndarray, names: list[str], block: object) -> Weights:
+        w, constant = compute_weights(
+            x, self.options["method"], shift=self.options["shift"], combine=self.options["combine"]
+        )
+        self.zero_weight.extend((names[j], block) for j in np.flatnonzero(constant))
+        return w
+
+    def score(self, x: np.ndarray, w: np.ndarray) -> np.ndarray:
+        return _score(x, w, self.options["scoring"])
+
+    def block(self, x: pd.DataFrame, block: object) -> tuple[np.ndarray, list[dict[str, Any]]]:
+        """Scores (rows x [composite, sub-indices]) and weight-table rows for one block."""
+        if self.options["hierarchy"] == "flat" or not self.spec.hierarchical:
+            return self._flat(x, block)
+        return self._hierarchical(x, block)
+
+    def _hierarchical(self, x: pd.DataFrame, block: object):
+        inner = [self.weigh(x[cols].to_numpy(), cols, block) for cols in self.columns]
+        sub = np.column_stack(
+            [self.score(x[cols].to_numpy(), w.weight) for cols, w in zip(self.columns, inner)]
+        )
+        outer = self.weigh(sub, self.group_names, block)
+        table: list[dict[str, Any]] = []
+        for g, (cols, w) in enumerate(zip(self.columns, inner)):
+            table += _weight_rows(w, cols, self.directions[g], "indicator", self.group_names[g],
+                                  np.full(len(cols), outer.weight[g]), block)
+        table += self._group_rows(outer, block)
+        return np.column_stack([self.score(sub, outer.weight), sub]), table
+
+    def _flat(self, x: pd.DataFrame, block: object):
+        names = [c for cols in self.columns for c in cols]
+        w = self.weigh(x[names].to_numpy(), names, block)
+        composite = self.score(x[names].to_numpy(), w.weight)
+        if not self.spec.hierarchical:
+            rows = _weight_rows(w, names, self.directions[0], "indicator", self.spec.name,
+                                np.ones(len(names)), block)
+            return composite[:, None], rows
+        table: list[dict[str, Any]] = []
+        sub_scores, group_weight, start = [], [], 0
+        for g, cols in enumerate(self.columns):
+            part = w.take(slice(start, start + len(cols)))
+            total = part.weight.sum()  # the sub-index's weight: its indicators' share
+            share = part.weight / total if total > 0 else np.zeros(len(cols))
+            sub_scores.append(
+                self.score(x[cols].to_numpy(), share) if total > 0 else np.zeros(len(x))
+            )
+            group_weight.append(total)
+            table += _weight_rows(part.replace_weight(share), cols, self.directions[g],
+                                  "indicator", self.group_names[g], np.full(len(cols), total),
+                                  block)
+            start += len(cols)
+        sums = np.array(group_weight)
+        nan = np.full(len(sums), np.nan)
+        outer = Weights(sums, sums, nan, nan, {k: nan for k in w.components})
+        table += self._group_rows(outer, block)
+        return np.column_stack([composite, *sub_scores]), table
+
+    def _group_rows(self, outer: Weights, block: object) -> list[dict[str, Any]]:
+        n = len(self.group_names)
+        return _weight_rows(outer, self.group_names, [1] * n, "subindex", self.spec.name,
+                            np.ones(n), block)
+
+
+def _warn_constant(
+    in_normalization: list[tuple[str, object]], zero_weight: list[tuple[str, object]], scope: str
+) -> None:
+    """One warning for indicators that are constant in a normalisation or weight block."""
+    parts = []
+    if zero_weight:
+        names = sorted({n for n, _ in zero_weight})
+        parts.append(f"{names} got weight 0 as constant indicators carry no information "
+                     f"({len(zero_weight)} weight block(s))")
+    if in_normalization:
+        shown = ", ".join(f"{c} ({b})" for c, b in in_normalization[:8])
+        more = f" and {len(in_normalization) - 8} more" if len(in_normalization) > 8 else ""
+        parts.append(f"constant within a normalisation block (scope={scope!r}), so set to 0 "
+                     f"there: {shown}{more}")
+    if parts:
+        warnings.warn("Constant indicator(s): " + "; ".join(parts) + ".",
+                      SpecificationWarning, stacklevel=3)
+
+
+def build_index(
+    spec: str | IndexSpec,
+    data: pd.DataFrame | PanelData,
+    *,
+    entity: str | None = None,
+    time: str | None = None,
+    method: str = "entropy",
+    normalize: str = "minmax",
+    scope: str = "pooled",
+    weights_by: str = "pooled",
+    shift: float = 0.0,
+    combine: str = "mean",
+    hierarchy: str = "hierarchical",
+    scoring: str = "weighted_sum",
+    missing: str = "error",
+    **kwargs: Any,
+) -> IndexResult:
+    r"""Build a composite index from an index formula.
+
+    Parameters
+    ----------
+    spec : str or IndexSpec
+        Index formula, e.g. ``"STFI ~ invest(gov_st + rd) + market(dfi - cost)"`` (see
+        :func:`stfi_models.index.formula.parse_index_formula`); ``-`` marks a negative
+        indicator.
+    data : pandas.DataFrame or PanelData
+        The panel, long form.
+    entity, time : str, optional
+        Key columns (or pass a DataFrame with a 2-level MultiIndex).
+    method : {"entropy", "critic", "cv", "equal", "pca", "entropy_critic"}
+        Weighting method, used at both levels of a hierarchical index
+        (:mod:`stfi_models.index.weights`).
+    normalize : {"minmax", "zscore", "none"}
+        Normalisation (:mod:`stfi_models.index.normalize`).
+    scope : {"pooled", "by_year", "by_entity"}
+        Block over which min/max (or mean/sd) are taken.
+    weights_by : {"pooled", "year"}
+        Compute one weight vector for the whole panel, or one per year (cross-section).
+    shift : float
+        Added to normalised values inside the entropy computation only
+        (:math:`p_{ij} = (x'_{ij}+s)/\sum_i(x'_{ij}+s)`).  ``normalized`` and the scores use the
+        unshifted values; a shift added to every indicator would only add :math:`s` to every
+        weighted-sum score.
+    combine : {"mean", "product"}
+        How ``method="entropy_critic"`` combines the two weight vectors.
+    hierarchy : {"hierarchical", "flat"}
+        Weights within each sub-index and then between sub-indices (recomputed on the
+        sub-index scores), or all indicators at once.
+    scoring : {"weighted_sum", "topsis"}
+        Aggregation at each level.
+    missing : {"error", "interpolate", "drop"}
+        Missing indicator cells: refuse (naming them), interpolate linearly within entity
+        (reported in ``filled``), or drop the rows (reported in ``dropped``).
+
+    Returns
+    -------
+    IndexResult
+        ``scores`` (composite and sub-indices), tidy ``weights``, ``normalized`` indicators.
+
+    Raises
+    ------
+    FormulaError, UnsafeFormulaError
+        Bad formula or unknown indicator column.
+    PanelDataError
+        Non-numeric, all-missing or infinite indicators, or missing cells with
+        ``missing="error"``.
+    SpecificationError
+        Unknown option or keyword.
+
+    Warns
+    -----
+    SpecificationWarning
+        An indicator is constant (in a normalisation block, or over a weight block, where it
+        gets weight 0).
+    MissingValueWarning
+        Cells were interpolated or rows dropped.
+
+    References
+    ----------
+    Shannon (1948); Diakoulaki, Mavrotas & Papayannakis (1995); Hwang & Yoon (1981);
+    OECD/JRC (2008) *Handbook on Constructing Composite Indicators*.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({"p": ["a", "a", "b", "b", "c", "c"], "t": [1, 2] * 3,
+    ...                    "x": [1., 2, 3, 4, 5, 7], "y": [3., 1, 2, 2, 1, 0]})
+    >>> idx = build_index("I ~ x - y", df, entity="p", time="t")
+    >>> round(float(idx.weights["weight"].sum()), 12)
+    1.0
+    """
+    check_kwargs("build_index", kwargs, ())
+    options = {
+        "method": check_choice("method", method, WEIGHT_METHODS),
+        "normalize": check_choice("normalize", normalize, NORMALIZE_METHODS),
+        "scope": check_choice("scope", scope, SCOPES),
+        "weights_by": check_choice("weights_by", weights_by, WEIGHTS_BY),
+        "shift": float(shift),
+        "combine": check_choice("combine", combine, COMBINE_RULES),
+        "hierarchy": check_choice("hierarchy", hierarchy, HIERARCHY_RULES),
+        "scoring": check_choice("scoring", scoring, SCORING_RULES),
+        "missing": check_choice("missing", missing, MISSING_RULES),
+    }
+    if not np.isfinite(options["shift"]) or options["shift"] < 0:
+        raise SpecificationError(
+            f"shift={shift!r}: the entropy shift must be a finite number >= 0 (e.g. 0.0001)."
+        )
+    spec = parse_index_formula(spec) if isinstance(spec, str) else spec
+    panel = as_panel(data, entity, time)
+    columns = list(spec.columns)
+    check_indicators(panel.frame, spec.columns, spec.text)
+    frame, filled, dropped = handle_missing(panel, columns, options["missing"])
+    keys = pd.MultiIndex.from_frame(frame[[panel.entity, panel.time]])
+    values = pd.DataFrame(frame[columns].to_numpy(dtype=float), index=keys, columns=columns)
+    directions = {ind.name: ind.direction for ind in spec.indicators}
+    normalized, flat_blocks = normalize_values(
+        values, directions, method=options["normalize"], scope=options["scope"]
+    )
+    builder = _Builder(spec, options)
+    out = np.empty((len(normalized), len(spec.groups) + 1 if spec.hierarchical else 1))
+    table: list[dict[str, Any]] = []
+    if options["weights_by"] == "pooled":
+        out[:], table = builder.block(normalized, "all")
+    else:
+        times = normalized.index.get_level_values(1)
+        for t in pd.unique(times):
+            rows = np.asarray(times == t)
+            out[rows], rows_table = builder.block(normalized.loc[rows], t)
+            table += rows_table
+    _warn_constant(flat_blocks, builder.zero_weight, options["scope"])
+    score_cols = [spec.name] + ([g.name for g in spec.groups] if spec.hierarchical else [])
+    scores = pd.DataFrame(out, index=keys, columns=score_cols)
+    weights = pd.DataFrame(table)
+    if options["weights_by"] == "pooled":
+        weights = weights.drop(columns="block")
+    else:
+        weights = weights.rename(columns={"block": panel.time})
+    return IndexResult(
+        spec=spec,
+        entity=panel.entity,
+        time=panel.time,
+        options=options,
+        scores=scores,
+        weights=weights,
+        normalized=normalized,
+        filled=filled,
+        dropped=dropped,
+        data=panel.frame,
+    )
