@@ -37,6 +37,7 @@ from stfi_models.exceptions import (
 )
 from stfi_models.formula import parse_formula
 from stfi_models.index import IndexResult, build_index, load_study, parse_index_formula, run_study
+from stfi_models.models.static import hausman
 from stfi_models.panel import PanelData
 from stfi_models.results import Result, TestResult
 from stfi_models.results.tables import etable
@@ -46,6 +47,7 @@ __version__ = "0.1.0"
 __all__ = [
     "fit",
     "etable",
+    "hausman",
     "build_index",
     "IndexResult",
     "parse_index_formula",

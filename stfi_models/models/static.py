@@ -1,0 +1,729 @@
+"""Static panel estimators: pooled OLS, fixed effects, random effects, first difference, between.
+
+Every estimator is OLS on a transformation of the model
+
+.. math::
+
+    y_{it} = x_{it}^\\prime \\beta + \\alpha_i + \\gamma_t + \\varepsilon_{it},
+
+* ``"pooled"`` (:class:`PooledOLS`): no transformation; ``C(entity)`` / ``C(time)`` in the
+  formula are expanded as dummies (LSDV), so their slopes equal those of FE.
+* ``"fe"`` (:class:`FixedEffects`): the within transformation sweeps out :math:`\\alpha_i`,
+  :math:`\\gamma_t` or both.  The two-way transformation is exact on unbalanced panels:
+  :math:`M_{[D_e, D_t]} = M_{M_e D_t} M_e` (Frisch-Waugh-Lovell), demeaning by the larger
+  dimension and projecting out the demeaned dummies of the smaller one.  No intercept is
+  reported (as in R plm; Stata's ``_cons`` is the mean of the effects and does not change
+  the slopes).
+* ``"re"`` (:class:`RandomEffects`): quasi-demeaning :math:`y_{it} - \\theta_i \\bar y_i` with
+  :math:`\\theta_i = 1 - \\sqrt{\\sigma^2_\\nu / (\\sigma^2_\\nu + T_i \\sigma^2_\\eta)}` and the
+  Swamy-Arora (1972) variance components, in the unbalanced form of Baltagi & Chang (1994) that
+  R plm's ``random.method = "swar"`` uses (they coincide on balanced panels).
+* ``"fd"`` (:class:`FirstDifference`): :math:`\\Delta y_{it} = \\Delta x_{it}^\\prime \\beta +
+  \\Delta\\varepsilon_{it}` within entity between consecutive periods (a gap gives no
+  difference).  An intercept in the formula is kept undifferenced, as plm does (it is a
+  linear trend in levels); write ``- 1`` to drop it.
+* ``"between"`` (:class:`Between`): OLS on the entity means (unweighted, as plm).
+
+Covariances are in :mod:`stfi_models.models.covariance`; diagnostics are the F test that the
+fixed effects are zero (on FE results) and the Hausman (1978) test of FE against RE (on RE
+results, and as :func:`hausman` for any pair).
+
+References
+----------
+Baltagi, B. H. (2021). *Econometric Analysis of Panel Data*, 6th ed. Springer.
+Baltagi, B. H. & Chang, Y.-J. (1994). Journal of Econometrics 62(2), 67-89.
+Swamy, P. A. V. B. & Arora, S. S. (1972). Econometrica 40(2), 261-275.
+Hausman, J. A. (1978). Econometrica 46(6), 1251-1271.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from stfi_models.exceptions import EstimationError, SpecificationError, check_choice, check_kwargs
+from stfi_models.formula.design import Design, _absorbed_key, build_design
+from stfi_models.formula.grammar import FormulaSpec
+from stfi_models.models.base import PanelModel
+from stfi_models.models.covariance import Regression, VcovChoice, compute_vcov, resolve_vcov
+from stfi_models.panel import PanelData
+from stfi_models.results.result import Result, TestResult
+
+__all__ = ["PooledOLS", "FixedEffects", "RandomEffects", "FirstDifference", "Between",
+           "hausman", "EFFECTS"]
+
+EFFECTS = ("entity", "time", "twoways")
+_VCOV_OPTIONS = ("cluster", "kernel", "bandwidth", "df_adjust", "group_debias", "count_effects")
+
+
+# ---------------------------------------------------------------------------- linear algebra
+def _group_mean(values: np.ndarray, codes: np.ndarray) -> np.ndarray:
+    """Per-row mean of ``values`` over the rows sharing its code."""
+    counts = np.bincount(codes)
+    sums = np.zeros((counts.size, values.shape[1]))
+    np.add.at(sums, codes, values)
+    return (sums / counts[:, None])[codes]
+
+
+def _within(values: np.ndarray, entity: np.ndarray, time: np.ndarray,
+            effects: tuple[str, ...]) -> tuple[np.ndarray, int]:
+    """Sweep out the effects; return the transformed values and the effects' rank."""
+    if effects == ("entity",):
+        return values - _group_mean(values, entity), int(entity.max()) + 1
+    if effects == ("time",):
+        return values - _group_mean(values, time), int(time.max()) + 1
+    big, small = (entity, time) if entity.max() >= time.max() else (time, entity)
+    swept = values - _group_mean(values, big)
+    dummies = np.eye(int(small.max()) + 1)[small][:, 1:]
+    dummies = dummies - _group_mean(dummies, big)
+    coef, *_ = np.linalg.lstsq(dummies, swept, rcond=None)
+    rank = int(np.linalg.matrix_rank(dummies))
+    return swept - dummies @ coef, int(big.max()) + 1 + rank
+
+
+def _ols(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Coefficients and residuals of the least-squares fit of ``y`` on ``x``."""
+    coef, *_ = np.linalg.lstsq(x, y, rcond=None)
+    return coef, y - x @ coef
+
+
+def _check_rank(x: np.ndarray, names: list[str], where: str, before: np.ndarray | None = None,
+                vanish_hint: str = "") -> None:
+    """Raise if ``x`` has linearly dependent columns, naming them.
+
+    ``where`` says which matrix this is (e.g. "after first-differencing"); ``before`` holds the
+    columns before a transformation, so that a column it wipes out is reported as such, with
+    ``vanish_hint`` saying why.
+    """
+    norms = np.linalg.norm(x, axis=0)
+    scale = np.linalg.norm(before, axis=0) if before is not None else np.ones_like(norms)
+    gone = norms <= 1e-10 * np.maximum(scale, 1e-300)
+    if gone.any():
+        cols = [n for n, g in zip(names, gone, strict=True) if g]
+        raise EstimationError(
+            f"Singular design {where}: {', '.join(cols)} {'is' if len(cols) == 1 else 'are'} "
+            f"identically zero{vanish_hint if before is not None else ''}. Drop "
+            f"{'it' if len(cols) == 1 else 'them'} from the formula."
+        )
+    scaled = x / norms
+    if np.linalg.matrix_rank(scaled) == x.shape[1]:
+        return
+    keep: list[int] = []
+    collinear: list[str] = []
+    for j in range(x.shape[1]):
+        if np.linalg.matrix_rank(scaled[:, keep + [j]]) == len(keep) + 1:
+            keep.append(j)
+        else:
+            collinear.append(names[j])
+    raise EstimationError(
+        f"Singular design {where}: {', '.join(collinear)} "
+        f"{'is' if len(collinear) == 1 else 'are'} a linear combination of the other regressors "
+        f"({', '.join(names[j] for j in keep)}). Drop {'it' if len(collinear) == 1 else 'them'} "
+        "from the formula."
+    )
+
+
+def _corr2(a: np.ndarray, b: np.ndarray) -> float:
+    """Squared correlation of two series."""
+    return float(np.corrcoef(a, b)[0, 1] ** 2)
+
+
+def _r2(resid: np.ndarray, y: np.ndarray) -> float:
+    """R-squared of the estimated (transformed) regression as plm defines it by default
+    (``r.squared(type = "cor")``): the squared correlation of ``y`` and its fitted values.
+
+    It equals ``1 - SSR/TSS`` whenever the transformed regression has an intercept or zero
+    means (pooled, FE, FD, between); for RE on unbalanced panels it differs slightly.
+    """
+    return _corr2(y, y - resid)
+
+
+def _stata_r2(y: np.ndarray, xb: np.ndarray, entity: np.ndarray) -> dict[str, float]:
+    """Stata ``xtreg``'s R-squared: squared correlations of y with x'b (slopes only).
+
+    within: of the entity-demeaned series; between: of the entity means; overall: of the raw.
+    """
+    pair = np.column_stack([y, xb])
+    means = _group_mean(pair, entity)
+    first = np.unique(entity, return_index=True)[1]
+    demeaned = pair - means
+    return {
+        "within": _corr2(demeaned[:, 0], demeaned[:, 1]),
+        "between": _corr2(means[first, 0], means[first, 1]),
+        "overall": _corr2(y, xb),
+    }
+
+
+# ---------------------------------------------------------------------------- the estimate
+@dataclass(frozen=True)
+class _Estimate:
+    """What fit() needs besides the covariance: one per model instance."""
+
+    params: pd.Series
+    reg: Regression
+    resid: pd.Series
+    fitted: pd.Series
+    rsquared: dict[str, float]
+    n_entities: int
+    diagnostics: dict[str, TestResult] = field(default_factory=dict)
+    info: dict[str, Any] = field(default_factory=dict)
+
+
+class _StaticModel(PanelModel):
+    """Shared construction and fit of the static models (not registered itself)."""
+
+    #: Build C(entity)/C(time) as absorbed effects (FE) or as dummies (the others).
+    _absorb = False
+    #: Effects named in the formula that this model cannot take, with the reason.
+    _refuse_entity: str = ""
+    #: Title of the printed summary.
+    title: str = ""
+    #: Covariance types that make sense for this estimator.
+    _vcov_types: tuple[str, ...] = ("unadjusted", "robust", "cluster", "driscoll-kraay")
+
+    def __init__(self, spec: FormulaSpec, panel: PanelData) -> None:
+        super().__init__(spec, panel)
+        if spec.is_system:
+            raise SpecificationError(
+                f"model={self.name!r} takes one dependent variable; '{spec.text}' has "
+                f"{len(spec.lhs)}. Use model='pvar' for a system."
+            )
+        if spec.instruments or spec.extra_parts:
+            raise SpecificationError(
+                f"model={self.name!r} takes no instrument part after '|'; use "
+                "model='diff-gmm' or 'sys-gmm' for instrumented dynamic models."
+            )
+        if self._refuse_entity and "entity" in _named_effects(spec, panel):
+            raise SpecificationError(
+                f"model={self.name!r} {self._refuse_entity}; remove C({panel.entity}) "
+                f"(or '| {panel.entity}') from the formula, or use model='fe'."
+            )
+        self.design: Design = build_design(spec, panel, absorb=self._absorb)
+        codes = self.design.y.index
+        self._entity = pd.factorize(codes.get_level_values(0), sort=True)[0]
+        self._time = pd.factorize(codes.get_level_values(1), sort=True)[0]
+
+    # ------------------------------------------------------------------ subclass hook
+    def _estimate(self) -> _Estimate:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    @cached_property
+    def _fitted(self) -> _Estimate:
+        return self._estimate()
+
+    # ------------------------------------------------------------------ helpers
+    @property
+    def _y(self) -> np.ndarray:
+        return self.design.y.iloc[:, 0].to_numpy(dtype=float)
+
+    @property
+    def _depvar(self) -> str:
+        return str(self.design.y.columns[0])
+
+    def _too_few(self, n: int, k: int, absorbed: int = 0) -> None:
+        if n - k - absorbed <= 0:
+            raise EstimationError(
+                f"Too few rows for model={self.name!r}: {n} rows for {k} coefficients"
+                + (f" and {absorbed} absorbed effects" if absorbed else "")
+                + ". Add data or remove regressors."
+            )
+
+    # ------------------------------------------------------------------ fit
+    def fit(
+        self,
+        *,
+        vcov: str = "unadjusted",
+        cluster: str | None = None,
+        kernel: str | None = None,
+        bandwidth: float | None = None,
+        df_adjust: str | None = None,
+        group_debias: bool | None = None,
+        count_effects: str = "none",
+    ) -> Result:
+        """Estimate and return a :class:`~stfi_models.results.Result`.
+
+        Parameters
+        ----------
+        vcov : {"unadjusted", "robust", "cluster", "driscoll-kraay"}
+            Covariance estimator (see :mod:`stfi_models.models.covariance`).
+        cluster : str, optional
+            For ``vcov="cluster"``: ``"entity"`` (default), ``"time"``, ``"twoway"`` or any
+            column of the data.
+        kernel : {"bartlett", "parzen", "quadratic-spectral"}, optional
+            For ``vcov="driscoll-kraay"`` (default ``"bartlett"``).
+        bandwidth : float, optional
+            For ``vcov="driscoll-kraay"``: the maximal lag; default ``floor(T**0.25)`` (plm).
+        df_adjust : {"none", "hc1", "stata"}, optional
+            Degrees-of-freedom factor ``1``, ``n/(n-k)`` or ``(n-1)/(n-k)``.  Default
+            ``"hc1"`` for robust, ``"stata"`` for cluster, ``"none"`` for Driscoll-Kraay.
+        group_debias : bool, optional
+            ``G/(G-1)`` per cluster dimension.  Default True for cluster, False for
+            Driscoll-Kraay.
+        count_effects : {"none", "constant", "all"}
+            What absorbed effects add to ``k`` of ``df_adjust``: nothing (default, plm), one
+            (Stata's ``xtreg, fe``, which reports ``_cons``) or all (Stata's ``areg``).
+
+        Returns
+        -------
+        Result
+        """
+        choice = resolve_vcov(vcov, cluster=cluster, kernel=kernel, bandwidth=bandwidth,
+                              df_adjust=df_adjust, group_debias=group_debias,
+                              count_effects=count_effects)
+        return self._result(choice)
+
+    def _revcov(self, vcov: str, **options: Any) -> Result:
+        check_kwargs("with_vcov", options, _VCOV_OPTIONS)
+        return self._result(resolve_vcov(vcov, **options))
+
+    def _result(self, choice: VcovChoice) -> Result:
+        if choice.vcov not in self._vcov_types:
+            raise SpecificationError(
+                f"vcov={choice.vcov!r} is not available for model={self.name!r}; use one of "
+                f"{', '.join(map(repr, self._vcov_types))}."
+            )
+        est = self._fitted
+        frame = self.panel.frame.set_index([self.panel.entity, self.panel.time])
+        cov, vcov_type, note = compute_vcov(choice, est.reg, frame,
+                                            (self.panel.entity, self.panel.time))
+        names = est.params.index
+        sample = self.design.y.index.to_frame(index=False)
+        return Result(
+            params=est.params,
+            cov=pd.DataFrame(cov, index=names, columns=names),
+            model=self.name,
+            formula=self.spec.text,
+            dependent=self._depvar,
+            nobs=est.reg.nobs,
+            n_entities=est.n_entities,
+            df_resid=float(est.reg.df_resid),
+            vcov_type=vcov_type,
+            vcov_note=note,
+            resid=est.resid,
+            fitted=est.fitted,
+            rsquared=est.rsquared,
+            diagnostics=est.diagnostics,
+            dropped=self.design.dropped,
+            balance=PanelData(sample, self.panel.entity, self.panel.time).balance,
+            info=est.info,
+            title=self.title,
+            _revcov=self._revcov,
+        )
+
+    def _regression(self, x: np.ndarray, resid: np.ndarray, absorbed: int = 0) -> Regression:
+        return Regression(x=x, resid=resid, entity=self._entity, time=self._time,
+                          index=self.design.y.index, n_absorbed=absorbed)
+
+
+def _named_effects(spec: FormulaSpec, panel: PanelData) -> set[str]:
+    """'entity'/'time' for each ``C(<key>)`` term or ``| key`` part of the formula."""
+    keys = {panel.entity: "entity", panel.time: "time"}
+    found = {keys[name] for name in spec.effects if name in keys}
+    return found | {key for term in spec.rhs if (key := _absorbed_key(term, panel))}
+
+
+def _series(values: np.ndarray, index: pd.Index, name: str) -> pd.Series:
+    return pd.Series(values, index=index, name=name)
+
+
+# ---------------------------------------------------------------------------- pooled OLS
+class PooledOLS(_StaticModel):
+    """Pooled OLS; ``C(entity)``/``C(time)`` become dummies (LSDV).
+
+    .. math:: y_{it} = x_{it}^\\prime\\beta + \\varepsilon_{it}
+
+    ``info["effects"]`` names the panel keys expanded as dummies (for tables' FE rows).
+
+    Examples
+    --------
+    >>> import stfi_models as sm
+    >>> res = sm.fit("n ~ w + k + ys", sm.load_abdata(), entity="id", time="year",
+    ...              model="pooled", vcov="cluster")
+    """
+
+    name = "pooled"
+    title = "Pooled OLS"
+
+    def _estimate(self) -> _Estimate:
+        x, y = self.design.x, self._y
+        names = list(x.columns)
+        self._too_few(len(y), len(names))
+        _check_rank(x.to_numpy(), names, "on the sample")
+        coef, resid = _ols(x.to_numpy(), y)
+        index = self.design.y.index
+        return _Estimate(
+            params=_series(coef, pd.Index(names), "params"),
+            reg=self._regression(x.to_numpy(), resid),
+            resid=_series(resid, index, "resid"),
+            fitted=_series(y - resid, index, "fitted"),
+            rsquared={"r2": _r2(resid, y)},
+            n_entities=int(self._entity.max()) + 1,
+            info={"effects": tuple(e for e in ("entity", "time")
+                                   if e in _named_effects(self.spec, self.panel))},
+        )
+
+
+# ---------------------------------------------------------------------------- fixed effects
+class FixedEffects(_StaticModel):
+    """Fixed effects (within) estimator with entity, time or two-way effects.
+
+    .. math:: \\ddot y_{it} = \\ddot x_{it}^\\prime\\beta + \\ddot\\varepsilon_{it}
+
+    where the double dot is the within transformation for the chosen effects.
+
+    Parameters
+    ----------
+    spec : FormulaSpec
+    panel : PanelData
+    effects : {"entity", "time", "twoways"}, optional
+        Effects to sweep out, in addition to the ``C(entity)`` / ``C(time)`` terms and
+        ``| entity + time`` parts of the formula.  When neither names any effect: ``"entity"``
+        (as plm's default ``effect = "individual"`` and Stata's ``xtreg, fe``).
+
+    Notes
+    -----
+    No intercept is reported (plm convention).  ``diagnostics["F effects"]`` is the F test
+    that all effects are zero against pooled OLS with an intercept (plm ``pFtest``).
+
+    Examples
+    --------
+    >>> import stfi_models as sm
+    >>> res = sm.fit("n ~ w + k + ys + C(id) + C(year)", sm.load_abdata(),
+    ...              entity="id", time="year", vcov="cluster")
+    """
+
+    name = "fe"
+    title = "Fixed effects (within)"
+    _absorb = True
+
+    def __init__(self, spec: FormulaSpec, panel: PanelData, *, effects: str | None = None
+                 ) -> None:
+        super().__init__(spec, panel)
+        chosen = set(self.design.absorbed)
+        if effects is not None:
+            check_choice("effects", effects, EFFECTS)
+            chosen |= {"entity", "time"} if effects == "twoways" else {effects}
+        if not chosen:
+            chosen = {"entity"}
+        self.effects: tuple[str, ...] = tuple(e for e in ("entity", "time") if e in chosen)
+
+    def _estimate(self) -> _Estimate:
+        x = self.design.x.drop(columns="Intercept", errors="ignore")
+        names = list(x.columns)
+        y = self._y
+        if not names:
+            raise EstimationError(
+                f"The fixed-effects model '{self.spec.text}' has no regressor left after "
+                "absorbing the effects."
+            )
+        raw = np.column_stack([y, x.to_numpy()])
+        swept, absorbed = _within(raw, self._entity, self._time, self.effects)
+        yw, xw = swept[:, 0], swept[:, 1:]
+        label = {"entity": f"entity ({self.panel.entity})", "time": f"time ({self.panel.time})"}
+        where = ("after the within transformation ("
+                 + " + ".join(label[e] for e in self.effects) + ")")
+        self._too_few(len(y), len(names), absorbed)
+        _check_rank(xw, names, where, before=x.to_numpy(),
+                    vanish_hint=" (it is constant within the absorbed effects)")
+        coef, resid = _ols(xw, yw)
+        index = self.design.y.index
+        xb = x.to_numpy() @ coef
+        rsq = {"within": _r2(resid, yw)}
+        if self.effects == ("entity",):
+            rsq.update({k: v for k, v in _stata_r2(y, xb, self._entity).items() if k != "within"})
+        n, k = len(y), len(names)
+        pooled_x = np.column_stack([np.ones(n), x.to_numpy()])
+        _, pooled_resid = _ols(pooled_x, y)
+        ssr, ssr_p = float(resid @ resid), float(pooled_resid @ pooled_resid)
+        df2 = n - k - absorbed
+        df1 = (n - np.linalg.matrix_rank(pooled_x)) - df2
+        fstat = (ssr_p - ssr) / df1 / (ssr / df2)
+        ftest = TestResult(
+            stat=float(fstat), pvalue=float(stats.f.sf(fstat, df1, df2)),
+            df=(float(df1), float(df2)), name="F test for " + " + ".join(self.effects)
+            + " effects", dist="F", null="all absorbed effects are zero (pooled OLS suffices)",
+        )
+        effects_text = " + ".join(label[e] for e in self.effects)
+        return _Estimate(
+            params=_series(coef, pd.Index(names), "params"),
+            reg=self._regression(xw, resid, absorbed),
+            resid=_series(resid, index, "resid"),
+            fitted=_series(y - resid, index, "fitted"),
+            rsquared=rsq,
+            n_entities=int(self._entity.max()) + 1,
+            diagnostics={"F effects": ftest},
+            info={"effects": self.effects, "n_absorbed": absorbed,
+                  "summary_header": (("Effects", effects_text),),
+                  "summary_footer": ("No intercept reported: it is absorbed by the effects.",)},
+        )
+
+
+# ---------------------------------------------------------------------------- random effects
+@dataclass(frozen=True)
+class _Components:
+    sigma2_idios: float
+    sigma2_entity: float
+    theta: np.ndarray  # per row
+    within_coef: pd.Series
+    within_cov: pd.DataFrame
+
+
+class RandomEffects(_StaticModel):
+    """Random effects GLS with Swamy-Arora variance components (plm ``"swar"``).
+
+    .. math::
+
+        y_{it} - \\theta_i \\bar y_i = (x_{it} - \\theta_i \\bar x_i)^\\prime \\beta + u^*_{it},
+        \\qquad \\theta_i = 1 - \\sqrt{\\frac{\\sigma^2_\\nu}{\\sigma^2_\\nu + T_i\\sigma^2_\\eta}}
+
+    :math:`\\sigma^2_\\nu = e_W^\\prime e_W / (n - N - K_W)` from the within regression
+    (regressors that vary within entity); :math:`\\sigma^2_\\eta = (e_B^\\prime e_B -
+    (N - K - 1)\\sigma^2_\\nu) / (n - \\mathrm{tr}[(Z_B^\\prime Z_B)^{-1} Z_S^\\prime Z])`, from the
+    between regression run on rows (each row carries its entity mean, :math:`Z_B`; :math:`Z_S`
+    holds entity sums), Baltagi & Chang (1994); on balanced panels it is the textbook
+    :math:`\\hat\\sigma^2_1/T - \\hat\\sigma^2_\\nu/T` form (Baltagi 2021, sec. 2.3).  Negative
+    :math:`\\sigma^2_\\eta` is set to zero (pooled OLS).
+
+    Notes
+    -----
+    ``diagnostics["hausman"]`` is the Hausman test of FE (entity) against this model, with the
+    classical covariances of both whatever ``vcov`` is (as plm ``phtest``).
+    ``info`` holds ``sigma2_idios``, ``sigma2_entity`` and ``theta`` (per entity).
+    """
+
+    name = "re"
+    title = "Random effects (Swamy-Arora)"
+    _refuse_entity = "treats the entity effect as random; C(entity) would make it fixed"
+
+    def _components(self, x: pd.DataFrame, y: np.ndarray) -> _Components:
+        ent = self._entity
+        n, n_ent = len(y), int(ent.max()) + 1
+        z = x.to_numpy()
+        slopes = x.drop(columns="Intercept", errors="ignore")
+        raw = slopes.to_numpy()
+        xw = raw - _group_mean(raw, ent) if raw.size else raw
+        varying = np.linalg.norm(xw, axis=0) > 1e-10 * np.maximum(np.linalg.norm(raw, axis=0),
+                                                                    1e-300)
+        xw = xw[:, varying]
+        yw = y - _group_mean(y[:, None], ent)[:, 0]
+        k_w = xw.shape[1]
+        self._too_few(n, k_w, n_ent)
+        w_coef, w_resid = _ols(xw, yw)
+        s2_nu = float(w_resid @ w_resid) / (n - n_ent - k_w)
+        zb = _group_mean(z, ent)
+        _check_rank(zb[np.unique(ent, return_index=True)[1]], list(x.columns),
+                    "in the entity means, which the Swamy-Arora variance components regress on "
+                    "(time dummies barely vary there when entities span the same periods; "
+                    "absorb them with model='fe' instead)")
+        yb = _group_mean(y[:, None], ent)[:, 0]
+        _, b_resid = _ols(zb, yb)
+        zs = zb * np.bincount(ent)[ent][:, None]
+        m_eta = n - np.trace(np.linalg.solve(zb.T @ zb, zs.T @ z))
+        m_nu = n_ent - z.shape[1]
+        if m_nu <= 0:
+            raise EstimationError(
+                f"Too few entities ({n_ent}) for the between regression of the random-effects "
+                f"variance components with {z.shape[1]} coefficients."
+            )
+        s2_eta = max(0.0, (float(b_resid @ b_resid) - m_nu * s2_nu) / m_eta)
+        t_i = np.bincount(ent)[ent]
+        theta = 1.0 - np.sqrt(s2_nu / (s2_nu + t_i * s2_eta))
+        names = pd.Index(slopes.columns[varying])
+        w_cov = s2_nu * np.linalg.inv(xw.T @ xw)
+        return _Components(s2_nu, s2_eta, theta, pd.Series(w_coef, index=names),
+                           pd.DataFrame(w_cov, index=names, columns=names))
+
+    def _estimate(self) -> _Estimate:
+        x, y = self.design.x, self._y
+        names = list(x.columns)
+        self._too_few(len(y), len(names))
+        _check_rank(x.to_numpy(), names, "on the sample")
+        comp = self._components(x, y)
+        raw = np.column_stack([y, x.to_numpy()])
+        star = raw - comp.theta[:, None] * _group_mean(raw, self._entity)
+        ys, xs = star[:, 0], star[:, 1:]
+        coef, resid = _ols(xs, ys)
+        params = _series(coef, pd.Index(names), "params")
+        index = self.design.y.index
+        xb = x.drop(columns="Intercept", errors="ignore").to_numpy() @ params.drop(
+            "Intercept", errors="ignore").to_numpy()
+        rsq = {"r2": _r2(resid, ys), **_stata_r2(y, xb, self._entity)}
+        s2 = float(resid @ resid) / (len(y) - len(names))
+        re_cov = pd.DataFrame(s2 * np.linalg.inv(xs.T @ xs), index=params.index,
+                              columns=params.index)
+        diagnostics = {}
+        if len(comp.within_coef):
+            diagnostics["hausman"] = _hausman_test(comp.within_coef, comp.within_cov, params,
+                                                   re_cov)
+        first = np.unique(self._entity, return_index=True)[1]
+        theta = pd.Series(comp.theta[first], index=index.get_level_values(0)[first],
+                          name="theta")
+        fitted = x.to_numpy() @ coef
+        return _Estimate(
+            params=params,
+            reg=self._regression(xs, resid),
+            resid=_series(y - fitted, index, "resid"),
+            fitted=_series(fitted, index, "fitted"),
+            rsquared=rsq,
+            n_entities=int(self._entity.max()) + 1,
+            diagnostics=diagnostics,
+            info={
+                "sigma2_idios": comp.sigma2_idios,
+                "sigma2_entity": comp.sigma2_entity,
+                "theta": theta,
+                "summary_header": (
+                    ("sigma2 (idiosyncratic)", f"{comp.sigma2_idios:.6g}"),
+                    ("sigma2 (entity)", f"{comp.sigma2_entity:.6g}"),
+                    ("theta min/max", f"{theta.min():.4f}/{theta.max():.4f}"),
+                ),
+                "summary_footer": (
+                    "resid/fitted are y - x'b and x'b in levels; the covariance uses the "
+                    "quasi-demeaned regression.",
+                ),
+            },
+        )
+
+
+def _hausman_test(b_fe: pd.Series, v_fe: pd.DataFrame, b_re: pd.Series, v_re: pd.DataFrame
+                  ) -> TestResult:
+    common = [name for name in b_fe.index if name in b_re.index and name != "Intercept"]
+    if not common:
+        raise SpecificationError("The two models share no slope coefficient to compare.")
+    diff = (b_fe[common] - b_re[common]).to_numpy()
+    var = v_fe.loc[common, common].to_numpy() - v_re.loc[common, common].to_numpy()
+    df = int(np.linalg.matrix_rank(var))
+    if df == len(common):
+        stat = float(diff @ np.linalg.solve(var, diff))
+    else:  # singular difference: generalized inverse, df = its rank (Hausman 1978, fn. 6)
+        stat = float(diff @ np.linalg.pinv(var) @ diff)
+    return TestResult(
+        stat=stat, pvalue=float(stats.chi2.sf(stat, df)), df=float(df),
+        name="Hausman (FE vs RE)", dist="chi2",
+        null="the random effects are uncorrelated with the regressors (RE consistent)",
+    )
+
+
+def hausman(fe: Result, re: Result) -> TestResult:
+    """Hausman (1978) test of a fixed-effects against a random-effects Result.
+
+    .. math:: H = (b_{FE} - b_{RE})^\\prime [V_{FE} - V_{RE}]^{-1} (b_{FE} - b_{RE})
+              \\sim \\chi^2_K
+
+    over the K slopes both models estimate.  The test is valid under the classical
+    covariances (efficient RE); pass results fitted with ``vcov="unadjusted"`` (as plm
+    ``phtest``, which :class:`RandomEffects` also reports in its diagnostics).
+
+    Raises
+    ------
+    SpecificationError
+        When the models are not FE and RE, or their covariances are not classical.
+    """
+    if fe.model != "fe" or re.model != "re":
+        raise SpecificationError(
+            f"hausman(fe, re) compares model='fe' with model='re'; got {fe.model!r} and "
+            f"{re.model!r}."
+        )
+    if fe.vcov_type != "unadjusted" or re.vcov_type != "unadjusted":
+        raise SpecificationError(
+            "The Hausman test needs the classical covariances; pass res.with_vcov('unadjusted')."
+        )
+    return _hausman_test(fe.params, fe.cov, re.params, re.cov)
+
+
+# ---------------------------------------------------------------------------- first difference
+class FirstDifference(_StaticModel):
+    """First-difference OLS.
+
+    .. math:: \\Delta y_{it} = \\Delta x_{it}^\\prime\\beta + \\Delta\\varepsilon_{it}
+
+    Differences are taken within entity between consecutive periods of the sample; a gap
+    (or a row lost to missing values) gives no difference.  An intercept is kept as a column
+    of ones (plm's ``model = "fd"``); ``resid``/``fitted`` are on the differenced scale.
+    """
+
+    name = "fd"
+    title = "First differences"
+    _refuse_entity = "differences the entity effects away; C(entity) adds nothing"
+
+    def _estimate(self) -> _Estimate:
+        x, y = self.design.x, self._y
+        rows = self.design.rows
+        ent = self.panel.entity_codes[rows]
+        pos = self.panel.time_positions[rows]
+        later = np.flatnonzero((ent[1:] == ent[:-1]) & (pos[1:] - pos[:-1] == 1)) + 1
+        earlier = later - 1
+        values = x.to_numpy()
+        dx = values[later] - values[earlier]
+        if self.design.has_intercept:
+            dx[:, list(x.columns).index("Intercept")] = 1.0
+        dy = y[later] - y[earlier]
+        names = list(x.columns)
+        self._too_few(len(later), len(names))
+        _check_rank(dx, names, "after first-differencing", before=values[later],
+                    vanish_hint=" (it is constant over time within entity)")
+        coef, resid = _ols(dx, dy)
+        index = self.design.y.index[later]
+        reg = Regression(x=dx, resid=resid, entity=self._entity[later], time=self._time[later],
+                         index=index)
+        n_ent = int(np.unique(ent[later]).size)
+        return _Estimate(
+            params=_series(coef, pd.Index(names), "params"),
+            reg=reg,
+            resid=_series(resid, index, "resid"),
+            fitted=_series(dy - resid, index, "fitted"),
+            rsquared={"r2": _r2(resid, dy)},
+            n_entities=n_ent,
+            info={
+                "n_differences": len(later),
+                "summary_footer": (
+                    f"{len(y) - len(later)} first rows of entities (or after gaps) have no "
+                    "difference."
+                    + (" The intercept is a linear trend in levels." if
+                       self.design.has_intercept else ""),
+                ),
+            },
+        )
+
+
+# ---------------------------------------------------------------------------- between
+class Between(_StaticModel):
+    """Between estimator: OLS on entity means (unweighted, one row per entity).
+
+    .. math:: \\bar y_i = \\bar x_i^\\prime\\beta + \\bar u_i
+
+    Only ``vcov="unadjusted"`` and ``"robust"`` apply.  ``resid``/``fitted`` are indexed by
+    entity.
+    """
+
+    name = "between"
+    title = "Between (entity means)"
+    _vcov_types = ("unadjusted", "robust")  # one row per entity: nothing to cluster
+    _refuse_entity = "averages within entity; C(entity) leaves one row per dummy"
+
+    def _estimate(self) -> _Estimate:
+        x = self.design.x
+        names = list(x.columns)
+        raw = np.column_stack([self._y, x.to_numpy()])
+        first = np.unique(self._entity, return_index=True)[1]
+        means = _group_mean(raw, self._entity)[first]
+        yb, xb = means[:, 0], means[:, 1:]
+        self._too_few(len(yb), len(names))
+        _check_rank(xb, names, "in the entity means")
+        coef, resid = _ols(xb, yb)
+        labels = self.design.y.index.get_level_values(0)[first]
+        reg = Regression(x=xb, resid=resid, entity=np.arange(len(yb)),
+                         time=np.zeros(len(yb), dtype=int),
+                         index=self.design.y.index[first])
+        return _Estimate(
+            params=_series(coef, pd.Index(names), "params"),
+            reg=reg,
+            resid=_series(resid, pd.Index(labels, name=self.panel.entity), "resid"),
+            fitted=_series(yb - resid, pd.Index(labels, name=self.panel.entity), "fitted"),
+            rsquared={"r2": _r2(resid, yb)},
+            n_entities=len(yb),
+        )
