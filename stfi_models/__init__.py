@@ -7,6 +7,7 @@ Formulas in, one immutable Result out::
 """
 
 from stfi_models.api import fit
+from stfi_models.convergence import beta_convergence, sigma_convergence
 from stfi_models.datasets import (
     china_citation,
     china_contiguity,
@@ -36,10 +37,12 @@ from stfi_models.exceptions import (
     UnsafeFormulaError,
 )
 from stfi_models.formula import parse_formula
+from stfi_models.inequality import dagum_gini, kernel_density, theil
 from stfi_models.index import IndexResult, build_index, load_study, parse_index_formula, run_study
 from stfi_models.models.static import hausman
 from stfi_models.panel import PanelData
 from stfi_models.results import Result, TestResult
+from stfi_models.spatial import SpatialWeights, china_weights, local_moran, moran, read_gal
 from stfi_models.results.tables import etable
 
 __version__ = "0.1.0"
@@ -47,6 +50,16 @@ __version__ = "0.1.0"
 __all__ = [
     "fit",
     "etable",
+    "dagum_gini",
+    "theil",
+    "kernel_density",
+    "SpatialWeights",
+    "read_gal",
+    "china_weights",
+    "moran",
+    "local_moran",
+    "sigma_convergence",
+    "beta_convergence",
     "hausman",
     "build_index",
     "IndexResult",

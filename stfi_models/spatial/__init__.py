@@ -1,0 +1,16 @@
+"""Spatial statistics: weights (China provinces bundled), global and local Moran's I."""
+
+from stfi_models.spatial.local import LocalMoranResult, local_moran
+from stfi_models.spatial.moran import MoranPanel, MoranResult, moran
+from stfi_models.spatial.weights import SpatialWeights, china_weights, read_gal
+
+__all__ = [
+    "SpatialWeights",
+    "read_gal",
+    "china_weights",
+    "moran",
+    "MoranResult",
+    "MoranPanel",
+    "local_moran",
+    "LocalMoranResult",
+]
