@@ -2,33 +2,17 @@
 
 from __future__ import annotations
 
-import ast
 from typing import Any
 
 import pandas as pd
 
-from stfi_models.formula.grammar import FormulaSpec, parse_formula
+from stfi_models.formula.design import absorbed_effects
+from stfi_models.formula.grammar import parse_formula
 from stfi_models.models.base import model_class, split_options
 from stfi_models.panel import PanelData, as_panel
 from stfi_models.results.result import Result
 
 __all__ = ["fit"]
-
-
-def _absorbs_effects(spec: FormulaSpec, panel: PanelData) -> bool:
-    keys = {panel.entity, panel.time}
-    for term in spec.rhs:
-        node = term.node
-        if (
-            isinstance(node, ast.Call)
-            and isinstance(node.func, ast.Name)
-            and node.func.id == "C"
-            and len(node.args) == 1
-            and isinstance(node.args[0], ast.Name)
-            and node.args[0].id in keys
-        ):
-            return True
-    return bool(spec.effects)
 
 
 def fit(
@@ -74,7 +58,7 @@ def fit(
     """
     panel = as_panel(data, entity, time)
     spec = parse_formula(formula)
-    name = model if model is not None else ("fe" if _absorbs_effects(spec, panel) else "pooled")
+    name = model if model is not None else ("fe" if absorbed_effects(spec, panel) else "pooled")
     cls = model_class(name)
     init_opts, fit_opts = split_options(cls, options)
     return cls(spec, panel, **init_opts).fit(**fit_opts)

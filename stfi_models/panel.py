@@ -68,15 +68,42 @@ class PanelData:
     entity, time : str, optional
         Names of the entity and time key columns.
     delta : int, optional
-        Spacing of consecutive periods for integer time keys.  Default: the greatest common
-        divisor of all within-entity time differences (1 for yearly data), as Stata's
-        ``xtset`` would be told with ``delta()``.  Non-integer keys (dates, ordered
-        categoricals) use the rank among all periods observed in the panel.
+        Spacing of consecutive periods for integer time keys (also whole-number floats and
+        pandas ``Period`` keys, through their ordinals), as Stata's ``xtset ..., delta()``.
+        Default: the greatest common divisor of the differences between the distinct periods
+        observed anywhere in the panel (1 for yearly data; 2 when every year is even).  The
+        time grid is shared by all entities, so ``time_positions`` are comparable across
+        entities; a period missing for one entity is a gap for it even when others observe
+        it.  Ordered categoricals use their category codes (unobserved categories leave
+        holes).  Dates and non-integer numbers use the rank among the distinct periods
+        observed in the panel: a period absent from the *whole* panel cannot be detected
+        there, so convert dates to ``Period`` (``df[t].dt.to_period("Y")``) when that matters.
 
     Raises
     ------
     PanelDataError
-        When keys are missing, duplicated, not orderable or not given.
+        When keys are missing, duplicated, not orderable or not given, or ``delta`` does not
+        fit the time key.
+
+    Notes
+    -----
+    Rows are sorted by entity, then time; :attr:`frame` holds them in that order with a
+    fresh ``RangeIndex`` (the caller's row labels are kept in ``original_index``).  Entity
+    ids of mixed types that cannot be compared keep the order in which they first appear.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({"firm": ["b", "a", "a", "a"], "year": [2001, 2004, 2000, 2002],
+    ...                    "x": [9.0, 3.0, 1.0, 2.0]})
+    >>> panel = PanelData(df, entity="firm", time="year")
+    >>> panel.delta  # 2001 (firm b) is odd, so the panel's period is one year
+    1
+    >>> panel.lag("x").tolist()  # firm a is seen every second year: one-year lags are gaps
+    [nan, nan, nan, nan]
+    >>> even = PanelData(df[df.firm == "a"], "firm", "year")
+    >>> even.delta, even.lag("x").tolist()  # only even years: a period is two years
+    (2, [nan, 1.0, 2.0])
     """
 
     def __init__(
@@ -88,7 +115,7 @@ class PanelData:
         delta: int | None = None,
     ) -> None:
         if isinstance(data, PanelData):
-            data = data.frame
+            data, entity, time = data.frame, entity or data.entity, time or data.time
         if not isinstance(data, pd.DataFrame):
             raise PanelDataError(
                 f"data must be a pandas DataFrame, got {type(data).__name__}. "
@@ -99,11 +126,14 @@ class PanelData:
         self.entity: str = str(entity)
         self.time: str = str(time)
         self._check_keys(frame)
-        frame = frame.sort_values([self.entity, self.time], kind="mergesort")
+        codes = _codes(frame[self.entity])
+        order = np.lexsort((_codes(frame[self.time]), codes))
+        frame = frame.iloc[order]
+        self._entity_codes = pd.factorize(codes[order])[0]
         self.original_index = frame.index
         frame = frame.reset_index(drop=True)
         self.frame: pd.DataFrame = frame
-        self.delta = delta
+        self.delta: int | None = delta
         self._time_pos = self._time_positions(frame[self.time], delta)
 
     # ------------------------------------------------------------------ construction
@@ -135,10 +165,14 @@ class PanelData:
                     "entity=/time= with a plain index."
                 )
             return data.reset_index()
+        levels = [n for n in (entity, time) if n not in data.columns and n in data.index.names]
+        if levels:
+            data = data.reset_index(level=levels)
         for role, name in (("entity", entity), ("time", time)):
             if name not in data.columns:
                 raise PanelDataError(
-                    f"{role}={name!r} is not a column of the data.{did_you_mean(name, data.columns)} "
+                    f"{role}={name!r} is not a column of the data."
+                    f"{did_you_mean(name, map(str, data.columns))} "
                     f"Columns: {', '.join(map(str, data.columns[:20]))}"
                     + (" ..." if len(data.columns) > 20 else "")
                 )
@@ -177,33 +211,43 @@ class PanelData:
             )
 
     def _time_positions(self, t: pd.Series, delta: int | None) -> np.ndarray:
-        """Integer position of each row on the panel's time axis (gaps leave holes)."""
+        """Integer position of each row on the panel's time grid (gaps leave holes)."""
         values = t.to_numpy()
-        if pd.api.types.is_integer_dtype(t) or (
+        if isinstance(t.dtype, pd.PeriodDtype):
+            ints = np.asarray(t.array.asi8, dtype=np.int64)
+        elif pd.api.types.is_integer_dtype(t) or (
             pd.api.types.is_float_dtype(t) and np.all(np.mod(values, 1) == 0)
         ):
             ints = values.astype(np.int64)
-            if delta is None:
-                codes = self.entity_codes
-                diffs = np.diff(ints)[codes[1:] == codes[:-1]]
-                delta = int(np.gcd.reduce(diffs)) if diffs.size else 1
-                delta = max(delta, 1)
-            if delta < 1:
-                raise PanelDataError(f"delta must be a positive integer, got {delta}.")
-            self.delta = delta
-            return (ints - ints.min()) // delta
-        if delta is not None:
+        else:
+            if delta is not None:
+                raise PanelDataError(
+                    f"delta= applies to integer or Period time keys only; '{self.time}' has "
+                    f"dtype {t.dtype}."
+                )
+            if isinstance(t.dtype, pd.CategoricalDtype):
+                return t.cat.codes.to_numpy(dtype=np.int64)
+            return np.searchsorted(np.unique(values), values).astype(np.int64)
+        periods = np.unique(ints)
+        if delta is None:
+            delta = max(int(np.gcd.reduce(np.diff(periods))), 1) if periods.size > 1 else 1
+        elif isinstance(delta, bool) or not isinstance(delta, int | np.integer) or delta < 1:
+            raise PanelDataError(f"delta must be a positive integer, got {delta!r}.")
+        off_grid = periods[(periods - periods[0]) % delta != 0]
+        if off_grid.size:
             raise PanelDataError(
-                f"delta= applies to integer time keys only; '{self.time}' has dtype {t.dtype}."
+                f"delta={delta} does not fit the time key '{self.time}': periods "
+                f"{off_grid[:5].tolist()} are not {periods[0]} plus a multiple of {delta}. "
+                "Leave delta unset to infer it, or fix those periods."
             )
-        uniq = np.sort(pd.unique(t))
-        return np.searchsorted(uniq, values).astype(np.int64)
+        self.delta = int(delta)
+        return (ints - periods[0]) // self.delta
 
     # ------------------------------------------------------------------ properties
-    @cached_property
+    @property
     def entity_codes(self) -> np.ndarray:
-        """Integer code of each row's entity, 0..N-1 in sorted order."""
-        return pd.factorize(self.frame[self.entity], sort=True)[0]
+        """Integer code of each row's entity, 0..N-1 in row (sorted) order."""
+        return self._entity_codes
 
     @property
     def time_positions(self) -> np.ndarray:
@@ -246,13 +290,20 @@ class PanelData:
 
     # ------------------------------------------------------------------ operators
     def _as_values(self, x: str | pd.Series | np.ndarray) -> np.ndarray:
+        label = repr(x) if isinstance(x, str) else "The series"
         if isinstance(x, str):
             if x not in self.frame.columns:
                 raise PanelDataError(
                     f"'{x}' is not a column of the data.{did_you_mean(x, self.frame.columns)}"
                 )
             x = self.frame[x]
-        values = np.asarray(x, dtype=float)
+        try:
+            values = np.asarray(x, dtype=float)
+        except (TypeError, ValueError):
+            raise PanelDataError(
+                f"{label} is not numeric (dtype {getattr(x, 'dtype', type(x).__name__)}); lags, "
+                "leads and differences need numbers. Convert it with pd.to_numeric()."
+            ) from None
         if values.shape[0] != len(self.frame):
             raise PanelDataError(
                 f"Series has {values.shape[0]} rows, the panel has {len(self.frame)}."
@@ -260,10 +311,23 @@ class PanelData:
         return values
 
     def shift(self, x: str | pd.Series | np.ndarray, k: int) -> np.ndarray:
-        """Value of ``x`` at period ``t - k`` of the same entity (``k < 0`` gives leads).
+        """Value of ``x`` at period ``t - k * delta`` of the same entity (``k < 0``: leads).
 
         Missing where that period is not observed for the entity: gaps never borrow a
         neighbour's value, and nothing crosses from one entity to the next.
+
+        Parameters
+        ----------
+        x : str or array-like
+            A column name, or values in the row order of :attr:`frame` (sorted by entity
+            and time; a Series' index is ignored).
+        k : int
+            Number of periods to look back.
+
+        Returns
+        -------
+        numpy.ndarray
+            Float values aligned with :attr:`frame`, NaN where no such period exists.
         """
         values = self._as_values(x)
         if k == 0:
@@ -293,10 +357,25 @@ class PanelData:
 
         For ``x - L(x, k)`` (plm's ``diff(x, k)``) write ``I(x - L(x, k))``.
         """
+        if k < 0:
+            raise PanelDataError(f"The order of a difference must be 0 or more, got {k}.")
         values = self._as_values(x)
         for _ in range(k):
             values = values - self.shift(values, 1)
         return values
+
+
+def _codes(keys: pd.Series) -> np.ndarray:
+    """Sort codes of key values; keys of mixed, unorderable types keep first-seen order.
+
+    Rows are sorted by these codes rather than by the raw values: pandas may sort mixed
+    types in an order its ``factorize`` does not share, and the operators rely on every
+    entity's rows being contiguous and in time order.
+    """
+    try:
+        return pd.factorize(keys, sort=True)[0]
+    except TypeError:
+        return pd.factorize(keys)[0]
 
 
 def as_panel(

@@ -14,9 +14,9 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass, field
 
-from stfi_models.exceptions import FormulaError
-from stfi_models.formula.registry import INSTRUMENT_FUNCTIONS, PANEL_OPERATORS
-from stfi_models.formula.safety import parse_expression, point_at
+from stfi_models.exceptions import FormulaError, did_you_mean
+from stfi_models.formula.registry import INSTRUMENT_FUNCTIONS, NUMPY_MODULES, PANEL_OPERATORS
+from stfi_models.formula.safety import parse_expression, point_at, point_at_node
 
 __all__ = [
     "Term",
@@ -26,6 +26,10 @@ __all__ = [
     "split_top_level",
     "flatten_sum",
     "lag_range",
+    "names_in",
+    "plain_column",
+    "column_references",
+    "is_panel_operator",
 ]
 
 _DIFF_EQ = ("diff", "level", "both")
@@ -125,11 +129,40 @@ class FormulaSpec:
 
 
 def names_in(tree: ast.AST) -> set[str]:
-    """Bare variable names in ``tree`` (function names and keywords excluded)."""
-    callees = {id(n.func) for n in ast.walk(tree) if isinstance(n, ast.Call)}
-    return {
-        n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and id(n) not in callees
-    } - {"np", "numpy"}
+    """Names of the data columns ``tree`` reads (see :func:`column_references`)."""
+    return {name for name, _ in column_references(tree)}
+
+
+def plain_column(node: ast.expr) -> str | None:
+    """The column a node names directly (``x`` or ``Q('x')``), else ``None``."""
+    if isinstance(node, ast.Name):
+        return node.id
+    if (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Name)
+        and node.func.id == "Q"
+        and len(node.args) == 1
+        and isinstance(node.args[0], ast.Constant)
+        and isinstance(node.args[0].value, str)
+    ):
+        return node.args[0].value
+    return None
+
+
+def column_references(node: ast.AST) -> list[tuple[str, ast.AST]]:
+    """``(column, node)`` for every data column a tree reads.
+
+    Bare names and ``Q('name')`` count; function names, keyword names and the contrast
+    argument of ``C(x, Treatment)`` do not.
+    """
+    plain = plain_column(node)  # type: ignore[arg-type]
+    if plain is not None and not (isinstance(node, ast.Name) and node.id in NUMPY_MODULES):
+        return [(plain, node)]
+    if isinstance(node, ast.Call):
+        is_c = isinstance(node.func, ast.Name) and node.func.id == "C"
+        inputs = node.args[:1] if is_c else [*node.args, *(kw.value for kw in node.keywords)]
+        return [ref for a in inputs for ref in column_references(a)]
+    return [ref for child in ast.iter_child_nodes(node) for ref in column_references(child)]
 
 
 def split_top_level(text: str, sep: str) -> list[tuple[str, int]]:
@@ -155,21 +188,47 @@ def split_top_level(text: str, sep: str) -> list[tuple[str, int]]:
     return pieces
 
 
-def flatten_sum(node: ast.expr, text: str, offset: int = 0) -> tuple[Term, ...]:
-    """Split a tree at top-level ``+`` / ``-`` into signed terms."""
+def flatten_sum(
+    node: ast.expr, text: str, offset: int = 0, *, grouped: bool = False
+) -> tuple[Term, ...]:
+    """Split a tree at top-level ``+`` / ``-`` into signed terms.
+
+    Parameters
+    ----------
+    node : ast.expr
+        A checked tree whose ``src_start``/``src_end`` are columns of ``text`` plus ``offset``.
+    text : str
+        The source the spans point into (for :attr:`Term.text`).
+    offset : int
+        Where ``text`` starts in the string the spans count in.
+    grouped : bool
+        Arithmetic reading (False): signs distribute, ``a - (b - c)`` gives ``+a, -b, +c``
+        (index formulas).  Patsy reading (True): ``-`` is set difference, so a parenthesised
+        sum on the right of ``+``/``-`` stays one term (``a - (b - c)`` is ``a`` minus the
+        term set of ``b - c``), and unary minus splits off only a single operand
+        (``-1 + x``); model formulas use this.
+    """
     terms: list[Term] = []
 
-    def walk(n: ast.expr, sign: int) -> None:
-        if isinstance(n, ast.BinOp) and isinstance(n.op, ast.Add | ast.Sub):
-            walk(n.left, sign)
-            walk(n.right, sign if isinstance(n.op, ast.Add) else -sign)
-        elif isinstance(n, ast.UnaryOp) and isinstance(n.op, ast.USub):
-            walk(n.operand, -sign)
+    def is_sum(n: ast.expr) -> bool:
+        return isinstance(n, ast.BinOp) and isinstance(n.op, ast.Add | ast.Sub)
+
+    def walk(n: ast.expr, sign: int, spine: bool) -> None:
+        if is_sum(n) and (spine or not grouped):
+            walk(n.left, sign, spine)  # type: ignore[attr-defined]
+            flip = 1 if isinstance(n.op, ast.Add) else -1  # type: ignore[attr-defined]
+            walk(n.right, sign * flip, False)  # type: ignore[attr-defined]
+        elif (
+            isinstance(n, ast.UnaryOp)
+            and isinstance(n.op, ast.USub)
+            and not (grouped and (is_sum(n.operand) or isinstance(n.operand, ast.UnaryOp)))
+        ):
+            walk(n.operand, -sign, spine)
         else:
             src = text[n.src_start - offset : n.src_end - offset]  # type: ignore[attr-defined]
             terms.append(Term(n, src.strip(), sign))
 
-    walk(node, 1)
+    walk(node, 1, True)
     return tuple(terms)
 
 
@@ -189,22 +248,25 @@ def lag_range(node: ast.expr, formula: str, *, allow_open: bool = False) -> tupl
         raise FormulaError(
             "A lag must be a whole number, a range a:b"
             + (" or an open range a:. (all available lags)" if allow_open else "")
-            + f":\n{point_at(formula, n.src_start, n.src_end)}"  # type: ignore[attr-defined]
+            + f":\n{point_at_node(formula, n)}"
         )
 
     if isinstance(node, ast.BinOp) and isinstance(node.op, ast.MatMult):
         lo, hi = integer(node.left), integer(node.right)
         if lo is None:
-            raise FormulaError(f"A lag range needs a start:\n{point_at(formula, node.src_start)}")  # type: ignore[attr-defined]
+            raise FormulaError(f"A lag range needs a start:\n{point_at_node(formula, node)}")
         if hi is not None and hi < lo:
             raise FormulaError(
                 f"Lag range {lo}:{hi} runs backwards; write {hi}:{lo}.\n"
-                f"{point_at(formula, node.src_start, node.src_end)}"  # type: ignore[attr-defined]
+                f"{point_at_node(formula, node)}"
             )
         return lo, hi
     k = integer(node)
     if k is None:
-        raise FormulaError(f"'.' is only allowed as the end of a range a:.\n{formula}")
+        raise FormulaError(
+            "'.' is only allowed as the end of a range a:.\n"
+            f"{point_at_node(formula, node)}"
+        )
     return k, k
 
 
@@ -213,14 +275,13 @@ def _instrument(call: ast.Call, formula: str) -> InstrumentSpec:
     text = formula[call.src_start : call.src_end]  # type: ignore[attr-defined]
     options = {kw.arg: kw.value for kw in call.keywords}
     allowed = {"gmm": {"collapse", "eq", "lags"}, "iv": {"eq"}}[kind]
-    for key, value in options.items():
-        if key not in allowed:
-            from stfi_models.exceptions import did_you_mean
-
+    for kw in call.keywords:
+        if kw.arg not in allowed:
+            start = kw.src_start  # type: ignore[attr-defined]
             raise FormulaError(
-                f"{kind}() has no option '{key}'.{did_you_mean(str(key), allowed)} "
+                f"{kind}() has no option '{kw.arg}'.{did_you_mean(str(kw.arg), allowed)} "
                 f"Options: {', '.join(sorted(allowed))}.\n"
-                f"{point_at(formula, value.src_start, value.src_end)}"  # type: ignore[attr-defined]
+                f"{point_at(formula, start, start + len(str(kw.arg)))}"
             )
     args = list(call.args)
     lags = None
@@ -235,11 +296,16 @@ def _instrument(call: ast.Call, formula: str) -> InstrumentSpec:
         else:
             lags = (2, None)
     if not args:
-        raise FormulaError(f"{kind}() names no variable:\n{point_at(formula, call.src_start)}")  # type: ignore[attr-defined]
+        raise FormulaError(f"{kind}() names no variable:\n{point_at_node(formula, call)}")
     collapse = _literal(options.get("collapse"), formula, bool, False)
     eq = _literal(options.get("eq"), formula, str, "diff" if kind == "gmm" else "both")
     if eq not in _DIFF_EQ:
-        raise FormulaError(f"{kind}(eq={eq!r}): eq must be one of {_DIFF_EQ}.\n  {formula}")
+        node = options["eq"]
+        raise FormulaError(
+            f"{kind}(eq={eq!r}): eq must be one of {', '.join(map(repr, _DIFF_EQ))}."
+            f"{did_you_mean(str(eq), _DIFF_EQ)}\n"
+            f"{point_at_node(formula, node)}"
+        )
     names = tuple(formula[a.src_start : a.src_end] for a in args)  # type: ignore[attr-defined]
     return InstrumentSpec(kind, tuple(args), names, lags, collapse, eq, text)
 
@@ -251,12 +317,12 @@ def _literal(node: ast.expr | None, formula: str, typ: type, default: object) ->
         return node.value
     raise FormulaError(
         f"Expected a {typ.__name__} literal here:\n"
-        f"{point_at(formula, node.src_start, node.src_end)}"  # type: ignore[attr-defined]
+        f"{point_at_node(formula, node)}"
     )
 
 
 def _classify_part(node: ast.expr, text: str, offset: int, formula: str):
-    terms = flatten_sum(node, text, offset)
+    terms = flatten_sum(node, text, offset, grouped=True)
     calls = [t.node for t in terms if isinstance(t.node, ast.Call)]
     is_instrument = [
         isinstance(c.func, ast.Name) and c.func.id in INSTRUMENT_FUNCTIONS for c in calls
@@ -279,7 +345,7 @@ def _check_no_instrument_calls(node: ast.expr, formula: str) -> None:
             if n.func.id in INSTRUMENT_FUNCTIONS:
                 raise FormulaError(
                     f"{n.func.id}() belongs in an instrument part after '|':\n"
-                    f"{point_at(formula, n.src_start, n.src_end)}"  # type: ignore[attr-defined]
+                    f"{point_at_node(formula, n)}"
                 )
 
 
@@ -304,6 +370,16 @@ def parse_formula(formula: str) -> FormulaSpec:
     """
     if not isinstance(formula, str):
         raise FormulaError(f"A formula must be a string, got {type(formula).__name__}.")
+    try:
+        return _parse_formula(formula)
+    except RecursionError:
+        raise FormulaError(
+            "Formula too long or too deeply nested to read; build long sums or nested "
+            f"expressions as columns of the data first:\n  {formula[:200]}"
+        ) from None
+
+
+def _parse_formula(formula: str) -> FormulaSpec:
     sides = split_top_level(formula, "~")
     if len(sides) != 2:
         what = "no '~'" if len(sides) == 1 else "more than one '~'"
@@ -323,7 +399,7 @@ def parse_formula(formula: str) -> FormulaSpec:
     main_node = parse_expression(rhs_main, formula=formula, offset=rhs_off + main_off)
     _shift(main_node, rhs_off + main_off)
     _check_no_instrument_calls(main_node, formula)
-    rhs = flatten_sum(main_node, formula)
+    rhs = flatten_sum(main_node, formula, grouped=True)
     instruments: list[InstrumentSpec] = []
     effects: list[str] = []
     extra: list[tuple[Term, ...]] = []

@@ -7,9 +7,12 @@ in principle.
 
 from __future__ import annotations
 
+import builtins
 from types import MappingProxyType, SimpleNamespace
 
 import numpy as np
+
+from stfi_models.exceptions import UnsafeFormulaError
 
 __all__ = [
     "PANEL_OPERATORS",
@@ -71,12 +74,27 @@ def callable_names() -> frozenset[str]:
     )
 
 
+class _Refused:
+    """Stands in for a Python builtin inside patsy's evaluation namespace."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __call__(self, *args: object, **kwargs: object) -> None:
+        raise UnsafeFormulaError(f"'{self.name}' is not available in a formula.")
+
+
 def eval_namespace() -> dict[str, object]:
     """The namespace patsy evaluates factors in: whitelisted math only.
 
     ``np`` is a namespace holding only the whitelisted functions, not the numpy module.
+    Python's builtins (``open``, ``eval``, ``__import__``, ...) are shadowed by stubs that
+    refuse to run: a second line of defence behind the :mod:`ast` whitelist, which already
+    refuses such names before patsy is called.  Data columns are looked up before this
+    namespace, so a column called ``id`` or ``sum`` still works.
     """
     restricted_np = SimpleNamespace(**MATH_FUNCTIONS)
-    namespace: dict[str, object] = dict(MATH_FUNCTIONS)
+    namespace: dict[str, object] = {name: _Refused(name) for name in dir(builtins)}
+    namespace.update(MATH_FUNCTIONS)
     namespace.update({name: restricted_np for name in NUMPY_MODULES})
     return namespace

@@ -47,7 +47,7 @@ import pandas as pd
 from scipy import stats
 
 from stfi_models.exceptions import EstimationError, SpecificationError, check_choice, check_kwargs
-from stfi_models.formula.design import Design, _absorbed_key, build_design
+from stfi_models.formula.design import Design, absorbed_effects, build_design
 from stfi_models.formula.grammar import FormulaSpec
 from stfi_models.models.base import PanelModel
 from stfi_models.models.covariance import Regression, VcovChoice, compute_vcov, resolve_vcov
@@ -198,7 +198,7 @@ class _StaticModel(PanelModel):
                 f"model={self.name!r} takes no instrument part after '|'; use "
                 "model='diff-gmm' or 'sys-gmm' for instrumented dynamic models."
             )
-        if self._refuse_entity and "entity" in _named_effects(spec, panel):
+        if self._refuse_entity and "entity" in set(absorbed_effects(spec, panel)):
             raise SpecificationError(
                 f"model={self.name!r} {self._refuse_entity}; remove C({panel.entity}) "
                 f"(or '| {panel.entity}') from the formula, or use model='fe'."
@@ -320,13 +320,6 @@ class _StaticModel(PanelModel):
                           index=self.design.y.index, n_absorbed=absorbed)
 
 
-def _named_effects(spec: FormulaSpec, panel: PanelData) -> set[str]:
-    """'entity'/'time' for each ``C(<key>)`` term or ``| key`` part of the formula."""
-    keys = {panel.entity: "entity", panel.time: "time"}
-    found = {keys[name] for name in spec.effects if name in keys}
-    return found | {key for term in spec.rhs if (key := _absorbed_key(term, panel))}
-
-
 def _series(values: np.ndarray, index: pd.Index, name: str) -> pd.Series:
     return pd.Series(values, index=index, name=name)
 
@@ -364,7 +357,7 @@ class PooledOLS(_StaticModel):
             rsquared={"r2": _r2(resid, y)},
             n_entities=int(self._entity.max()) + 1,
             info={"effects": tuple(e for e in ("entity", "time")
-                                   if e in _named_effects(self.spec, self.panel))},
+                                   if e in set(absorbed_effects(self.spec, self.panel)))},
         )
 
 
