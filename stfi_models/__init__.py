@@ -39,6 +39,7 @@ from stfi_models.exceptions import (
 from stfi_models.formula import parse_formula
 from stfi_models.inequality import dagum_gini, kernel_density, theil
 from stfi_models.index import IndexResult, build_index, load_study, parse_index_formula, run_study
+from stfi_models.models.mediation import MediationResult, mediate, sobel_tests
 from stfi_models.models.static import hausman
 from stfi_models.panel import PanelData
 from stfi_models.results import Result, TestResult
@@ -61,6 +62,9 @@ __all__ = [
     "sigma_convergence",
     "beta_convergence",
     "hausman",
+    "mediate",
+    "MediationResult",
+    "sobel_tests",
     "build_index",
     "IndexResult",
     "parse_index_formula",

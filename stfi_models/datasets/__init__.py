@@ -19,6 +19,7 @@ from stfi_models.datasets.provinces import (
     load_china_provinces,
     load_nqp,
 )
+from stfi_models.datasets.synthetic_mediation import simulate_mediation_panel
 from stfi_models.datasets.registry import (
     DATASETS,
     Dataset,
@@ -41,6 +42,7 @@ __all__ = [
     "load_china_population",
     "load_china_capital",
     "load_nqp",
+    "simulate_mediation_panel",
     "NqpData",
     "PROVINCE_KEYS",
     "list_datasets",

@@ -22,7 +22,7 @@ from stfi_models.exceptions import SpecificationError, check_choice, did_you_mea
 from stfi_models.formula.grammar import FormulaSpec, parse_formula
 from stfi_models.panel import PanelData, as_panel
 
-__all__ = ["PanelModel", "MODELS", "model_class", "split_options"]
+__all__ = ["PanelModel", "MODELS", "model_class", "model_keywords", "split_options"]
 
 #: model name -> "module:Class"; imported lazily so a model's dependencies load only when used.
 MODELS: dict[str, str] = {
@@ -31,6 +31,9 @@ MODELS: dict[str, str] = {
     "re": "stfi_models.models.static:RandomEffects",
     "fd": "stfi_models.models.static:FirstDifference",
     "between": "stfi_models.models.static:Between",
+    "diff-gmm": "stfi_models.models.gmm:DiffGMM",
+    "sys-gmm": "stfi_models.models.gmm:SystemGMM",
+    "pvar": "stfi_models.models.pvar:PanelVAR",
 }
 
 
@@ -80,6 +83,11 @@ def _keywords(func) -> set[str]:
         for p in inspect.signature(func).parameters.values()
         if p.kind in (p.KEYWORD_ONLY, p.POSITIONAL_OR_KEYWORD) and p.name not in {"self", "spec", "panel"}
     }
+
+
+def model_keywords(cls: type[PanelModel]) -> set[str]:
+    """Every option a model accepts, at construction or in ``fit``."""
+    return _keywords(cls.__init__) | _keywords(cls.fit)
 
 
 def split_options(cls: type[PanelModel], options: dict[str, Any]) -> tuple[dict, dict]:
