@@ -62,7 +62,9 @@ class InstrumentSpec:
     ----------
     kind : {"gmm", "iv"}
     variables : tuple of ast.expr
-        The instrumenting variables (may contain panel operators).
+        The instrumenting variables (may contain panel operators).  Empty for a ``gmm()``
+        that names only lags (``gmm(2:5, collapse=True)``): in a system (panel VAR) it
+        means the left-hand variables; single-equation models refuse it.
     names : tuple of str
         The variables as written.
     lags : tuple of (int, int or None), or None
@@ -288,15 +290,15 @@ def _instrument(call: ast.Call, formula: str) -> InstrumentSpec:
     if kind == "gmm":
         if "lags" in options:
             lags = lag_range(options["lags"], formula, allow_open=True)
-        elif len(args) >= 2 and (
+        elif args and (
             isinstance(args[-1], ast.Constant | ast.UnaryOp)
             or (isinstance(args[-1], ast.BinOp) and isinstance(args[-1].op, ast.MatMult))
         ):
             lags = lag_range(args.pop(), formula, allow_open=True)
         else:
             lags = (2, None)
-    if not args:
-        raise FormulaError(f"{kind}() names no variable:\n{point_at_node(formula, call)}")
+    if not args and kind == "iv":
+        raise FormulaError(f"iv() names no variable:\n{point_at_node(formula, call)}")
     collapse = _literal(options.get("collapse"), formula, bool, False)
     eq = _literal(options.get("eq"), formula, str, "diff" if kind == "gmm" else "both")
     if eq not in _DIFF_EQ:

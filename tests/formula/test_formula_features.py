@@ -238,6 +238,15 @@ def test_gmm_default_lags_and_plm_style_extra_part():
     assert spec.names() == {"n", "k"}
 
 
+def test_gmm_with_lags_only_names_no_variable():
+    """A system's ``gmm(2:5)`` instruments all left-hand variables: no variables, lags 2..5."""
+    for text in ("gmm(2:5, collapse=True)", "gmm(lags=2:5)"):
+        (spec,) = parse_formula(f"a + b ~ L(1) | {text}").instruments
+        assert (spec.variables, spec.names, spec.lags) == ((), (), (2, 5))
+    with pytest.raises(FormulaError, match="iv\\(\\) names no variable"):
+        parse_formula("a ~ L(a) | iv(eq='level')")
+
+
 # ---------------------------------------------------------------- missing values
 def test_missing_value_warning_and_counts():
     """``small_panel``: entity 1 lacks t=3 and has z missing at t=2."""
