@@ -72,8 +72,10 @@ class InstrumentSpec:
         lags (``2:.``).  ``None`` for ``iv``.
     collapse : bool
         Collapsed GMM-style instruments (one column per lag, not per period and lag).
-    eq : {"diff", "level", "both"}
-        Equation(s) of a system GMM model the instruments apply to.
+    eq : {"diff", "level", "both"} or None
+        Equation(s) of a system GMM model the instruments apply to; ``None`` when not given,
+        leaving the model's default (xtabond2's: ``gmm()`` in both equations of a system,
+        ``iv()`` in both).
     text : str
         The block as written.
     """
@@ -83,7 +85,7 @@ class InstrumentSpec:
     names: tuple[str, ...]
     lags: tuple[int, int | None] | None
     collapse: bool
-    eq: str
+    eq: str | None
     text: str
 
 
@@ -300,8 +302,8 @@ def _instrument(call: ast.Call, formula: str) -> InstrumentSpec:
     if not args and kind == "iv":
         raise FormulaError(f"iv() names no variable:\n{point_at_node(formula, call)}")
     collapse = _literal(options.get("collapse"), formula, bool, False)
-    eq = _literal(options.get("eq"), formula, str, "diff" if kind == "gmm" else "both")
-    if eq not in _DIFF_EQ:
+    eq = _literal(options.get("eq"), formula, str, None)
+    if eq is not None and eq not in _DIFF_EQ:
         node = options["eq"]
         raise FormulaError(
             f"{kind}(eq={eq!r}): eq must be one of {', '.join(map(repr, _DIFF_EQ))}."

@@ -217,13 +217,13 @@ def test_instrument_parts_are_parsed():
     )
     first, second, third, fourth = spec.instruments
     assert (first.kind, first.names, first.lags, first.collapse, first.eq) == (
-        "gmm", ("n",), (2, None), False, "diff"
+        "gmm", ("n",), (2, None), False, None
     )
     assert (second.names, second.lags, second.collapse, second.eq) == (
         ("w",), (2, 4), True, "level"
     )
     assert (third.kind, third.names, third.lags, third.eq) == (
-        "iv", ("L(w, 0:1)", "k"), None, "both"
+        "iv", ("L(w, 0:1)", "k"), None, None
     )
     assert isinstance(third.variables[0], ast.Call) and third.variables[0].func.id == "L"
     assert (fourth.lags, fourth.text) == ((1, 3), "gmm(k, lags=1:3)")
