@@ -1,0 +1,59 @@
+"""Panel VAR speed: Dahlberg lag-1 GMM fit and a 500-draw bootstrap of OIRF bands.
+
+Targets (issue 5): fit < 0.25 s (R panelvar ~23 s on the same machine); 500 bootstrap
+draws of 8-period OIRF bands on 2 cores < 60 s (panelvar refits per draw: ~3 h).
+
+Run: ``python benchmarks/pvar.py [--draws 500] [--jobs 2] [--repeat 5]``.  Prints a
+markdown table row per measurement (median of ``--repeat`` runs for the fit).
+"""
+
+from __future__ import annotations
+
+import argparse
+import platform
+import time
+import warnings
+
+import numpy as np
+
+from stfi_models.api import fit
+from stfi_models.datasets import load_dahlberg
+
+FORMULA = "expenditures + revenues + grants ~ L(1)"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--draws", type=int, default=500)
+    parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--repeat", type=int, default=5)
+    args = parser.parse_args()
+
+    data = load_dahlberg()
+    fit(FORMULA, data, entity="id", time="year", model="pvar")  # warm-up (imports)
+    times = []
+    for _ in range(args.repeat):
+        start = time.perf_counter()
+        res = fit(FORMULA, data, entity="id", time="year", model="pvar")
+        times.append(time.perf_counter() - start)
+    fit_time = float(np.median(times))
+
+    start = time.perf_counter()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        irf = res.irf(8, kind="orth", ci="bootstrap", draws=args.draws, seed=1,
+                      n_jobs=args.jobs, progress=False)
+    boot_time = time.perf_counter() - start
+
+    print(f"machine: {platform.processor() or platform.machine()}, python "
+          f"{platform.python_version()}")
+    print("| task | time (s) | target (s) |")
+    print("|---|---|---|")
+    print(f"| Dahlberg lag-1 two-step GMM fit (median of {args.repeat}) | {fit_time:.3f} | 0.25 |")
+    print(f"| {args.draws}-draw entity bootstrap, OIRF 8 periods, n_jobs={args.jobs} | "
+          f"{boot_time:.1f} | 60 |")
+    print(f"(draws used: {irf.bands.used} of {irf.bands.draws})")
+
+
+if __name__ == "__main__":
+    main()
