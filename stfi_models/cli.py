@@ -1,7 +1,9 @@
 """The ``stfi`` command.
 
 ``stfi fit FORMULA --data NAME_OR_PATH`` estimates a model on a bundled dataset or on a CSV,
-Excel or Stata file and prints its summary; ``stfi datasets`` lists the bundled data.  Bad
+Excel or Stata file and prints its summary; ``stfi datasets`` lists the bundled data;
+``stfi replicate`` runs the replication studies and writes an HTML report; ``stfi validate``
+compares every reference number in ``validation/`` with ours.  Bad
 input ends with a one-line ``error: ...`` on stderr (followed by the offending rows when the
 message shows them) and exit status 1, never a traceback.
 """
@@ -187,3 +189,57 @@ def datasets_command(
 
 
 app.command("index")(index_command)
+
+
+@app.command("replicate")
+def replicate_command(
+    studies: Annotated[
+        list[str] | None,
+        typer.Argument(help="Studies to run (default: all): stfi_regional, tech_finance_nqp, "
+                            "or a replication .toml file."),
+    ] = None,
+    data: Annotated[
+        str | None,
+        typer.Option("--data", "-d", help="Your own .csv/.xlsx/.dta with the columns of the "
+                                          "bundled panel (default: the bundled data)."),
+    ] = None,
+    out: Annotated[
+        Path, typer.Option("--out", "-o", help="Report folder (written atomically).")
+    ] = Path("report"),
+) -> None:
+    """Run the replication studies and write OUT/index.html, OUT/tables, OUT/figures."""
+    from stfi_models.replicate import load_replication, replicate
+
+    with _user_errors():
+        for study in studies or []:
+            load_replication(study)  # a typo'd study fails before any work
+        frame = read_data(data)[0] if data is not None else None
+        reports, page = replicate(
+            studies or [], data=frame, out=out,
+            progress=lambda line: typer.echo(line, err=True),
+        )
+        for report in reports:
+            typer.echo(report.title)
+            for line in report.headline:
+                typer.echo(f"  {line}")
+        typer.echo(f"Report written to {page}")
+
+
+@app.command("validate")
+def validate_command(
+    topics: Annotated[
+        list[str] | None,
+        typer.Argument(help="Topics to check (default: every validation/<topic> wired)."),
+    ] = None,
+    misses_only: Annotated[
+        bool, typer.Option("--misses", help="Print only the rows that miss.")
+    ] = False,
+) -> None:
+    """Compare every reference number in validation/ with ours; exit 1 on any miss."""
+    from stfi_models.validation import run_validation
+
+    with _user_errors():
+        report = run_validation(topics or None)
+    typer.echo(report.to_text(misses_only=misses_only))
+    if not report.passed:
+        raise typer.Exit(code=1)

@@ -4,6 +4,7 @@ Every dataset lives in ``stfi_models/datasets/<name>/`` with a ``SOURCE.md`` cit
 :func:`list_datasets` lists them.
 """
 
+from stfi_models.datasets import loaders, provinces, registry, synthetic_mediation
 from stfi_models.datasets.loaders import load_abdata, load_dahlberg, load_grunfeld
 from stfi_models.datasets.provinces import (
     PROVINCE_KEYS,
@@ -19,6 +20,8 @@ from stfi_models.datasets.provinces import (
     load_china_provinces,
     load_nqp,
 )
+from stfi_models.datasets.synthetic import simulate_stfi_panel
+from stfi_models.datasets.synthetic_gmm import simulate_dynamic_panel
 from stfi_models.datasets.synthetic_mediation import simulate_mediation_panel
 from stfi_models.datasets.registry import (
     DATASETS,
@@ -28,26 +31,10 @@ from stfi_models.datasets.registry import (
     load_dataset,
 )
 
+# Every public name of the submodules, each listed once: in the submodule's ``__all__``.
 __all__ = [
-    "load_abdata",
-    "load_grunfeld",
-    "load_dahlberg",
-    "load_china_provinces",
-    "china_variables",
-    "china_citation",
-    "china_provinces",
-    "china_regions",
-    "china_contiguity",
-    "load_china_gdp",
-    "load_china_population",
-    "load_china_capital",
-    "load_nqp",
-    "simulate_mediation_panel",
-    "NqpData",
-    "PROVINCE_KEYS",
-    "list_datasets",
-    "load_dataset",
-    "dataset_citation",
-    "DATASETS",
-    "Dataset",
+    *loaders.__all__,
+    *provinces.__all__,
+    *synthetic_mediation.__all__,
+    *registry.__all__,
 ]

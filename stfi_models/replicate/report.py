@@ -1,0 +1,240 @@
+"""The replication report: sections of tables and figures, written atomically.
+
+``write_report`` writes ``index.html`` (self-contained: figures embedded as base64 PNG,
+tables inline), ``tables/<study>__<name>.csv`` and ``.tex`` and ``figures/<study>__<name>.png``
+into a temporary folder next to the target and moves it into place only when everything is
+written, so an error never leaves a half-written report.  A folder is only replaced if it
+is empty or holds a previous report (marker file ``.stfi-report``).
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from stfi_models.exceptions import SpecificationError
+from stfi_models.results.latex import escape_latex
+
+__all__ = ["ReportTable", "ReportFigure", "Section", "StudyReport", "write_report",
+           "figure_png", "MARKER"]
+
+#: Marker file identifying a folder written by ``write_report``.
+MARKER = ".stfi-report"
+
+
+@dataclass(frozen=True)
+class ReportTable:
+    """One table: its cells (CSV) and its HTML and LaTeX renderings."""
+
+    name: str
+    caption: str
+    frame: pd.DataFrame
+    html: str
+    latex: str
+
+    @classmethod
+    def from_frame(cls, name: str, caption: str, frame: pd.DataFrame,
+                   digits: int = 4, index: bool = False) -> ReportTable:
+        """Render a DataFrame (floats to ``digits`` decimals)."""
+        fmt = f"{{:.{digits}f}}".format
+        shown = frame.reset_index() if index else frame
+        table_html = shown.to_html(index=False, float_format=fmt, na_rep="",
+                                   classes="stfi-table", border=0)
+        cells = shown.map(lambda v: fmt(v) if isinstance(v, float) else str(v))
+        cols = "l" * cells.shape[1]
+        lines = [f"\\begin{{tabular}}{{{cols}}}", "\\hline",
+                 " & ".join(escape_latex(str(c)) for c in cells.columns) + " \\\\", "\\hline"]
+        lines += [" & ".join(escape_latex(v if v != "nan" else "") for v in row) + " \\\\"
+                  for row in cells.itertuples(index=False)]
+        lines += ["\\hline", "\\end{tabular}"]
+        return cls(name, caption, shown, table_html, "\n".join(lines))
+
+    @classmethod
+    def from_etable(cls, name: str, caption: str, table: Any) -> ReportTable:
+        """Wrap a :class:`stfi_models.results.tables.Table` (its cells, HTML and LaTeX)."""
+        return cls(name, caption, table.to_frame().reset_index(), table.to_html(),
+                   table.to_latex())
+
+
+@dataclass(frozen=True)
+class ReportFigure:
+    """One figure as PNG bytes."""
+
+    name: str
+    caption: str
+    png: bytes
+
+
+def figure_png(fig: Any, dpi: int = 100) -> bytes:
+    """Render a matplotlib Figure to PNG bytes and close it."""
+    import matplotlib.pyplot as plt
+
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=dpi, bbox_inches="tight")
+    plt.close(fig)
+    return buffer.getvalue()
+
+
+@dataclass
+class Section:
+    """A report section: a title, an explanatory note, tables, figures, headline lines."""
+
+    key: str
+    title: str
+    note: str = ""
+    tables: list[ReportTable] = field(default_factory=list)
+    figures: list[ReportFigure] = field(default_factory=list)
+    headline: list[str] = field(default_factory=list)
+
+
+@dataclass
+class StudyReport:
+    """All sections of one study."""
+
+    name: str
+    title: str
+    description: str
+    data_note: str
+    sections: list[Section] = field(default_factory=list)
+
+    @property
+    def headline(self) -> list[str]:
+        """The headline lines of every section, in order."""
+        return [line for s in self.sections for line in s.headline]
+
+
+_CSS = """
+body{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;max-width:1100px;margin:2em auto;
+padding:0 1em;color:#222;line-height:1.45}
+h1{border-bottom:2px solid #345}h2{margin-top:2em;color:#234;border-bottom:1px solid #ccc}
+h3{color:#345}table{border-collapse:collapse;margin:.6em 0;font-size:.85em}
+td,th{padding:2px 8px;border-bottom:1px solid #e4e4e4;text-align:right}
+th:first-child,td:first-child{text-align:left}
+figure{margin:1em 0}figure img{max-width:100%;border:1px solid #eee}
+figcaption,.caption{font-size:.9em;color:#555}.note{color:#444}.files{font-size:.8em}
+ul.headline{background:#f4f7fa;padding:.8em 2em;border-left:4px solid #345}
+.scroll{overflow-x:auto}
+"""
+
+
+#: Tables longer than this are folded (``<details>``) in the page; the CSV holds every row.
+FOLD_ROWS = 30
+
+
+def _table_html(study: str, table: ReportTable) -> str:
+    stem = f"tables/{study}__{table.name}"
+    body = f"<div class='scroll'>{table.html}</div>"
+    if len(table.frame) > FOLD_ROWS:
+        rows = len(table.frame)
+        body = f"<details><summary>{rows} rows (click to show)</summary>{body}</details>"
+    return (
+        f"<div class='table' data-file='{stem}.csv'><p class='caption'>"
+        f"{html.escape(table.caption)} <span class='files'>(<a href='{stem}.csv'>csv</a>, "
+        f"<a href='{stem}.tex'>tex</a>)</span></p>{body}</div>"
+    )
+
+
+def _figure_html(study: str, figure: ReportFigure) -> str:
+    data = base64.b64encode(figure.png).decode("ascii")
+    return (
+        f"<figure data-file='figures/{study}__{figure.name}.png'><img alt='"
+        f"{html.escape(figure.caption)}' src='data:image/png;base64,{data}'>"
+        f"<figcaption>{html.escape(figure.caption)}</figcaption></figure>"
+    )
+
+
+def render_html(studies: list[StudyReport]) -> str:
+    """Render the self-contained HTML page of the report."""
+    stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    parts = ["<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>",
+             "<title>stfi-models replication report</title>",
+             f"<style>{_CSS}</style></head><body>",
+             "<h1>stfi-models replication report</h1>",
+             f"<p class='note'>Generated {stamp} by <code>stfi replicate</code>. Tables are also "
+             "in <code>tables/</code> (CSV and LaTeX), figures in <code>figures/</code>.</p>",
+             "<ul>" + "".join(f"<li><a href='#{s.name}'>{html.escape(s.title)}</a></li>"
+                              for s in studies) + "</ul>"]
+    for study in studies:
+        parts.append(f"<h1 id='{study.name}'>{html.escape(study.title)}</h1>")
+        parts.append(f"<p>{html.escape(study.description)}</p>")
+        parts.append(f"<p class='note'>{html.escape(study.data_note)}</p>")
+        if study.headline:
+            parts.append("<ul class='headline'>" + "".join(
+                f"<li>{html.escape(line)}</li>" for line in study.headline) + "</ul>")
+        for section in study.sections:
+            parts.append(f"<h2 id='{study.name}-{section.key}'>{html.escape(section.title)}</h2>")
+            if section.note:
+                parts.append(f"<p class='note'>{html.escape(section.note)}</p>")
+            parts.extend(_figure_html(study.name, f) for f in section.figures)
+            parts.extend(_table_html(study.name, t) for t in section.tables)
+    parts.append("</body></html>")
+    return "\n".join(parts)
+
+
+def _check_target(out: Path) -> None:
+    if out.exists() and not out.is_dir():
+        raise SpecificationError(f"--out {out} is a file; give a folder for the report.")
+    if out.is_dir() and any(out.iterdir()) and not (out / MARKER).is_file():
+        raise SpecificationError(
+            f"--out {out} is a non-empty folder that does not hold a previous report; "
+            "give a new or empty folder (the report replaces the folder's content)."
+        )
+
+
+def write_report(studies: list[StudyReport], out: str | Path) -> Path:
+    """Write the report into ``out`` atomically; returns the path of ``index.html``.
+
+    Raises
+    ------
+    SpecificationError
+        ``out`` is a file, or a non-empty folder that is not a previous report.
+    """
+    out = Path(out)
+    _check_target(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-", dir=out.parent))
+    try:
+        (staging / "tables").mkdir()
+        (staging / "figures").mkdir()
+        for study in studies:
+            for section in study.sections:
+                for table in section.tables:
+                    stem = staging / "tables" / f"{study.name}__{table.name}"
+                    table.frame.to_csv(stem.with_suffix(".csv"), index=False)
+                    stem.with_suffix(".tex").write_text(table.latex + "\n", encoding="utf-8")
+                for figure in section.figures:
+                    (staging / "figures" / f"{study.name}__{figure.name}.png").write_bytes(
+                        figure.png)
+        (staging / "index.html").write_text(render_html(studies), encoding="utf-8")
+        (staging / MARKER).write_text("written by stfi replicate\n", encoding="utf-8")
+        _swap(staging, out)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return out / "index.html"
+
+
+def _swap(staging: Path, out: Path) -> None:
+    """Move the finished report into place; an old report is removed only afterwards."""
+    old = None
+    if out.exists():
+        old = out.with_name(f".{out.name}.old-{os.getpid()}")
+        out.rename(old)
+    try:
+        staging.rename(out)
+    except BaseException:
+        if old is not None:
+            old.rename(out)
+        raise
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)

@@ -1,0 +1,164 @@
+"""Run replication studies: prepare the data, run every step, write the report."""
+
+from __future__ import annotations
+
+import time as _time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import pandas as pd
+
+from stfi_models.exceptions import SpecificationError, did_you_mean
+from stfi_models.index.composite import build_index
+from stfi_models.index.study import derive_columns, load_study
+from stfi_models.productivity import tfp
+from stfi_models.replicate.report import Section, StudyReport, write_report
+from stfi_models.replicate.spec import STUDIES, ReplicationSpec, load_replication
+from stfi_models.replicate.steps import STEPS, Context, index_section, regressions
+
+__all__ = ["prepare", "run_study_report", "replicate"]
+
+Progress = Callable[[str], None]
+
+
+def _quiet(_: str) -> None:
+    """Default progress callback: print nothing."""
+
+
+def _require(frame: pd.DataFrame, columns: Sequence[str], where: str) -> None:
+    for column in columns:
+        if column not in frame.columns:
+            raise SpecificationError(
+                f"The data have no column '{column}' (needed by {where})."
+                f"{did_you_mean(column, frame.columns)}"
+            )
+
+
+def _merge(frame: pd.DataFrame, new: pd.DataFrame, keys: list[str], where: str) -> pd.DataFrame:
+    clash = [c for c in new.columns if c in frame.columns and c not in keys]
+    if clash:
+        raise SpecificationError(f"{where} adds column(s) {clash}, which the data already have; "
+                                 "rename one of them.")
+    return frame.merge(new, on=keys, how="left", validate="one_to_one")
+
+
+def prepare(spec: ReplicationSpec, data: pd.DataFrame | None = None
+            ) -> tuple[Context, list[Section]]:
+    """Prepare the study data (indices, productivity, derived columns) and index sections.
+
+    Parameters
+    ----------
+    spec : ReplicationSpec
+    data : pandas.DataFrame, optional
+        The user's data with the bundled panel's columns; default the study's bundled
+        dataset.
+
+    Raises
+    ------
+    SpecificationError
+        Missing columns (named), an index file built on other panel keys, column clashes.
+    """
+    from stfi_models.datasets import load_dataset
+
+    entity, time, group = spec.entity, spec.time, spec.data.get("group")
+    frame = load_dataset(spec.data["dataset"]) if data is None else data.copy()
+    _require(frame, [entity, time] + ([group] if group else []), f"[data] of {spec.path.name}")
+    if frame.empty:
+        raise SpecificationError("The data have no rows.")
+    frame = frame[~frame[entity].isin(spec.data.get("exclude", []))]
+    keys = [entity, time]
+    if frame.duplicated(keys).any():
+        raise SpecificationError(f"The data have duplicate ({entity}, {time}) rows.")
+    sections = []
+    for name, path in spec.indices.items():
+        study = load_study(path)
+        if (study.entity, study.time) != (entity, time):
+            raise SpecificationError(
+                f"[indices] {name}: {path.name} uses keys ({study.entity}, {study.time}), the "
+                f"replication ({entity}, {time}); they must agree."
+            )
+        part = derive_columns(frame[~frame[entity].isin(study.exclude)], study.derive,
+                              entity=entity, time=time, path=study.path)
+        if study.years is not None:
+            part = part[part[time].between(*study.years)]
+        result = build_index(study.formula, part, entity=entity, time=time, **study.options)
+        if result.name != name:
+            raise SpecificationError(f"[indices] {name} = '{path.name}', but that file builds "
+                                     f"'{result.name}'; use {result.name} = ... .")
+        frame = _merge(frame, result.scores.reset_index(), keys, f"index {name}")
+        sections.append(index_section(name, study.title, result))
+    years = spec.data.get("years")
+    if years is not None:
+        frame = frame[frame[time].between(*years)]
+    if frame.empty:
+        raise SpecificationError(f"No rows left in the study years {years}.")
+    prod = spec.steps.get("productivity")
+    if prod is not None:
+        _require(frame, [prod["output"], prod["capital"], prod["labour"]], "[productivity]")
+        res = tfp(frame, output=prod["output"], capital=prod["capital"], labour=prod["labour"],
+                  entity=entity, time=time, alpha=prod.get("alpha", 0.5),
+                  method=prod.get("method", "solow"), deflator=prod.get("deflator"))
+        new = res.frame[keys + ["ln_tfp"]].rename(columns={"ln_tfp": prod["name"]})
+        frame = _merge(frame, new, keys, "[productivity]")
+    frame = derive_columns(frame, spec.steps.get("derive", {}), entity=entity, time=time,
+                           path=spec.path)
+    return Context(frame.reset_index(drop=True), entity, time, group), sections
+
+
+def run_study_report(study: str | Path | ReplicationSpec, data: pd.DataFrame | None = None,
+                     progress: Progress = _quiet) -> StudyReport:
+    """Run every step of one study and collect its report sections."""
+    spec = study if isinstance(study, ReplicationSpec) else load_replication(study)
+    started = _time.perf_counter()
+    progress(f"[{spec.name}] preparing data and indices")
+    ctx, sections = prepare(spec, data)
+    frame = ctx.frame
+    for key, table in spec.steps.items():
+        if key in ("productivity", "derive"):
+            continue
+        if key == "regressions":
+            for name, sub in table.items():
+                progress(f"[{spec.name}] regressions.{name}")
+                sections.append(regressions(name, sub, ctx))
+            continue
+        progress(f"[{spec.name}] {key}")
+        sections.append(STEPS[key](table, ctx))
+    progress(f"[{spec.name}] done in {_time.perf_counter() - started:.1f} s")
+    source = (f"bundled dataset '{spec.data['dataset']}'" if data is None
+              else "user-supplied data")
+    note = (f"Data: {source}; {frame[ctx.entity].nunique()} entities, years "
+            f"{frame[ctx.time].min()}-{frame[ctx.time].max()}, {len(frame)} rows. "
+            f"Study file: {spec.path.name}.")
+    return StudyReport(spec.name, spec.title, spec.description, note, sections)
+
+
+def replicate(studies: Sequence[str | Path] = (), *, data: pd.DataFrame | None = None,
+              out: str | Path = "report", progress: Progress = _quiet
+              ) -> tuple[list[StudyReport], Path]:
+    """Run replication studies and write the report.
+
+    Parameters
+    ----------
+    studies : sequence of str or Path
+        Study keys (``"stfi_regional"``, ``"tech_finance_nqp"``) or replication files;
+        default: every study in :data:`~stfi_models.replicate.spec.STUDIES`.
+    data : pandas.DataFrame, optional
+        The user's data with the columns of the bundled panel (default: bundled data).
+    out : str or Path
+        Report folder: ``index.html``, ``tables/``, ``figures/``.  Written atomically.
+    progress : callable, optional
+        Receives one line per step.
+
+    Returns
+    -------
+    reports, index_html
+        One :class:`StudyReport` per study and the path of the written ``index.html``.
+
+    Examples
+    --------
+    >>> from stfi_models.replicate import replicate
+    >>> reports, page = replicate(["stfi_regional"], out="report")  # doctest: +SKIP
+    """
+    specs = [load_replication(s) for s in (studies or list(STUDIES))]
+    reports = [run_study_report(spec, data, progress) for spec in specs]
+    return reports, write_report(reports, out)

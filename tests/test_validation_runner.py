@@ -1,0 +1,103 @@
+"""`stfi validate` and the runner the tests share: wired topics pass, misses are caught."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import load_reference
+from typer.testing import CliRunner
+
+from stfi_models.cli import app
+from stfi_models.exceptions import SpecificationError
+from stfi_models.validation import (
+    VALIDATION_ROOT,
+    compare_topic,
+    load_compute,
+    run_validation,
+    topics,
+)
+
+runner = CliRunner()
+WIRED = [t for t in topics() if load_compute(t) is not None]
+
+
+def test_the_landed_topics_are_wired():
+    landed = {"entropy", "static_plm", "static_grunfeld", "convergence", "gini", "moran"}
+    assert landed <= set(WIRED)
+
+
+@pytest.mark.parametrize("topic", WIRED)
+def test_every_reference_number_of_a_wired_topic_matches(topic):
+    table = compare_topic(topic)
+    assert len(table) == len(load_reference(topic))  # every reference row is compared
+    misses = table[~table["passed"]]
+    assert misses.empty, misses[["case", "quantity", "term", "reference", "ours"]].to_string()
+
+
+def test_run_validation_counts_and_lists_unwired_topics():
+    report = run_validation()
+    assert report.passed
+    assert len(report.table) == sum(len(load_reference(t)) for t in WIRED)
+    assert set(report.not_wired) == set(topics()) - set(WIRED)
+    text = report.to_text()
+    assert f"{len(report.table)} reference numbers, 0 miss(es)" in text
+    for column in ("method", "quantity", "reference", "ours", "difference", "tolerance",
+                   "source"):
+        assert column in text.splitlines()[0]
+
+
+def _copy_topic(tmp_path: Path, topic: str) -> Path:
+    shutil.copytree(VALIDATION_ROOT / topic, tmp_path / topic)
+    return tmp_path
+
+
+def test_a_reference_number_off_by_more_than_its_tolerance_is_a_miss(tmp_path):
+    root = _copy_topic(tmp_path, "static_grunfeld")
+    path = root / "static_grunfeld" / "reference.csv"
+    ref = pd.read_csv(path, dtype={"term": str})
+    ref.loc[0, "value"] += 3 * ref.loc[0, "tolerance"]
+    ref.to_csv(path, index=False)
+    report = run_validation(root=root)
+    assert not report.passed
+    assert int((~report.table["passed"]).sum()) == 1
+    assert "MISS" in report.to_text(misses_only=True)
+    assert "1 miss(es)" in report.to_text()
+
+
+def test_a_reference_row_without_a_computed_value_is_a_miss(tmp_path):
+    root = _copy_topic(tmp_path, "static_grunfeld")
+    path = root / "static_grunfeld" / "reference.csv"
+    ref = pd.read_csv(path, dtype={"term": str})
+    extra = ref.iloc[[0]].assign(term="no_such_term")
+    pd.concat([ref, extra]).to_csv(path, index=False)
+    table = compare_topic("static_grunfeld", root)
+    row = table[table["term"] == "no_such_term"].iloc[0]
+    assert np.isnan(row["ours"]) and not row["passed"]
+
+
+def test_unknown_and_unwired_topics(tmp_path):
+    with pytest.raises(SpecificationError, match="Did you mean 'entropy'"):
+        compare_topic("entrpy")
+    root = _copy_topic(tmp_path, "static_grunfeld")
+    (root / "static_grunfeld" / "compute.py").unlink()
+    with pytest.raises(SpecificationError, match="not wired"):
+        compare_topic("static_grunfeld", root)
+    assert run_validation(root=root).not_wired == ("static_grunfeld",)
+
+
+def test_cli_validate_prints_the_table_and_exits_zero():
+    result = runner.invoke(app, ["validate", "static_grunfeld"])
+    assert result.exit_code == 0, result.output
+    assert "static_grunfeld/pooled" in result.stdout
+    assert "24 reference numbers, 0 miss(es)" in result.stdout
+
+
+def test_cli_validate_unknown_topic_is_a_one_line_error():
+    result = runner.invoke(app, ["validate", "gmn"])
+    assert result.exit_code == 1
+    assert result.stderr.startswith("error: Unknown validation topic 'gmn'")
+    assert len(result.stderr.strip().splitlines()) == 1
