@@ -60,6 +60,7 @@ import pandas as pd
 import statsmodels.api as sm_api
 from scipy import stats
 
+from stfi_models._plotting import figure_and_axes
 from stfi_models.exceptions import (
     EstimationError,
     MissingValueWarning,
@@ -136,14 +137,9 @@ class SigmaResult:
 
     def plot(self, measures: Sequence[str] = ("sd_log", "cv"), ax: Any = None) -> Any:
         """Plot the chosen dispersion measures over periods; return the Figure."""
-        import matplotlib.pyplot as plt
-
         for measure in measures:
             check_choice("measures", measure, ("sd", "cv", "sd_log", "cv_log"))
-        if ax is None:
-            fig, ax = plt.subplots(figsize=(7, 4))
-        else:
-            fig = ax.figure
+        fig, ax = figure_and_axes(ax, (7, 4))
         for measure in measures:
             ax.plot(self.table[self.by], self.table[measure], marker="o", label=measure)
         ax.set_xlabel(self.by)

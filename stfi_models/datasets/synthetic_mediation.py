@@ -94,7 +94,7 @@ def simulate_mediation_panel(
         )
     if not -1 < rho < 1:
         raise SpecificationError(f"rho must lie in (-1, 1) for stationary errors, got {rho}.")
-    rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+    rng = np.random.default_rng(seed)  # a Generator is returned unaltered
     n, t = int(n_entities), int(n_periods)
     alpha = rng.standard_normal(n)[:, None]
     lam = rng.standard_normal(t)[None, :]

@@ -4,11 +4,15 @@
 :class:`IndexResult`; study files (TOML) in ``formulas/`` are run by :func:`run_study`.
 """
 
+from stfi_models.index import weights
 from stfi_models.index.composite import build_index
 from stfi_models.index.formula import Indicator, IndicatorGroup, IndexSpec, parse_index_formula
 from stfi_models.index.result import IndexResult
-from stfi_models.index.study import Study, load_study, run_study
+from stfi_models.index.study import Study, derive_columns, load_study, run_study, study_data
 from stfi_models.index.weights import (
+    COMBINE_RULES,
+    WEIGHT_METHODS,
+    Weights,
     compute_weights,
     critic_weights,
     cv_weights,
@@ -26,11 +30,8 @@ __all__ = [
     "parse_index_formula",
     "Study",
     "load_study",
+    "derive_columns",
+    "study_data",
     "run_study",
-    "compute_weights",
-    "entropy_weights",
-    "critic_weights",
-    "cv_weights",
-    "equal_weights",
-    "pca_weights",
+    *weights.__all__,
 ]

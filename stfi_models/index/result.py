@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 from scipy import stats
 
+from stfi_models._plotting import figure_and_axes
 from stfi_models.exceptions import SpecificationError, check_choice, did_you_mean
 from stfi_models.index.formula import IndexSpec
 
@@ -212,11 +213,8 @@ class IndexResult:
         -------
         matplotlib.axes.Axes
         """
-        import matplotlib.pyplot as plt
-
         check_choice("kind", kind, ["trend", "weights"])
-        if ax is None:
-            _, ax = plt.subplots(figsize=(7, 4))
+        _, ax = figure_and_axes(ax, (7, 4))
         if kind == "weights":
             w = self._weights[self._weights["level"] == "indicator"]
             share = w.groupby("indicator", sort=False)["global_weight"].mean()

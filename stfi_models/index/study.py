@@ -32,7 +32,7 @@ a study file can never run code.
 
 from __future__ import annotations
 
-import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
@@ -41,6 +41,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from stfi_models._studyfile import check_derive, check_table, fail, read_tables
 from stfi_models.exceptions import FormulaError, SpecificationError, did_you_mean
 from stfi_models.formula.operators import OperatorEvaluator
 from stfi_models.formula.safety import parse_expression
@@ -48,7 +49,7 @@ from stfi_models.index.composite import build_index
 from stfi_models.index.result import IndexResult
 from stfi_models.panel import PanelData
 
-__all__ = ["Study", "load_study", "study_data", "run_study"]
+__all__ = ["Study", "load_study", "derive_columns", "study_data", "run_study"]
 
 _TABLES = {
     "study": {"title", "description"},
@@ -106,24 +107,6 @@ class Study:
     scores_out: Path | None = None
 
 
-def _fail(path: Path, message: str) -> SpecificationError:
-    return SpecificationError(f"Study file {path}: {message}")
-
-
-def _check_keys(path: Path, table: str, content: Any, allowed: set[str] | None) -> dict:
-    if not isinstance(content, dict):
-        raise _fail(path, f"[{table}] must be a table of key = value pairs.")
-    if allowed is not None:
-        for key in content:
-            if key not in allowed:
-                raise _fail(
-                    path,
-                    f"unknown key '{key}' in [{table}].{did_you_mean(key, allowed)} "
-                    f"Allowed: {', '.join(sorted(allowed))}.",
-                )
-    return content
-
-
 def load_study(path: str | Path) -> Study:
     """Read and check a study file (no data is loaded).
 
@@ -137,36 +120,27 @@ def load_study(path: str | Path) -> Study:
     path = Path(path)
     if not path.is_file():
         raise SpecificationError(f"Study file {path} does not exist.")
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise _fail(path, f"not valid TOML ({exc}).") from None
-    for table in raw:
-        if table not in _TABLES:
-            raise _fail(
-                path, f"unknown table [{table}].{did_you_mean(table, _TABLES)} "
-                f"Tables: {', '.join(f'[{t}]' for t in _TABLES)}."
-            )
-    parts = {t: _check_keys(path, t, raw.get(t, {}), allowed) for t, allowed in _TABLES.items()}
+    raw = read_tables(path, _TABLES)
+    parts = {t: check_table(path, t, raw.get(t, {}), allowed) for t, allowed in _TABLES.items()}
     index, data = dict(parts["index"]), parts["data"]
     if "formula" not in index:
-        raise _fail(path, "[index] needs a formula, e.g. formula = \"STFI ~ a(x + y) + b(z)\".")
+        raise fail(path, "[index] needs a formula, e.g. formula = \"STFI ~ a(x + y) + b(z)\".")
     formula = index.pop("formula")
     if ("dataset" in data) == ("path" in data):
-        raise _fail(path, "[data] needs exactly one of dataset = \"<bundled name>\" or "
-                    "path = \"<file.csv>\".")
+        raise fail(path, "[data] needs exactly one of dataset = \"<bundled name>\" or "
+                   "path = \"<file.csv>\".")
     dataset = data.get("dataset")
     csv = None
     if dataset is not None:
         if dataset not in DATASETS:
-            raise _fail(path, f"unknown dataset '{dataset}'.{did_you_mean(dataset, DATASETS)} "
-                        f"Bundled: {', '.join(DATASETS)}.")
+            raise fail(path, f"unknown dataset '{dataset}'.{did_you_mean(dataset, DATASETS)} "
+                       f"Bundled: {', '.join(DATASETS)}.")
         entity = data.get("entity", DATASETS[dataset].entity)
         time = data.get("time", DATASETS[dataset].time)
     else:
         csv = (path.parent / data["path"]).resolve()
         if "entity" not in data or "time" not in data:
-            raise _fail(path, "[data] with a CSV path needs entity = ... and time = ....")
+            raise fail(path, "[data] with a CSV path needs entity = ... and time = ....")
         entity, time = data["entity"], data["time"]
     years = data.get("years")
     if years is not None:
@@ -174,16 +148,14 @@ def load_study(path: str | Path) -> Study:
             not isinstance(years, list) or len(years) != 2
             or not all(isinstance(y, int) for y in years) or years[0] > years[1]
         ):
-            raise _fail(
+            raise fail(
                 path, f"[data] years must be [first, last], two whole numbers; got {years!r}."
             )
         years = (years[0], years[1])
     exclude = data.get("exclude", [])
     if not isinstance(exclude, list):
-        raise _fail(path, f"[data] exclude must be a list of entities, got {exclude!r}.")
-    for name, expr in parts["derive"].items():
-        if not isinstance(expr, str):
-            raise _fail(path, f"[derive] {name} must be a formula string, got {expr!r}.")
+        raise fail(path, f"[data] exclude must be a list of entities, got {exclude!r}.")
+    check_derive(path, parts["derive"])
     out = parts["output"].get("scores")
     study = parts["study"]
     return Study(
@@ -203,21 +175,53 @@ def load_study(path: str | Path) -> Study:
     )
 
 
-def _derive(frame: pd.DataFrame, study: Study) -> pd.DataFrame:
-    """Add the ``[derive]`` columns, in order; later ones may use earlier ones."""
-    for name, expr in study.derive.items():
+def derive_columns(frame: pd.DataFrame, derive: Mapping[str, str], *, entity: str, time: str,
+                   path: str | Path) -> pd.DataFrame:
+    """Add the columns of a study file's ``[derive]`` table, in order.
+
+    Each expression is checked by the formula whitelist
+    (:func:`stfi_models.formula.safety.parse_expression`) and evaluated by the formula
+    module's column arithmetic on the panel ``(entity, time)``, so ``L()``/``F()``/``D()``
+    shift within entity; later columns may use earlier ones.  Infinite values (e.g. a
+    division by zero) become ``NaN``.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        The data, with the ``entity`` and ``time`` columns.
+    derive : Mapping
+        New column name -> expression (``{"rd_per_capita": "rd_exp_total / pop_yearend"}``).
+    entity, time : str
+        Panel keys.
+    path : str or Path
+        The study file the table comes from, named in error messages.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``frame`` with the new columns (sorted by the panel keys when there are any).
+
+    Raises
+    ------
+    SpecificationError
+        A name that is not an identifier, or that is already a column.
+    FormulaError
+        An expression that is not allowed or cannot be evaluated (names the column).
+    """
+    path = Path(path)
+    for name, expr in derive.items():
         if not name.isidentifier():
-            raise _fail(study.path, f"[derive] '{name}' is not a valid column name (use letters, "
-                        "digits and underscores).")
+            raise fail(path, f"[derive] '{name}' is not a valid column name (use letters, "
+                       "digits and underscores).")
         if name in frame.columns:
-            raise _fail(study.path, f"[derive] '{name}' already is a column of the data; "
-                        "choose another name.")
+            raise fail(path, f"[derive] '{name}' already is a column of the data; "
+                       "choose another name.")
         node = parse_expression(expr)
-        panel = PanelData(frame, study.entity, study.time)
+        panel = PanelData(frame, entity, time)
         try:
             values = OperatorEvaluator(panel, expr).values(node)
         except FormulaError as exc:
-            raise FormulaError(f"Study file {study.path}, [derive] {name}: {exc}") from None
+            raise FormulaError(f"Study file {path}, [derive] {name}: {exc}") from None
         values = np.where(np.isinf(values), np.nan, values)
         frame = panel.frame.assign(**{name: values})
     return frame
@@ -231,23 +235,24 @@ def study_data(study: Study) -> pd.DataFrame:
         frame = load_dataset(study.dataset)
     else:
         if not study.csv.is_file():  # type: ignore[union-attr]
-            raise _fail(study.path, f"data file {study.csv} does not exist.")
+            raise fail(study.path, f"data file {study.csv} does not exist.")
         frame = pd.read_csv(study.csv)
     for key in (study.entity, study.time):
         if key not in frame.columns:
-            raise _fail(study.path, f"key column '{key}' is not in the data."
-                        f"{did_you_mean(key, frame.columns)}")
+            raise fail(study.path, f"key column '{key}' is not in the data."
+                       f"{did_you_mean(key, frame.columns)}")
     unknown = set(study.exclude) - set(frame[study.entity])
     if unknown:
-        raise _fail(study.path, f"[data] exclude names {sorted(unknown, key=str)}, which are not "
-                    f"values of '{study.entity}'.")
+        raise fail(study.path, f"[data] exclude names {sorted(unknown, key=str)}, which are not "
+                   f"values of '{study.entity}'.")
     frame = frame[~frame[study.entity].isin(study.exclude)]
-    frame = _derive(frame, study)
+    frame = derive_columns(frame, study.derive, entity=study.entity, time=study.time,
+                           path=study.path)
     if study.years is not None:
         first, last = study.years
         frame = frame[(frame[study.time] >= first) & (frame[study.time] <= last)]
         if frame.empty:
-            raise _fail(study.path, f"no rows in years {first}-{last}.")
+            raise fail(study.path, f"no rows in years {first}-{last}.")
     return frame.reset_index(drop=True)
 
 

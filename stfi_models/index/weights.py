@@ -29,6 +29,8 @@ the caller warns), and the other weights are computed as if it were absent.
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -103,6 +105,34 @@ def _scale(values: np.ndarray, method: str) -> np.ndarray:
     return values / total
 
 
+_WeightMethod = Callable[[np.ndarray], Weights]
+
+
+def _correlation_based(method: str) -> Callable[[_WeightMethod], _WeightMethod]:
+    """Decorate a weighting method built on the correlation matrix (CRITIC, PCA).
+
+    The decorated function receives ``x`` as a float array with several columns and at least
+    the three rows a correlation needs; a single indicator gets weight 1 without calling it,
+    and fewer rows raise :class:`EstimationError` naming ``method``.
+    """
+
+    def decorate(func: _WeightMethod) -> _WeightMethod:
+        @functools.wraps(func)
+        def checked(x: np.ndarray) -> Weights:
+            x = np.asarray(x, dtype=float)
+            if x.shape[1] == 1:
+                return Weights(np.ones(1), np.ones(1), _nan(1), _nan(1))
+            if x.shape[0] < 3:
+                raise EstimationError(
+                    f"{method} weights need at least three rows to estimate correlations."
+                )
+            return func(x)
+
+        return checked
+
+    return decorate
+
+
 def _require_nonnegative(x: np.ndarray, method: str) -> None:
     if np.any(x < 0):
         raise SpecificationError(
@@ -146,14 +176,10 @@ def entropy_weights(x: np.ndarray, shift: float = 0.0) -> Weights:
     return Weights(_scale(d, "Entropy"), d, e, d)
 
 
+@_correlation_based("CRITIC")
 def critic_weights(x: np.ndarray) -> Weights:
     """CRITIC weights (Diakoulaki et al. 1995): contrast intensity times conflict."""
-    x = np.asarray(x, dtype=float)
     m = x.shape[1]
-    if m == 1:
-        return Weights(np.ones(1), np.ones(1), _nan(1), _nan(1))
-    if x.shape[0] < 3:
-        raise EstimationError("CRITIC weights need at least three rows to estimate correlations.")
     sd = x.std(axis=0, ddof=1)
     r = np.atleast_2d(np.corrcoef(x, rowvar=False))
     c = sd * (1.0 - r).sum(axis=0)
@@ -180,14 +206,10 @@ def equal_weights(x: np.ndarray) -> Weights:
     return Weights(np.full(m, 1.0 / m), np.ones(m), _nan(m), _nan(m))
 
 
+@_correlation_based("PCA")
 def pca_weights(x: np.ndarray) -> Weights:
     """Squared loadings of the first principal component of the correlation matrix."""
-    x = np.asarray(x, dtype=float)
     m = x.shape[1]
-    if m == 1:
-        return Weights(np.ones(1), np.ones(1), _nan(1), _nan(1))
-    if x.shape[0] < 3:
-        raise EstimationError("PCA weights need at least three rows.")
     r = np.corrcoef(x, rowvar=False)
     _, vectors = np.linalg.eigh(r)
     u = vectors[:, -1]

@@ -43,6 +43,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from stfi_models._plotting import figure_and_axes
 from stfi_models.exceptions import SpecificationError, SpecificationWarning, check_choice
 from stfi_models._checks import (
     drop_missing,
@@ -144,13 +145,8 @@ class DagumResult:
         ax : matplotlib Axes, optional
             Draw into this Axes instead of a new figure.
         """
-        import matplotlib.pyplot as plt
-
         check_choice("kind", kind, ("shares", "within", "between"))
-        if ax is None:
-            fig, ax = plt.subplots(figsize=(7, 4))
-        else:
-            fig = ax.figure
+        fig, ax = figure_and_axes(ax, (7, 4))
         x_of = (lambda f: f[self.by]) if self.by is not None else (lambda f: np.zeros(len(f)))
         if kind == "shares":
             labels = {"share_w": "within ($G_w$)", "share_nb": "net between ($G_{nb}$)",

@@ -33,6 +33,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import xlogy
 
+from stfi_models._plotting import figure_and_axes
 from stfi_models.exceptions import SpecificationError, check_choice
 from stfi_models._checks import (
     drop_missing,
@@ -78,13 +79,8 @@ class TheilResult:
 
     def plot(self, index: Literal["T", "L"] = "T", ax: Any = None) -> Any:
         """Plot total, within and between parts of ``index`` over periods; return the Figure."""
-        import matplotlib.pyplot as plt
-
         check_choice("index", index, sorted(set(self.summary["index"])))
-        if ax is None:
-            fig, ax = plt.subplots(figsize=(7, 4))
-        else:
-            fig = ax.figure
+        fig, ax = figure_and_axes(ax, (7, 4))
         rows = self.summary.loc[self.summary["index"] == index]
         x = rows[self.by] if self.by is not None else np.zeros(len(rows))
         for col in ("total", "within", "between"):

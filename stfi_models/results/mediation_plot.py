@@ -6,6 +6,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from stfi_models._plotting import figure_and_axes
+
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
@@ -47,12 +49,7 @@ def path_diagram(res: MediationResult, ax: Any = None, digits: int = 3) -> Figur
     -------
     matplotlib.figure.Figure
     """
-    import matplotlib.pyplot as plt
-
-    if ax is None:
-        fig, ax = plt.subplots(figsize=(8, 4.5))
-    else:
-        fig = ax.figure
+    fig, ax = figure_and_axes(ax, (8, 4.5))
     ax.set_axis_off()
     ax.set_xlim(0, 1)
     tidy = res.tidy().set_index(["path", "treatment", "mediator"])

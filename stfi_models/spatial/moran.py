@@ -40,6 +40,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from stfi_models._plotting import figure_and_axes
 from stfi_models.exceptions import SpecificationError, check_choice
 from stfi_models.results.result import TestResult
 from stfi_models._checks import guard_keywords
@@ -177,12 +178,7 @@ class MoranResult:
 def moran_scatter(values: np.ndarray, w: SpatialWeights, *, ax: Any = None,
                   labels: bool = False, colors: Any = None, title: str = "") -> Any:
     """Draw a Moran scatter plot of ``values`` (weights order) and return the Figure."""
-    import matplotlib.pyplot as plt
-
-    if ax is None:
-        fig, ax = plt.subplots(figsize=(5.5, 5))
-    else:
-        fig = ax.figure
+    fig, ax = figure_and_axes(ax, (5.5, 5))
     z = (values - values.mean()) / values.std()
     lag = w.lag(z)
     ax.scatter(z, lag, c=colors if colors is not None else "tab:blue", s=25)
@@ -269,13 +265,8 @@ class MoranPanel:
 
     def plot(self, ax: Any = None, pvalue: str = "p_rand", alpha: float = 0.05) -> Any:
         """Moran's I over the periods; filled markers where ``pvalue`` <= ``alpha``."""
-        import matplotlib.pyplot as plt
-
         check_choice("pvalue", pvalue, ("p_norm", "p_rand", "p_sim"))
-        if ax is None:
-            fig, ax = plt.subplots(figsize=(7, 4))
-        else:
-            fig = ax.figure
+        fig, ax = figure_and_axes(ax, (7, 4))
         t = self.table
         ax.plot(t[self.by], t["I"], color="tab:blue")
         sig = t[pvalue] <= alpha
