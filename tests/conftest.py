@@ -1,11 +1,25 @@
-"""Shared test helpers: reference numbers from validation/ and the shared data folder."""
+"""Shared test helpers: reference numbers, validation cases, the shared data folder.
+
+Reference numbers are checked in one way only: :func:`stfi_models.validation.compare_topic`
+(the runner behind ``stfi validate``) computes ours with ``validation/<topic>/compute.py``;
+each topic's test module parametrizes one test over the topic's rows with
+:func:`reference_rows` and asserts each with :func:`check_reference_row`.
+"""
 
 from __future__ import annotations
 
+import os
+import sys
+from functools import cache
 from pathlib import Path
+from types import ModuleType
 
 import pandas as pd
 import pytest
+
+from stfi_models.validation import compare_topic, compute_module
+
+os.environ.setdefault("MPLBACKEND", "Agg")  # before any test module imports matplotlib
 
 ROOT = Path(__file__).resolve().parents[1]
 VALIDATION = ROOT / "validation"
@@ -25,5 +39,62 @@ def load_reference(topic: str) -> pd.DataFrame:
 
 @pytest.fixture(scope="session")
 def reference():
-    """The loader of validation reference tables, as a fixture."""
+    """Provide the loader of validation reference tables (:func:`load_reference`)."""
     return load_reference
+
+
+@cache
+def compared(topic: str) -> pd.DataFrame:
+    """``compare_topic(topic)``, computed once per test process."""
+    return compare_topic(topic)
+
+
+@cache
+def validation_module(topic: str) -> ModuleType:
+    """``validation/<topic>/compute.py`` as a module: the topic's cases, loaders and options."""
+    module = compute_module(topic)
+    if module is None:
+        raise ValueError(f"validation/{topic} has no compute.py")
+    return module
+
+
+def reference_rows(topic: str, cases: tuple[str, ...] | None = None) -> list:
+    """Parametrize over the rows of ``validation/<topic>/reference.csv``.
+
+    One ``pytest.param(topic, position)`` per row (only rows whose case starts with one of
+    ``cases``, if given), with the id ``case|quantity|term``.
+    """
+    ref = load_reference(topic)
+    terms = ref["term"].fillna("")
+    params = [pytest.param(topic, i, id=f"{c}|{q}|{t}" if t else f"{c}|{q}")
+              for i, (c, q, t) in enumerate(zip(ref["case"], ref["quantity"], terms,
+                                                strict=True))
+              if cases is None or c.startswith(cases)]
+    if not params:
+        raise ValueError(f"validation/{topic}/reference.csv has no rows for cases {cases}")
+    return params
+
+
+@cache
+def _reference_keys(topic: str) -> tuple[tuple[str, str], ...]:
+    ref = load_reference(topic)
+    return tuple(zip(ref["case"], ref["quantity"], strict=True))
+
+
+def check_reference_row(topic: str, position: int) -> None:
+    """Assert that reference row ``position`` of ``topic`` is matched within its tolerance."""
+    row = compared(topic).iloc[position]
+    assert (row["case"], row["quantity"]) == _reference_keys(topic)[position]
+    assert bool(row["passed"]), (
+        f"{topic}: case={row['case']} quantity={row['quantity']} term={row['term']!r}: "
+        f"reference {row['reference']:.15g}, ours {row['ours']:.15g}, |difference| "
+        f"{abs(row['difference']):.3g} > tolerance {row['tolerance']:.3g} "
+        f"(source: {row['source']})")
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    """Close every matplotlib figure a test left open (without importing matplotlib)."""
+    yield
+    if "matplotlib.pyplot" in sys.modules:
+        sys.modules["matplotlib.pyplot"].close("all")

@@ -8,90 +8,36 @@ printed digit where the note prints fewer digits.
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import matplotlib
-import matplotlib.pyplot
 import numpy as np
 import pandas as pd
 import pytest
 import statsmodels.api as sm_api
+from conftest import check_reference_row, reference_rows, validation_module
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from matplotlib.figure import Figure
 
-from conftest import load_reference
 from stfi_models.convergence import beta_convergence, convergence_speed, sigma_convergence
 from stfi_models.datasets import load_china_provinces
 from stfi_models.exceptions import MissingValueWarning, SpecificationError
 
-matplotlib.use("Agg")
-
-INPUTS = Path(__file__).resolve().parents[1] / "validation" / "convergence" / "inputs"
-REF = load_reference("convergence")
-
-
-@pytest.fixture(autouse=True)
-def _close_figures():
-    yield
-    matplotlib.pyplot.close("all")
+CONVERGENCE = validation_module("convergence")  # REAT's data and the reference cases
 
 
 @pytest.fixture(scope="module")
 def counties():
-    wide = pd.read_csv(INPUTS / "reat_G_counties_gdp.csv")
-    wide["county"] = np.arange(len(wide))
-    long = wide.melt(id_vars=["county", "regional"], var_name="year", value_name="gdppc")
-    long["year"] = long["year"].str[-4:].astype(int)
-    return long
+    return CONVERGENCE.load_counties()
 
 
-def _rows(case):
-    return [pytest.param(r.quantity, r.term, r.value, r.tolerance, id=f"{r.quantity}-{r.term}")
-            for r in REF.loc[REF["case"] == case].itertuples()]
+@pytest.mark.parametrize(("topic", "row"), reference_rows("convergence"))
+def test_reat_reference_number(topic, row):
+    """REAT betaconv.ols / betaconv.speed (2010->2011, 2010->2012; REAT and Barro speeds) and
+    sigmaconv with its F test (validation/convergence/compute.py)."""
+    check_reference_row(topic, row)
 
 
-def _beta_quantity(res, quantity):
-    reg = res.regression
-    return {
-        "alpha": reg.params["const"], "alpha_se": reg.std_errors["const"],
-        "beta": reg.params["log_initial"], "beta_se": reg.std_errors["log_initial"],
-        "beta_t": reg.tstats["log_initial"], "r2": reg.rsquared["r2"],
-        "F": reg.diagnostics["F"].stat, "speed_reat": res.speed, "half_life_reat": res.half_life,
-        "speed_barro": res.speed, "half_life_barro": res.half_life,
-    }[quantity]
-
-
-@pytest.mark.parametrize(("quantity", "term", "value", "tol"), _rows("reat_2010_2011"))
-def test_reat_one_year(counties, quantity, term, value, tol):
-    res = beta_convergence(counties, "gdppc", "county", "year", end=2011, speed="reat")
-    assert _beta_quantity(res, quantity) == pytest.approx(value, abs=tol)
-
-
-@pytest.mark.parametrize(("quantity", "term", "value", "tol"), _rows("reat_2010_2012"))
-def test_reat_two_years(counties, quantity, term, value, tol):
-    speed = "barro" if quantity.endswith("barro") else "reat"
-    res = beta_convergence(counties, "gdppc", "county", "year", speed=speed)
-    assert _beta_quantity(res, quantity) == pytest.approx(value, abs=tol)
-
-
-@pytest.mark.parametrize(("quantity", "term", "value", "tol"), _rows("reat_sigma"))
-def test_reat_sigma(counties, quantity, term, value, tol):
-    if quantity == "sd_log_sample":
-        table = sigma_convergence(counties, "gdppc", ddof=1).table.set_index("year")
-        got = table.loc[int(term), "sd_log"]
-    else:
-        res = sigma_convergence(counties, "gdppc")
-        table = res.table.set_index("year")
-        if quantity in ("sd_log", "cv_log", "mean", "cv"):
-            got = table.loc[int(term), quantity]
-        elif quantity in ("sd_quotient", "cv_log_quotient"):
-            col = "sd_log" if quantity == "sd_quotient" else "cv_log"
-            got = table.loc[2010, col] / table.loc[2011, col]
-        else:
-            test = res.test(2010, 2011)
-            got = test.stat if quantity == "F" else test.pvalue
-            assert test.df == (401.0, 401.0)
-    assert got == pytest.approx(value, abs=tol)
+def test_sigma_f_test_degrees_of_freedom(counties):
+    assert sigma_convergence(counties, "gdppc").test(2010, 2011).df == (401.0, 401.0)
 
 
 @settings(max_examples=40, deadline=None)
@@ -162,7 +108,7 @@ def test_panel_fe_equals_lsdv_and_respects_gaps():
 
 def test_sigma_plot_and_errors(counties):
     res = sigma_convergence(counties, "gdppc")
-    assert isinstance(res.plot(), matplotlib.figure.Figure)
+    assert isinstance(res.plot(), Figure)
     with pytest.raises(SpecificationError, match="periods"):
         res.test(2010, 2020)
     bad = counties.copy()

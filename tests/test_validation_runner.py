@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import load_reference
+from conftest import compared, load_reference
 from typer.testing import CliRunner
 
 from stfi_models.cli import app
@@ -16,6 +16,7 @@ from stfi_models.exceptions import SpecificationError
 from stfi_models.validation import (
     VALIDATION_ROOT,
     compare_topic,
+    compute_module,
     load_compute,
     run_validation,
     topics,
@@ -26,25 +27,37 @@ WIRED = [t for t in topics() if load_compute(t) is not None]
 
 
 def test_the_landed_topics_are_wired():
-    landed = {"entropy", "static_plm", "static_grunfeld", "convergence", "gini", "moran"}
+    landed = {"entropy", "static_plm", "static_grunfeld", "convergence", "gini", "moran",
+              "mediation", "pvar", "unitroot"}
     assert landed <= set(WIRED)
 
 
 @pytest.mark.parametrize("topic", WIRED)
-def test_every_reference_number_of_a_wired_topic_matches(topic):
-    table = compare_topic(topic)
-    assert len(table) == len(load_reference(topic))  # every reference row is compared
-    misses = table[~table["passed"]]
+def test_every_reference_row_of_a_wired_topic_is_compared_and_matches(topic):
+    """One compared row per reference row, in file order, all within tolerance (the topic's
+    test module asserts the same rows one by one, with their sources; see conftest.py)."""
+    table = compared(topic)
+    ref = load_reference(topic)
+    assert len(table) == len(ref)
+    assert list(table["case"]) == list(ref["case"])
+    assert list(table["quantity"]) == list(ref["quantity"])
+    assert table["tolerance"].notna().all() and (table["tolerance"] >= 0).all()
+    misses = table[~table["passed"]]  # also catches rows no topic test parametrizes over
     assert misses.empty, misses[["case", "quantity", "term", "reference", "ours"]].to_string()
 
 
-def test_run_validation_counts_and_lists_unwired_topics():
-    report = run_validation()
+def test_run_validation_counts_and_lists_unwired_topics(tmp_path):
+    for topic in ("static_grunfeld", "convergence", "entropy"):
+        _copy_topic(tmp_path, topic)
+    (tmp_path / "entropy" / "compute.py").unlink()
+    report = run_validation(root=tmp_path)
     assert report.passed
-    assert len(report.table) == sum(len(load_reference(t)) for t in WIRED)
-    assert set(report.not_wired) == set(topics()) - set(WIRED)
+    expected = len(load_reference("static_grunfeld")) + len(load_reference("convergence"))
+    assert len(report.table) == expected
+    assert report.not_wired == ("entropy",)
     text = report.to_text()
-    assert f"{len(report.table)} reference numbers, 0 miss(es)" in text
+    assert f"{expected} reference numbers, 0 miss(es)" in text
+    assert "Not wired yet (reference.csv without compute.py): entropy." in text
     for column in ("method", "quantity", "reference", "ours", "difference", "tolerance",
                    "source"):
         assert column in text.splitlines()[0]
@@ -87,6 +100,19 @@ def test_unknown_and_unwired_topics(tmp_path):
     with pytest.raises(SpecificationError, match="not wired"):
         compare_topic("static_grunfeld", root)
     assert run_validation(root=root).not_wired == ("static_grunfeld",)
+    assert compute_module("static_grunfeld", root) is None
+
+
+def test_compute_module_exposes_cases_and_a_compute_py_needs_compute(tmp_path):
+    module = compute_module("moran")
+    assert callable(module.compute) and "stl_row" in module.CASES
+    y, w = module.load_case("stl_row")
+    assert len(y) == w.n
+    root = _copy_topic(tmp_path, "static_grunfeld")
+    (root / "static_grunfeld" / "compute.py").write_text("VALUE = 1\n")
+    assert compute_module("static_grunfeld", root).VALUE == 1
+    with pytest.raises(SpecificationError, match="defines no compute"):
+        load_compute("static_grunfeld", root)
 
 
 def test_cli_validate_prints_the_table_and_exits_zero():

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import warnings
 
-import matplotlib
 import numpy as np
 import pandas as pd
 import pytest
@@ -25,8 +24,6 @@ from stfi_models.index import (
     entropy_weights,
     pca_weights,
 )
-
-matplotlib.use("Agg")
 
 FORMULA = "S ~ g1(a + b - c) + g2(d + e)"
 COLUMNS = ["a", "b", "c", "d", "e"]
@@ -329,4 +326,3 @@ def test_plots(panel):
     assert len(ax.patches) == len(COLUMNS)
     with pytest.raises(SpecificationError, match="not a column"):
         res.plot("trend", by="regoin")
-    matplotlib.pyplot.close("all")

@@ -15,77 +15,37 @@ weights == replicated rows; ``by`` == separate runs; the sorted-data Gini formul
 from __future__ import annotations
 
 import warnings
-from pathlib import Path
 
-import matplotlib
-import matplotlib.pyplot
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import check_reference_row, reference_rows, validation_module
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from matplotlib.figure import Figure
 
-from conftest import load_reference
 from stfi_models.exceptions import MissingValueWarning, SpecificationError, SpecificationWarning
 from stfi_models.inequality import dagum_gini
 
-matplotlib.use("Agg")
-
-
-@pytest.fixture(autouse=True)
-def _close_figures():
-    yield
-    matplotlib.pyplot.close("all")
-
-INPUTS = Path(__file__).resolve().parents[2] / "validation" / "gini" / "inputs"
-REF = load_reference("gini")
-
-
-def _value(result, quantity: str, term) -> float:
-    if quantity in ("G", "G_w", "G_nb", "G_t", "share_w"):
-        return float(result.summary[quantity].iloc[0])
-    if quantity in ("G_jj", "p", "s", "mean"):
-        groups = result.groups.assign(key=result.groups["group"].astype(str))
-        return float(groups.set_index("key").loc[term, quantity])
-    j, h = term.split("|")
-    pairs = result.pairs.assign(key=result.pairs["group_j"].astype(str) + "|"
-                                + result.pairs["group_h"].astype(str))
-    return float(pairs.set_index("key").loc[f"{j}|{h}", quantity])
+GINI = validation_module("gini")  # the reference cases and their inputs
 
 
 @pytest.fixture(scope="module")
 def toy():
-    return dagum_gini(pd.read_csv(INPUTS / "dagum_toy.csv"), "y", "group")
+    return dagum_gini(pd.read_csv(GINI.INPUTS / "dagum_toy.csv"), "y", "group")
 
 
 @pytest.fixture(scope="module")
 def mexico():
-    return dagum_gini(pd.read_csv(INPUTS / "mexico_pcgdp1940_hanson98.csv"), "pcgdp1940",
+    return dagum_gini(pd.read_csv(GINI.INPUTS / "mexico_pcgdp1940_hanson98.csv"), "pcgdp1940",
                       "hanson98")
 
 
-def _rows(case):
-    rows = REF.loc[REF["case"] == case]
-    return [pytest.param(r.quantity, r.term, r.value, r.tolerance,
-                         id=f"{r.quantity}-{r.term}") for r in rows.itertuples()]
-
-
-@pytest.mark.parametrize(("quantity", "term", "value", "tol"), _rows("dagum_toy"))
-def test_toy_exact_fractions(toy, quantity, term, value, tol):
-    assert _value(toy, quantity, term) == pytest.approx(value, abs=tol)
-
-
-@pytest.mark.parametrize(("quantity", "term", "value", "tol"), _rows("mexico1940"))
-def test_mexico_1940(mexico, quantity, term, value, tol):
-    assert _value(mexico, quantity, term) == pytest.approx(value, abs=tol)
-
-
-@pytest.mark.parametrize(("quantity", "term", "value", "tol"), _rows("weighted_mussard"))
-def test_frequency_weighted(quantity, term, value, tol):
-    data = pd.DataFrame({"y": [2000, 2500, 3000, 3500, 4000, 4500], "g": list("AABBCC"),
-                         "w": [1.2, 0.8, 1.0, 1.0, 0.9, 1.1]})
-    assert _value(dagum_gini(data, "y", "g", weights="w"), quantity, term) == pytest.approx(
-        value, abs=tol)
+@pytest.mark.parametrize(("topic", "row"), reference_rows(
+    "gini", cases=("dagum_toy", "mexico1940", "weighted_mussard")))
+def test_dagum_reference_number(topic, row):
+    """Summary, group and pair terms of the three Dagum cases (validation/gini/compute.py)."""
+    check_reference_row(topic, row)
 
 
 def test_groups_ordered_by_mean_and_pairs_richer_first(mexico):
@@ -235,7 +195,7 @@ def test_plot_returns_figure(kind):
     data = pd.DataFrame({"y": np.arange(1.0, 13.0), "g": list("abc") * 4,
                          "t": np.repeat([1, 2], 6)})
     fig = dagum_gini(data, "y", "g", by="t").plot(kind)
-    assert isinstance(fig, matplotlib.figure.Figure)
+    assert isinstance(fig, Figure)
     assert len(fig.axes[0].lines) == 3
     with pytest.raises(SpecificationError, match="Valid choices"):
         dagum_gini(data, "y", "g").plot("pie")

@@ -8,51 +8,29 @@ bandwidth, unit mass, shapes and plots.
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import matplotlib
-import matplotlib.pyplot
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import check_reference_row, reference_rows, validation_module
+from matplotlib.figure import Figure
 from scipy import stats
 
-from conftest import load_reference
 from stfi_models.exceptions import MissingValueWarning, SpecificationError
 from stfi_models.inequality import bandwidth_rule, kernel_density
 
-matplotlib.use("Agg")
-
-
-@pytest.fixture(autouse=True)
-def _close_figures():
-    yield
-    matplotlib.pyplot.close("all")
-
-INPUTS = Path(__file__).resolve().parents[2] / "validation" / "gini" / "inputs"
-REF = load_reference("gini")
+GINI = validation_module("gini")  # the reference cases and their inputs
 
 
 @pytest.fixture(scope="module")
 def mexico():
-    return pd.read_csv(INPUTS / "mexico_pcgdp1940_hanson98.csv")
+    return pd.read_csv(GINI.INPUTS / "mexico_pcgdp1940_hanson98.csv")
 
 
-@pytest.mark.parametrize("rule", ["silverman", "scott"])
-def test_bandwidth_matches_r(mexico, rule):
-    ref = REF.set_index(["case", "quantity"]).loc[("kde_mexico1940", f"bw_{rule}")]
-    got = bandwidth_rule(mexico["pcgdp1940"].to_numpy(), rule)
-    assert got == pytest.approx(ref["value"], abs=ref["tolerance"])
-
-
-@pytest.mark.parametrize("row", [r for r in REF.itertuples()
-                                 if r.case == "kde_mexico1940" and r.quantity.startswith("d")],
-                         ids=lambda r: f"{r.quantity}-{r.term}")
-def test_density_values_match_r(mexico, row):
-    rule = row.quantity.split("_")[1]
-    res = kernel_density(mexico, "pcgdp1940", by=None, bandwidth=rule,
-                         points=[float(row.term)])
-    assert res.grid["density"].iloc[0] == pytest.approx(row.value, abs=row.tolerance)
+@pytest.mark.parametrize(("topic", "row"), reference_rows("gini", cases=("kde_",)))
+def test_kde_reference_number(topic, row):
+    """R's bw.nrd0 / bw.nrd and the Gaussian kernel sums at 7000 and 10000
+    (validation/gini/compute.py)."""
+    check_reference_row(topic, row)
 
 
 def test_equals_scipy_gaussian_kde_at_same_bandwidth(mexico):
@@ -81,7 +59,7 @@ def test_grid_shapes_unit_mass_and_by():
 def test_plots(kind):
     data = pd.DataFrame({"v": np.tile(np.arange(10.0), 3), "year": np.repeat([1, 2, 3], 10)})
     fig = kernel_density(data, "v", bandwidth="scott").plot(kind)
-    assert isinstance(fig, matplotlib.figure.Figure)
+    assert isinstance(fig, Figure)
 
 
 def test_bad_input():

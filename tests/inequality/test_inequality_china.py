@@ -7,22 +7,13 @@ every province in 2010).
 
 from __future__ import annotations
 
-import matplotlib
-import matplotlib.pyplot
 import numpy as np
 import pytest
+from matplotlib.figure import Figure
 
 from stfi_models.datasets import china_regions, load_china_provinces
 from stfi_models.exceptions import MissingValueWarning
 from stfi_models.inequality import dagum_gini, kernel_density, theil
-
-matplotlib.use("Agg")
-
-
-@pytest.fixture(autouse=True)
-def _close_figures():
-    yield
-    matplotlib.pyplot.close("all")
 
 
 @pytest.fixture(scope="module")
@@ -58,7 +49,7 @@ def test_dagum_every_year(dagum):
 
 @pytest.mark.parametrize("kind", ["shares", "within", "between"])
 def test_dagum_plots(dagum, kind):
-    assert isinstance(dagum.plot(kind), matplotlib.figure.Figure)
+    assert isinstance(dagum.plot(kind), Figure)
 
 
 def test_theil_every_year(panel):
@@ -76,4 +67,4 @@ def test_kernel_density_plots(panel, kind):
     assert res.grid.shape == (13 * 100, 3)
     assert res.to_wide().shape == (100, 13)
     assert (res.grid["density"] >= 0).all()
-    assert isinstance(res.plot(kind), matplotlib.figure.Figure)
+    assert isinstance(res.plot(kind), Figure)

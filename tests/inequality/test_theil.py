@@ -8,49 +8,23 @@ integer-weights == replicated-rows equivalence.
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import matplotlib
-import matplotlib.pyplot
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import check_reference_row, reference_rows
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from matplotlib.figure import Figure
 
-from conftest import load_reference
 from stfi_models.exceptions import SpecificationError
 from stfi_models.inequality import theil
 
-matplotlib.use("Agg")
 
-
-@pytest.fixture(autouse=True)
-def _close_figures():
-    yield
-    matplotlib.pyplot.close("all")
-
-INPUTS = Path(__file__).resolve().parents[2] / "validation" / "gini" / "inputs"
-REF = load_reference("gini")
-
-
-def _cases(case):
-    return [pytest.param(r.term, r.value, r.tolerance, id=r.term)
-            for r in REF.loc[REF["case"] == case].itertuples()]
-
-
-@pytest.mark.parametrize(("part", "value", "tol"), _cases("theil_mexico1940"))
-def test_mexico_1940_published(part, value, tol):
-    data = pd.read_csv(INPUTS / "mexico_pcgdp1940_hanson98.csv")
-    row = theil(data, "pcgdp1940", "hanson98").summary.set_index("index").loc["T"]
-    assert row[part] == pytest.approx(value, abs=tol)
-
-
-@pytest.mark.parametrize(("part", "value", "tol"), _cases("theil_zeros"))
-def test_zeros_case_published(part, value, tol):
-    data = pd.DataFrame({"y": [0, 0, 0, 10, 10, 10], "g": [0, 0, 0, 1, 1, 1]})
-    row = theil(data, "y", "g", index=["T"]).summary.iloc[0]
-    assert row[part] == pytest.approx(value, abs=tol)
+@pytest.mark.parametrize(("topic", "row"), reference_rows("gini", cases=("theil_",)))
+def test_theil_reference_number(topic, row):
+    """Theil T total, between and within of Mexico 1940 and the zeros case
+    (validation/gini/compute.py)."""
+    check_reference_row(topic, row)
 
 
 def test_hand_computed():
@@ -102,7 +76,7 @@ def test_by_and_no_group():
     assert res.groups.empty
     grouped = theil(data, "y", "g", by="t")
     assert np.allclose(grouped.summary["total"], res.summary["total"])
-    assert isinstance(grouped.plot("L"), matplotlib.figure.Figure)
+    assert isinstance(grouped.plot("L"), Figure)
 
 
 def test_bad_input():

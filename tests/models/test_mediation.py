@@ -6,11 +6,11 @@ from __future__ import annotations
 import dataclasses
 import warnings
 from itertools import combinations
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import check_reference_row, reference_rows, validation_module
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -25,30 +25,19 @@ from stfi_models.exceptions import (
 from stfi_models.models import mediation as md
 from stfi_models.models.mediation import MIN_CLUSTERS, mediate, sobel_tests
 
-VALIDATION = Path(__file__).resolve().parents[2] / "validation" / "mediation"
+MEDIATION = validation_module("mediation")  # the reference cases: data, seed, options
 
 
 # ---------------------------------------------------------------------------- fixtures
 @pytest.fixture(scope="module")
 def pingouin_data() -> pd.DataFrame:
-    return pd.read_csv(VALIDATION / "inputs" / "pingouin_mediation.csv")
+    return MEDIATION.load_data()
 
 
 @pytest.fixture(scope="module")
 def pingouin_fit(pingouin_data):
     """The reference's bootstrap: 5000 case resamples drawn like RandomState(42).choice."""
-    return mediate("X", "M", "Y", pingouin_data, bootstrap=5000,
-                   seed=np.random.RandomState(42))
-
-
-@pytest.fixture(scope="module")
-def reference_rows(reference):
-    return reference("mediation")
-
-
-def _rows(table: pd.DataFrame, case: str) -> list[tuple[str, str, float, float]]:
-    sub = table[table["case"] == case]
-    return list(sub[["quantity", "term", "value", "tolerance"]].itertuples(index=False))
+    return MEDIATION.fit_case("pingouin_boot_bc", pingouin_data)
 
 
 def china_frame() -> pd.DataFrame:
@@ -63,102 +52,26 @@ def china_frame() -> pd.DataFrame:
 
 
 # ---------------------------------------------------------------------------- references
-PATH_OF = {"c": ("c", "X", ""), "a": ("a", "X", "M"), "b": ("b", "", "M"),
-           "cprime": ("c'", "X", ""), "indirect": ("indirect", "X", "M"),
-           "proportion": ("proportion", "X", "M")}
-
-
-def _lm_value(res, quantity: str) -> float:
-    """Our number for a quantity name of reference.csv (case pingouin_lm / R output)."""
-    if quantity in PATH_OF:
-        return float(res.params[PATH_OF[quantity]])
-    head, _, tail = quantity.partition("_")
-    if head in ("sobel", "aroian", "goodman"):
-        column = {"se": "std_error", "z": "statistic", "p": "p_value"}[tail]
-        return float(res.tests.set_index("test").loc[head, column])
-    if head == "intercept":
-        step = {"total": res.total, "a": res.mediator_models["M"], "direct": res.direct}[tail]
-        return float(step.params["Intercept"])
-    key = PATH_OF[head]
-    row = res.tidy().set_index(["path", "treatment", "mediator"]).loc[key]
-    column = {"se": "std_error", "t": "statistic", "p": "p_value"}[tail]
-    return float(row[column])
-
-
-def test_pingouin_lm_reference(pingouin_fit, reference_rows):
-    """a, b, c, c', indirect, their SEs/t/p, Sobel, Aroian, Goodman at 1e-8 (R lm)."""
-    rows = _rows(reference_rows, "pingouin_lm")
-    assert len(rows) == 30
-    for quantity, _, value, tol in rows:
-        assert _lm_value(pingouin_fit, quantity) == pytest.approx(value, abs=tol), quantity
+@pytest.mark.parametrize(("topic", "row"), reference_rows("mediation"))
+def test_mediation_reference_number(topic, row):
+    """Every number of validation/mediation/reference.csv: R lm steps and Sobel-type tests
+    (1e-8), pingouin's published paths, CIs and seeded bias-corrected bootstrap (same draws:
+    RandomState(42)), R boot in distribution (Monte Carlo tolerances, README), closed-form
+    Sobel z; computed by validation/mediation/compute.py."""
+    check_reference_row(topic, row)
 
 
 def test_pingouin_against_our_r_script(pingouin_fit):
     """Second source: the R script in validation/mediation, printed with 15 digits."""
-    out = pd.read_csv(VALIDATION / "pingouin_lm_output.csv", comment="#")
+    out = pd.read_csv(MEDIATION.INPUTS.parent / "pingouin_lm_output.csv", comment="#")
     assert len(out) == 19
+    ours = {q: v for q, _, v in MEDIATION.quantities(pingouin_fit)}
     for quantity, value in out.itertuples(index=False):
-        ours = _lm_value(pingouin_fit, quantity)
-        assert ours == pytest.approx(value, rel=1e-10, abs=1e-13), quantity
+        assert ours[quantity] == pytest.approx(value, rel=1e-10, abs=1e-13), quantity
 
 
-def _pingouin_value(res, quantity: str) -> float:
-    """Our number for a pingouin-style quantity: path, path CI bound, bootstrap SE or BC bound."""
-    key = ("indirect", "X", "M")
-    if quantity == "boot_se":
-        return float(res.draws[key].std(ddof=1))
-    if quantity in ("bc_low", "bc_high"):
-        bounds = res.bootstrap_ci(method="bc").loc[key]
-        return float(bounds["lower" if quantity == "bc_low" else "upper"])
-    head, _, bound = quantity.partition("_ci_")
-    if not bound:
-        return float(res.params[PATH_OF[quantity]])
-    tidy = res.tidy().set_index(["path", "treatment", "mediator"])
-    return float(tidy.loc[PATH_OF[head], "conf_low" if bound == "low" else "conf_high"])
-
-
-#: pingouin call of each case -> our options (seed=RandomState(42) reproduces its draws).
-PINGOUIN_CASES = {
-    "pingouin_published": {"bootstrap": 5000},
-    "pingouin_boot_bc": {"bootstrap": 5000},
-    "pingouin_doc_ex1": {"bootstrap": 500},
-    "pingouin_doc_ex4": {"bootstrap": 500, "controls": "Mbin + Ybin"},
-}
-
-
-@pytest.mark.parametrize("case", list(PINGOUIN_CASES))
-def test_pingouin_paths_and_bias_corrected_bootstrap(case, pingouin_data, pingouin_fit,
-                                                     reference_rows):
-    """pingouin's published numbers, including its seeded bias-corrected bootstrap interval:
-    same case resampling, same draw stream (RandomState(42).choice), same BC method."""
-    options = PINGOUIN_CASES[case]
-    if options == {"bootstrap": 5000}:
-        res = pingouin_fit
-    else:
-        res = mediate("X", "M", "Y", pingouin_data, seed=np.random.RandomState(42), **options)
-    rows = _rows(reference_rows, case)
-    assert rows
-    for quantity, _, value, tol in rows:
-        assert _pingouin_value(res, quantity) == pytest.approx(value, abs=tol), quantity
-    assert res.bootstrap_info["engine"] == "linear"
-
-
-def test_r_boot_distributional(pingouin_fit, reference_rows):
-    """R boot uses another RNG: same distribution, Monte Carlo tolerance (README)."""
-    key = ("indirect", "X", "M")
-    draws = pingouin_fit.draws[key]
-    pct = pingouin_fit.bootstrap_ci(method="percentile").loc[key]
-    ours = {"boot_mean": draws.mean(), "boot_sd": draws.std(ddof=1),
-            "percentile_low": pct["lower"], "percentile_high": pct["upper"]}
-    for quantity, _, value, tol in _rows(reference_rows, "r_boot"):
-        assert float(ours[quantity]) == pytest.approx(value, abs=tol), quantity
-
-
-def test_sobel_closed_form(reference_rows):
-    for _, term, value, tol in _rows(reference_rows, "sobel_closed_form"):
-        args = dict(part.split("=") for part in term.split(";"))
-        table = sobel_tests(*(float(args[k]) for k in ("a", "b", "se_a", "se_b")))
-        assert float(table.loc["sobel", "statistic"]) == pytest.approx(value, abs=tol)
+def test_pingouin_bootstrap_uses_the_linear_engine(pingouin_fit):
+    assert pingouin_fit.bootstrap_info["engine"] == "linear"
 
 
 def test_goodman_negative_variance_is_nan():

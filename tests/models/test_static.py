@@ -9,6 +9,7 @@ import linearmodels.panel as lmp
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import check_reference_row, reference_rows, validation_module
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -16,117 +17,23 @@ import stfi_models as sm
 from stfi_models.datasets import load_abdata, load_grunfeld
 from stfi_models.exceptions import EstimationError, FormulaError, SpecificationError
 from stfi_models.models.static import hausman
-from conftest import load_reference
 
 # ---------------------------------------------------------------------------- data
-SETUPS = {
-    "abdata": (load_abdata, "id", "n ~ w + k + ys"),
-    "grunfeld": (load_grunfeld, "firm", "inv ~ value + capital"),
-}
-
-#: plm model (case suffix in validation/static_plm/reference.csv) -> our fit() options.
-PLM_MODELS = {
-    "pooling": {"model": "pooled"},
-    "within_individual": {"model": "fe", "effects": "entity"},
-    "within_time": {"model": "fe", "effects": "time"},
-    "within_twoways": {"model": "fe", "effects": "twoways"},
-    "random_swar": {"model": "re"},
-    "fd": {"model": "fd"},
-    "between": {"model": "between"},
-}
-
-_NO_CORRECTION = {"df_adjust": "none", "group_debias": False}
-_HC1 = {"df_adjust": "hc1", "group_debias": False}
-#: plm covariance (quantity "se:<name>") -> our with_vcov() arguments; see the README mapping.
-PLM_VCOV = {
-    "vcov": {"vcov": "unadjusted"},
-    "white1_HC0": {"vcov": "robust", "df_adjust": "none"},
-    "white1_HC1": {"vcov": "robust"},  # default df_adjust="hc1"
-    "hc_group_HC0": {"vcov": "cluster", **_NO_CORRECTION},
-    "hc_group_HC1": {"vcov": "cluster", **_HC1},
-    "hc_group_sss": {"vcov": "cluster"},  # defaults: df_adjust="stata", group_debias=True
-    "hc_time_HC0": {"vcov": "cluster", "cluster": "time", **_NO_CORRECTION},
-    "hc_time_HC1": {"vcov": "cluster", "cluster": "time", **_HC1},
-    "hc_time_sss": {"vcov": "cluster", "cluster": "time"},
-    "dc_HC0": {"vcov": "cluster", "cluster": "twoway", **_NO_CORRECTION},
-    "dc_HC1": {"vcov": "cluster", "cluster": "twoway", **_HC1},
-    "dc_sss": {"vcov": "cluster", "cluster": "twoway"},
-    "scc_HC0": {"vcov": "driscoll-kraay"},  # defaults: bartlett, floor(T^(1/4)), no factor
-    "scc_HC0_lag2": {"vcov": "driscoll-kraay", "bandwidth": 2},
-    "scc_HC1": {"vcov": "driscoll-kraay", "df_adjust": "hc1"},
-    "scc_sss": {"vcov": "driscoll-kraay", "df_adjust": "stata", "group_debias": True},
-}
-
-
-@cache
-def _data(name: str) -> pd.DataFrame:
-    return SETUPS[name][0]()
+#: plm's cases: data sets, models and covariances, as validation/static_plm/compute.py maps them
+PLM = validation_module("static_plm")
 
 
 @cache
 def _fit(data: str, case: str):
-    loader, entity, formula = SETUPS[data]
-    return sm.fit(formula, loader(), entity=entity, time="year", **PLM_MODELS[case])
+    return PLM.fit_case(data, case)
 
 
-def _plm_rows():
-    ref = load_reference("static_plm")
-    out = []
-    for (case, quantity), rows in ref.groupby(["case", "quantity"], sort=False):
-        data, model = case.split("/")
-        out.append(pytest.param(data, model, quantity, rows, id=f"{case}-{quantity}"))
-    return out
-
-
-def _ours(res, quantity: str) -> pd.Series:
-    if quantity == "coef":
-        return res.params
-    if quantity.startswith("se:"):
-        return res.with_vcov(**PLM_VCOV[quantity[3:]]).std_errors
-    if quantity == "rsquared":
-        return pd.Series({"r2": res.rsquared.get("r2", res.rsquared.get("within"))})
-    if quantity == "nobs":
-        return pd.Series({"nobs": res.nobs})
-    if quantity == "df_resid":
-        return pd.Series({"df_resid": res.df_resid})
-    if quantity == "Ftest":
-        test = res.diagnostics["F effects"]
-        return pd.Series({"stat": test.stat, "df1": test.df[0], "df2": test.df[1],
-                          "pvalue": test.pvalue})
-    if quantity == "hausman":
-        test = res.diagnostics["hausman"]
-        return pd.Series({"stat": test.stat, "df": test.df, "pvalue": test.pvalue})
-    if quantity == "sigma2":
-        return pd.Series({"idios": res.info["sigma2_idios"], "id": res.info["sigma2_entity"]})
-    if quantity == "theta":
-        return pd.Series({"min": res.info["theta"].min(), "max": res.info["theta"].max()})
-    raise KeyError(quantity)
-
-
-def _plm_fd_hc1_factor(res) -> float:
-    """plm's HC1 for model="fd" is n_fd/(n_levels - k), ours n_fd/(n_fd - k): ratio of SEs.
-
-    In plm 2.6.2 ``vcovG`` computes ``df <- nT - k`` before it subtracts the first rows of
-    each entity from ``nT`` for fd models (its "sss" uses the corrected count); see
-    validation/static_plm/README.md.
-    """
-    n_fd, k = res.nobs, len(res.params)
-    n_levels = res.balance.nobs
-    return float(np.sqrt((n_fd / (n_levels - k)) / (n_fd / (n_fd - k))))
-
-
-# ---------------------------------------------------------------------------- R plm, 1e-6
-@pytest.mark.parametrize(("data", "model", "quantity", "rows"), _plm_rows())
-def test_matches_plm(data, model, quantity, rows):
-    res = _fit(data, model)
-    ours = _ours(res, quantity)
-    expected = rows.set_index("term")["value"]
-    got = ours.reindex(expected.index)
-    if model == "fd" and quantity.startswith("se:") and quantity.endswith("_HC1"):
-        got = got * _plm_fd_hc1_factor(res)  # documented plm inconsistency, see helper
-    assert not got.isna().any(), f"missing terms {list(expected.index[got.isna()])}"
-    np.testing.assert_allclose(got.to_numpy(), expected.to_numpy(), rtol=0,
-                               atol=float(rows["tolerance"].max()))
+# ---------------------------------------------------------------------------- references
+@pytest.mark.parametrize(("topic", "row"), reference_rows("static_plm"))
+def test_plm_reference_number(topic, row):
+    """R plm 2.6.2 on abdata and Grunfeld: coefficients, 16 covariances, R², F and Hausman
+    tests, RE variance components (1e-6 or tighter); validation/static_plm/compute.py."""
+    check_reference_row(topic, row)
 
 
 def test_plm_fd_hc1_differs_without_the_documented_factor(reference):
@@ -137,34 +44,11 @@ def test_plm_fd_hc1_differs_without_the_documented_factor(reference):
     assert abs(ours - row.value.item()) > 1e-3
 
 
-# ---------------------------------------------------------------------------- Stata, printed
-def _stata_rows():
-    ref = load_reference("static_grunfeld")
-    return [pytest.param(r.case, r.quantity, r.term, r.value, r.tolerance,
-                         id=f"{r.case}-{r.quantity}-{r.term}") for r in ref.itertuples()]
-
-
-STATA_VCOV = {
-    "se:unadjusted": {"vcov": "unadjusted"},
-    "se:robust": {"vcov": "robust"},  # regress, vce(robust): n/(n-k)
-    "se:cluster": {"vcov": "cluster"},  # regress, cluster(): G/(G-1) (n-1)/(n-k)
-    "se:cluster_stata": {"vcov": "cluster", "count_effects": "constant"},  # xtreg, fe vce(robust)
-}
-
-
-@pytest.mark.parametrize(("case", "quantity", "term", "value", "tol"), _stata_rows())
-def test_grunfeld_matches_stata(case, quantity, term, value, tol):
-    res = _fit("grunfeld", {"pooled": "pooling", "fe": "within_individual"}[case])
-    if quantity == "coef":
-        got = res.params[term]
-    elif quantity in STATA_VCOV:
-        got = res.with_vcov(**STATA_VCOV[quantity]).std_errors[term]
-    elif quantity == "rsquared":
-        got = res.rsquared[term]
-    else:
-        test = res.diagnostics["F effects"]
-        got = {"stat": test.stat, "df1": test.df[0], "df2": test.df[1]}[term]
-    assert abs(got - value) <= tol
+@pytest.mark.parametrize(("topic", "row"), reference_rows("static_grunfeld"))
+def test_stata_reference_number(topic, row):
+    """Stata regress / xtreg on Grunfeld as printed (coefficients, SEs of four covariances,
+    R², F test of effects); validation/static_grunfeld/compute.py."""
+    check_reference_row(topic, row)
 
 
 # ---------------------------------------------------------------------------- equivalences
@@ -330,13 +214,15 @@ def _ab(**kw):
 
 def test_singular_design_names_the_collinear_column():
     ab = load_abdata().assign(w2=lambda d: 2 * d.w - d.k)
-    with pytest.raises(EstimationError, match=r"Singular design on the sample: w2 is a linear combination"):
+    with pytest.raises(EstimationError,
+                       match=r"Singular design on the sample: w2 is a linear combination"):
         sm.fit("n ~ w + k + w2", ab, entity="id", time="year")
 
 
 def test_time_invariant_regressor_in_fe_is_named():
-    with pytest.raises(EstimationError, match=r"after the within transformation \(entity \(id\)\): ind is "
-                                              r"identically zero \(it is constant within"):
+    with pytest.raises(EstimationError,
+                       match=r"after the within transformation \(entity \(id\)\): ind is "
+                             r"identically zero \(it is constant within"):
         sm.fit("n ~ w + ind + C(id)", load_abdata(), entity="id", time="year")
     with pytest.raises(EstimationError, match=r"after first-differencing: ind is identically "
                                               r"zero \(it is constant over time"):

@@ -11,72 +11,38 @@ References:
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import matplotlib
-import matplotlib.pyplot
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import check_reference_row, reference_rows, validation_module
+from matplotlib.figure import Figure
 
-from conftest import load_reference
 from stfi_models.exceptions import SpecificationError
-from stfi_models.spatial import local_moran, moran, read_gal
+from stfi_models.spatial import local_moran, moran
 
-matplotlib.use("Agg")
-
-
-@pytest.fixture(autouse=True)
-def _close_figures():
-    yield
-    matplotlib.pyplot.close("all")
-
-FOLDER = Path(__file__).resolve().parents[2] / "validation" / "moran"
-INPUTS = FOLDER / "inputs"
-REF = load_reference("moran")
+MORAN = validation_module("moran")  # the reference cases: data, GAL files, transforms
+LOCAL_CASES = ("columbus_libpysal_local", "columbus_COLnb_local")
 
 
 @pytest.fixture(scope="module")
 def col_nb():
-    data = pd.read_csv(INPUTS / "columbus_spdep_oldcol.csv").set_index("region_id")["CRIME"]
-    return data, read_gal(INPUTS / "columbus_spdep_COLnb.gal")
+    return MORAN.load_case("columbus_COLnb_W")
 
 
-@pytest.fixture(scope="module")
-def libpysal_columbus():
-    data = pd.read_csv(INPUTS / "columbus_libpysal.csv").set_index("POLYID")["CRIME"]
-    return data, read_gal(INPUTS / "columbus_libpysal.gal")
+@pytest.mark.parametrize(("topic", "row"), reference_rows("moran", cases=LOCAL_CASES))
+def test_local_moran_reference_number(topic, row):
+    """spdep and esda scalings of I_i on libpysal's columbus.gal, and the largest gap to
+    spdep's full COL.nb table (validation/moran/compute.py)."""
+    check_reference_row(topic, row)
 
 
-def test_spdep_full_table(col_nb):
+def test_spdep_table_is_for_the_same_data(col_nb):
+    """The spdep table compared by compute.py holds exactly our CRIME values, by region."""
     y, w = col_nb
-    spdep = pd.read_csv(FOLDER / "columbus_localmoran_spdep_COLnb.csv").set_index("region_id")
-    tol = REF.set_index("case").loc["columbus_COLnb_local", "tolerance"]
-    res = local_moran(y, w, permutations=0).table.set_index("id").loc[spdep.index]
-    assert np.allclose(res["value"], spdep["CRIME"], atol=0, rtol=0)
-    for ours, theirs in [("I", "I_i"), ("expected", "E_I_i"), ("variance", "Var_I_i"),
-                         ("z", "Z_I_i"), ("p_norm", "p_two_sided")]:
-        assert np.abs(res[ours] - spdep[theirs]).max() < tol, ours
-
-
-def _local_rows(quantity):
-    rows = REF.loc[(REF["case"] == "columbus_libpysal_local") & (REF["quantity"] == quantity)]
-    return [pytest.param(int(r.term), r.value, r.tolerance, id=f"{quantity}-{r.term}")
-            for r in rows.itertuples()]
-
-
-@pytest.mark.parametrize(("unit", "value", "tol"), _local_rows("I_spdep"))
-def test_spdep_scaling(libpysal_columbus, unit, value, tol):
-    y, w = libpysal_columbus
-    table = local_moran(y, w, permutations=0, scaling="spdep").table.set_index("id")
-    assert table.loc[unit, "I"] == pytest.approx(value, abs=tol)
-
-
-@pytest.mark.parametrize(("unit", "value", "tol"), _local_rows("I_esda"))
-def test_esda_scaling(libpysal_columbus, unit, value, tol):
-    y, w = libpysal_columbus
-    table = local_moran(y, w, permutations=0, scaling="esda").table.set_index("id")
-    assert table.loc[unit, "I"] == pytest.approx(value, abs=tol)
+    spdep = pd.read_csv(MORAN.FOLDER / "columbus_localmoran_spdep_COLnb.csv")
+    res = local_moran(y, w, permutations=0).table.set_index("id")
+    spdep = spdep.set_index("region_id")
+    assert np.array_equal(res.loc[spdep.index, "value"], spdep["CRIME"])
 
 
 def test_scalings_differ_by_factor_and_share_z(col_nb):
@@ -113,7 +79,7 @@ def test_quadrants_clusters_and_permutations(col_nb):
     counts = res.counts()
     assert counts.to_numpy().sum() == w.n
     assert list(counts.columns) == ["HH", "LL", "HL", "LH", "ns"]
-    assert isinstance(res.plot(labels=True), matplotlib.figure.Figure)
+    assert isinstance(res.plot(labels=True), Figure)
 
 
 def test_by_period_and_errors(col_nb):
@@ -127,7 +93,7 @@ def test_by_period_and_errors(col_nb):
     assert res.counts().shape == (2, 5)
     with pytest.raises(SpecificationError, match="period="):
         res.plot()
-    assert isinstance(res.plot(period=5), matplotlib.figure.Figure)
+    assert isinstance(res.plot(period=5), Figure)
     with pytest.raises(SpecificationError, match="Did you mean 'esda'"):
         local_moran(y, w, scaling="esd")
     with pytest.raises(SpecificationError, match="alpha"):

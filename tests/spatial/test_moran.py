@@ -9,72 +9,29 @@ reference has full precision, else half a unit of the last printed digit.
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import matplotlib
-import matplotlib.pyplot
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import check_reference_row, reference_rows, validation_module
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from matplotlib.figure import Figure
 from scipy import stats
 
-from conftest import load_reference
 from stfi_models.exceptions import SpecificationError
 from stfi_models.results import TestResult as StatTest
-from stfi_models.spatial import SpatialWeights, moran, read_gal
+from stfi_models.spatial import moran, read_gal
 
-matplotlib.use("Agg")
-
-
-@pytest.fixture(autouse=True)
-def _close_figures():
-    yield
-    matplotlib.pyplot.close("all")
-
-INPUTS = Path(__file__).resolve().parents[2] / "validation" / "moran" / "inputs"
-REF = load_reference("moran")
-
-#: case -> (data file, id column, value column, GAL file, transform)
-CASES = {
-    "lattice3x3_binary": ("lattice_3x3_y1to9.csv", "cell", "y", "lattice_3x3_rook.gal", "binary"),
-    "lattice3x3_row": ("lattice_3x3_y1to9.csv", "cell", "y", "lattice_3x3_rook.gal", "row"),
-    "stl_row": ("stl_hom_HR8893.csv", "gal_id", "HR8893", "stl.gal", "row"),
-    "sids_row": ("sids2_SIDR74.csv", "FIPSNO", "SIDR74", "sids2.gal", "row"),
-    "columbus_COLnb_W": ("columbus_spdep_oldcol.csv", "region_id", "CRIME",
-                         "columbus_spdep_COLnb.gal", "row"),
-    "columbus_COLnb_B": ("columbus_spdep_oldcol.csv", "region_id", "CRIME",
-                         "columbus_spdep_COLnb.gal", "binary"),
-    "columbus_libpysal_row": ("columbus_libpysal.csv", "POLYID", "CRIME",
-                              "columbus_libpysal.gal", "row"),
-}
+MORAN = validation_module("moran")  # the reference cases: data, GAL files, transforms
+INPUTS = MORAN.INPUTS
+load_case = MORAN.load_case
 
 
-def load_case(case: str) -> tuple[pd.Series, SpatialWeights]:
-    """The variable (indexed by unit id) and the weights of a reference case."""
-    data_file, id_col, value, gal, transform = CASES[case]
-    data = pd.read_csv(INPUTS / data_file)
-    return data.set_index(id_col)[value], read_gal(INPUTS / gal, transform)
-
-
-def _global_rows():
-    rows = REF.loc[REF["case"].isin(CASES)]
-    return [pytest.param(r.case, r.quantity, r.value, r.tolerance, id=f"{r.case}-{r.quantity}")
-            for r in rows.itertuples()]
-
-
-@pytest.mark.parametrize(("case", "quantity", "value", "tol"), _global_rows())
-def test_reference(case, quantity, value, tol):
-    y, w = load_case(case)
-    if quantity == "p_sim_greater":
-        res = moran(y, w, alternative="greater", permutations=999, seed=20240601)
-        assert res.p_sim <= value + tol  # observed I beats every reshuffle
-        return
-    alternative = "greater" if quantity.endswith("_greater") else "two-sided"
-    res = moran(y, w, permutations=0, alternative=alternative)
-    got = getattr(res, quantity.removesuffix("_greater"))
-    assert got == pytest.approx(value, abs=tol)
+@pytest.mark.parametrize(("topic", "row"), reference_rows("moran", cases=tuple(MORAN.CASES)))
+def test_global_moran_reference_number(topic, row):
+    """I, E(I), variances, z and p (two-sided and greater) of every global case, and the
+    permutation p-value with 999 draws (validation/moran/compute.py)."""
+    check_reference_row(topic, row)
 
 
 def test_tests_mapping_and_tidy():
@@ -127,7 +84,7 @@ def test_by_period_equals_separate_runs():
     assert list(panel.table["t"]) == [1, 2, 3]
     assert panel.table["I"].iloc[0] == pytest.approx(panel.table["I"].iloc[1], abs=1e-12)
     assert panel[3].I == pytest.approx(moran(np.sqrt(y), w, permutations=0).I, abs=1e-12)
-    assert isinstance(panel.plot(), matplotlib.figure.Figure)
+    assert isinstance(panel.plot(), Figure)
     with pytest.raises(SpecificationError, match="periods"):
         panel[4]
 
@@ -163,7 +120,7 @@ def test_scatter_plot_slope_is_I():
     y, w = load_case("columbus_COLnb_W")
     res = moran(y, w, permutations=0)
     fig = res.plot(labels=True)
-    assert isinstance(fig, matplotlib.figure.Figure)
+    assert isinstance(fig, Figure)
     x, fitted = fig.axes[0].lines[0].get_data()
     assert (fitted[1] - fitted[0]) / (x[1] - x[0]) == pytest.approx(res.I, abs=1e-12)
 

@@ -2,21 +2,12 @@
 
 from __future__ import annotations
 
-import matplotlib
-import matplotlib.pyplot
 import numpy as np
 import pytest
+from matplotlib.figure import Figure
 
 from stfi_models.datasets import load_china_provinces
 from stfi_models.spatial import china_weights, local_moran, moran
-
-matplotlib.use("Agg")
-
-
-@pytest.fixture(autouse=True)
-def _close_figures():
-    yield
-    matplotlib.pyplot.close("all")
 
 
 @pytest.fixture(scope="module")
@@ -38,8 +29,8 @@ def test_global_moran_every_year(panel):
     binary = moran(panel, china_weights("binary"), "log_rd", id="prov_code", by="year",
                    permutations=0)
     assert np.allclose(binary.table["expected"], -1 / 30)
-    assert isinstance(res.plot(), matplotlib.figure.Figure)
-    assert isinstance(res[2023].plot(labels=True), matplotlib.figure.Figure)
+    assert isinstance(res.plot(), Figure)
+    assert isinstance(res[2023].plot(labels=True), Figure)
 
 
 def test_local_moran_every_year(panel):
@@ -50,4 +41,4 @@ def test_local_moran_every_year(panel):
     means = res.table.groupby("year")["I"].mean().to_numpy()
     assert np.allclose(means, glob["I"], atol=1e-12)  # row-standardised: mean I_i = I
     assert res.counts().to_numpy().sum() == 31 * 14
-    assert isinstance(res.plot(period=2015), matplotlib.figure.Figure)
+    assert isinstance(res.plot(period=2015), Figure)

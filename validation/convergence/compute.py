@@ -18,7 +18,8 @@ from stfi_models.convergence import beta_convergence, sigma_convergence
 INPUTS = Path(__file__).resolve().parent / "inputs"
 
 
-def _counties() -> pd.DataFrame:
+def load_counties() -> pd.DataFrame:
+    """REAT's ``G.counties.gdp`` in long form: county (0..401), regional, year, gdppc."""
     wide = pd.read_csv(INPUTS / "reat_G_counties_gdp.csv")
     wide["county"] = np.arange(len(wide))
     long = wide.melt(id_vars=["county", "regional"], var_name="year", value_name="gdppc")
@@ -40,7 +41,7 @@ def _beta(res, case: str, names: tuple[str, ...], speed: str) -> list[tuple]:
 
 def compute() -> pd.DataFrame:
     """Beta and sigma convergence on REAT's ``G.counties.gdp``."""
-    data = _counties()
+    data = load_counties()
     rows = []
     quantities = ("alpha", "alpha_se", "beta", "beta_se", "beta_t", "r2", "F", "speed_reat",
                   "half_life_reat", "speed_barro", "half_life_barro")

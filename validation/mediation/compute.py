@@ -50,18 +50,18 @@ SOBEL_INPUTS = [(2.0, 3.0, 0.3, 0.4), (0.4, 0.3, 0.05, 0.04)]
 
 
 def load_data() -> pd.DataFrame:
-    """pingouin's ``mediation.csv`` (n = 100)."""
+    """Read pingouin's ``mediation.csv`` (n = 100)."""
     return pd.read_csv(INPUTS / "pingouin_mediation.csv")
 
 
 def fit_case(case: str, data: pd.DataFrame | None = None):
-    """The :func:`mediate` result of a pingouin case."""
+    """Fit a pingouin case with :func:`mediate`."""
     data = load_data() if data is None else data
     return mediate(X, M, Y, data, seed=np.random.RandomState(42), **CASES[case])
 
 
 def quantities(res) -> list[tuple[str, str, float]]:
-    """(quantity, term, value) of every named quantity of a single-path result."""
+    """List (quantity, term, value) of every named quantity of a single-path result."""
     out = []
     tidy = res.tidy().set_index(["path", "treatment", "mediator"])
     for stem, (key, term) in PATHS.items():

@@ -6,7 +6,7 @@
   reshuffle, the only pseudo p-value portable across random-number generators.
 * ``columbus_libpysal_local``: :func:`local_moran` with spdep and esda scaling.
 * ``columbus_COLnb_local``, quantity ``table``: the largest absolute difference between our
-  local Moran table (values, I_i, E(I_i), Var(I_i), z, two-sided p) and spdep's full table
+  local Moran table (I_i, E(I_i), Var(I_i), z, two-sided p) and spdep's full table
   (``columbus_localmoran_spdep_COLnb.csv``), whose reference value is 0.
 """
 
@@ -36,12 +36,12 @@ CASES = {
                               "columbus_libpysal.gal", "row"),
 }
 _GLOBAL = ("I", "expected", "var_rand", "var_norm", "z_rand", "z_norm")
-_SPDEP_COLUMNS = {"value": "CRIME", "I": "I_i", "expected": "E_I_i", "variance": "Var_I_i",
-                  "z": "Z_I_i", "p_norm": "p_two_sided"}
+_SPDEP_COLUMNS = {"I": "I_i", "expected": "E_I_i", "variance": "Var_I_i", "z": "Z_I_i",
+                  "p_norm": "p_two_sided"}
 
 
 def load_case(case: str) -> tuple[pd.Series, SpatialWeights]:
-    """The variable (indexed by unit id) and the weights of a case of :data:`CASES`."""
+    """Load the variable (indexed by unit id) and the weights of a case of :data:`CASES`."""
     data_file, id_col, value, gal, transform = CASES[case]
     data = pd.read_csv(INPUTS / data_file).set_index(id_col)[value]
     return data, read_gal(INPUTS / gal, transform)

@@ -25,7 +25,7 @@ FEVD_HORIZON = 8
 
 
 def fit_case(steps: int = 2, data: pd.DataFrame | None = None):
-    """panelvar example 1 in stfi-models (``steps=1``: its first-step estimate)."""
+    """Fit panelvar's example 1 (``steps=1``: its first-step estimate)."""
     data = load_dahlberg() if data is None else data
     return fit(FORMULA, data, entity="id", time="year", model="pvar", steps=steps)
 
@@ -35,7 +35,7 @@ def _by_term(series: pd.Series) -> dict[str, float]:
 
 
 def quantities(res, res1) -> dict[str, dict[str, float]]:
-    """quantity -> {term: value} of the two-step result ``res`` and one-step ``res1``."""
+    """Map quantity -> {term: value} from the two-step ``res`` and the one-step ``res1``."""
     hansen = res.diagnostics["hansen"]
     granger = res.granger()
     keys = [f"{e}|{x}" for e, x in zip(granger["equation"], granger["excluded"], strict=True)]

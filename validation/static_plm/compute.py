@@ -50,7 +50,7 @@ VCOV = {
 
 
 def _plm_fd_hc1_factor(res: sm.Result) -> float:
-    """plm's HC1 for model="fd" is n_fd/(n_levels - k), ours n_fd/(n_fd - k): ratio of SEs.
+    """Ratio of SEs: plm's HC1 for model="fd" is n_fd/(n_levels - k), ours n_fd/(n_fd - k).
 
     In plm 2.6.2 ``vcovG`` computes ``df <- nT - k`` before it subtracts the first rows of
     each entity from ``nT`` for fd models (its "sss" uses the corrected count); README.md.
@@ -87,13 +87,20 @@ def _quantities(res: sm.Result, model: str) -> dict[str, pd.Series]:
     return out
 
 
+def fit_case(data: str, model: str, frame: pd.DataFrame | None = None) -> sm.Result:
+    """Fit plm case ``<data>/<model>`` (``frame``: the data set, loaded if omitted)."""
+    loader, entity, formula = SETUPS[data]
+    frame = loader() if frame is None else frame
+    return sm.fit(formula, frame, entity=entity, time="year", **MODELS[model])
+
+
 def compute() -> pd.DataFrame:
     """One row per (case, quantity, term) of every plm case."""
     rows = []
-    for data, (loader, entity, formula) in SETUPS.items():
+    for data, (loader, _, _) in SETUPS.items():
         frame = loader()
-        for model, options in MODELS.items():
-            res = sm.fit(formula, frame, entity=entity, time="year", **options)
+        for model in MODELS:
+            res = fit_case(data, model, frame)
             for quantity, values in _quantities(res, model).items():
                 rows += [(f"{data}/{model}", quantity, str(term), float(v))
                          for term, v in values.items()]

@@ -31,7 +31,7 @@ FISHER = {"madwu": "chi2", "invnormal": "normal"}
 
 
 def options(case: str) -> tuple[str, dict]:
-    """Variable and :func:`ips_test` / :func:`adf_by_entity` options of a plm case name."""
+    """Split a plm case name into the variable and :func:`ips_test` options."""
     variable, exo, _, lag = case.split("/")
     lags = LAGS[lag.split("=")[1]]
     return variable, {"trend": TRENDS[exo], "lags": lags,
@@ -39,7 +39,7 @@ def options(case: str) -> tuple[str, dict]:
 
 
 def plm_entity_pvalues() -> dict[str, list[float]]:
-    """plm's per-firm ADF p-values (MacKinnon 1996) of every case, from its raw output."""
+    """Read plm's per-firm ADF p-values (MacKinnon 1996) of every case from its raw output."""
     out = {}
     for line in (HERE / "plm_purtest_output.txt").read_text().splitlines():
         parts = line.split(",")
