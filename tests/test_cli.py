@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 from stfi_models.cli import app, parse_options
 from stfi_models.datasets import DATASETS, load_abdata
-from stfi_models.exceptions import StfiError
+from stfi_models.exceptions import MissingValueWarning, StfiError
 
 runner = CliRunner()
 
@@ -204,7 +204,7 @@ def test_parse_options_reads_literals():
         parse_options(["=3"])
 
 
-def test_readme_opens_with_the_two_commands_and_the_first_one_works():
+def test_readme_opens_with_the_two_commands_and_the_first_one_works(tmp_path, monkeypatch):
     readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
     block = readme.split("```")[1].strip().splitlines()
     assert len(block) == 2
@@ -214,7 +214,17 @@ def test_readme_opens_with_the_two_commands_and_the_first_one_works():
     ci = (Path(__file__).resolve().parents[1] / ".ci" / "run").read_text(encoding="utf-8")
     assert block[1] in ci.splitlines()
     args = shlex.split(command)
-    assert args[0] == "stfi"
+    assert args == ["stfi", "replicate"]
+    monkeypatch.chdir(tmp_path)
     result = run(*args[1:])
     assert result.exit_code == 0, result.stderr
-    assert "Fixed effects" in result.stdout and "cluster" in result.stdout
+    assert (tmp_path / "report" / "index.html").is_file()
+    assert "Report written to report/index.html" in result.stdout
+
+
+def test_readme_tour_runs():
+    """The Python tour in the README runs as written."""
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    code = readme.split("```python")[1].split("```")[0]
+    with pytest.warns(MissingValueWarning, match="Interpolated 5 missing indicator cell"):
+        exec(compile(code, "README.md", "exec"), {})
