@@ -93,8 +93,9 @@ def check_choice(option: str, value: Any, choices: Iterable[Any]) -> Any:
     """
     choices = list(choices)
     if value not in choices:
+        hint = did_you_mean(str(value), map(str, choices))
         raise SpecificationError(
-            f"{option}={value!r} is not a valid choice.{did_you_mean(str(value), map(str, choices))} "
+            f"{option}={value!r} is not a valid choice.{hint} "
             f"Valid choices: {', '.join(repr(c) for c in choices)}."
         )
     return value

@@ -81,7 +81,8 @@ def _keywords(func) -> set[str]:
     return {
         p.name
         for p in inspect.signature(func).parameters.values()
-        if p.kind in (p.KEYWORD_ONLY, p.POSITIONAL_OR_KEYWORD) and p.name not in {"self", "spec", "panel"}
+        if p.kind in (p.KEYWORD_ONLY, p.POSITIONAL_OR_KEYWORD)
+        and p.name not in {"self", "spec", "panel"}
     }
 
 
