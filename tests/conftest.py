@@ -17,7 +17,7 @@ from types import ModuleType
 import pandas as pd
 import pytest
 
-from stfi_models.validation import compare_topic, compute_module
+from stfi_models.validation import compare_topic, compute_module, known_mismatches
 
 os.environ.setdefault("MPLBACKEND", "Agg")  # before any test module imports matplotlib
 
@@ -62,11 +62,19 @@ def reference_rows(topic: str, cases: tuple[str, ...] | None = None) -> list:
     """Parametrize over the rows of ``validation/<topic>/reference.csv``.
 
     One ``pytest.param(topic, position)`` per row (only rows whose case starts with one of
-    ``cases``, if given), with the id ``case|quantity|term``.
+    ``cases``, if given), with the id ``case|quantity|term``; rows listed in the topic's
+    ``known_mismatches.csv`` are ``xfail(strict=True)`` with the reason given there.
     """
     ref = load_reference(topic)
     terms = ref["term"].fillna("")
-    params = [pytest.param(topic, i, id=f"{c}|{q}|{t}" if t else f"{c}|{q}")
+    reasons = {tuple(k): r for *k, r in known_mismatches(topic).itertuples(index=False)}
+
+    def marks(key: tuple[str, str, str]) -> list:
+        reason = reasons.get(key)
+        return [pytest.mark.xfail(reason=reason, strict=True)] if reason else []
+
+    params = [pytest.param(topic, i, id=f"{c}|{q}|{t}" if t else f"{c}|{q}",
+                           marks=marks((c, q, t)))
               for i, (c, q, t) in enumerate(zip(ref["case"], ref["quantity"], terms,
                                                 strict=True))
               if cases is None or c.startswith(cases)]
