@@ -3,6 +3,7 @@ mismatches are reported with their reason (neither a pass nor a failure) and can
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -187,3 +188,12 @@ def test_known_mismatches_must_name_a_reference_row_and_give_a_reason(tmp_path):
     path.write_text("case,quantity,reason\npooled,coef,why\n")
     with pytest.raises(SpecificationError, match="lacks columns \\['term'\\]"):
         compare_topic("static_grunfeld", root)
+
+
+def test_readme_states_the_number_of_reference_quantities():
+    """The README's count of reference numbers is the count ``stfi validate`` checks."""
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    stated = re.search(r"checks \*\*([\d,]+) reference numbers\*\* in (\d+) topics", readme)
+    assert stated, "README no longer states the reference count"
+    total = sum(len(pd.read_csv(VALIDATION_ROOT / t / "reference.csv")) for t in topics())
+    assert (int(stated.group(1).replace(",", "")), int(stated.group(2))) == (total, len(topics()))
