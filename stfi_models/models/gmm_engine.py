@@ -28,7 +28,8 @@ memory grows linearly in ``N``.
 
 3. Weighting structure ``H`` of the one-step estimator as a :class:`HStructure` (a list of
    within-entity row pairs and weights): :func:`h_first_difference`, :func:`h_identity`,
-   :func:`h_system` (xtabond2 ``h(1)``, ``h(2)``, ``h(3)``).
+   :func:`h_system` (xtabond2 ``h(1)``, ``h(2)``, ``h(3)``); :func:`h_outer` builds
+   ``H = V V'`` from any sparse transformation ``V`` (R panelvar's convention).
 
 4. Estimation: :func:`gmm_fit` with ``y`` (n,), ``X`` (n, K), ``Z`` (n, L), entity codes and
    an :class:`HStructure` returns a :class:`GmmFit` holding the one-step and two-step (or
@@ -97,6 +98,7 @@ __all__ = [
     "h_first_difference",
     "h_identity",
     "h_system",
+    "h_outer",
     "GmmFit",
     "gmm_fit",
     "hansen_j",
@@ -513,6 +515,32 @@ def h_system(
         w += [np.ones(2 * d0.size), -np.ones(2 * d1.size)]
     label = {2: "h(2): blockdiag(G, I)", 3: "h(3): [[G, C], [C', I]]"}[kind]
     return HStructure(np.concatenate(a), np.concatenate(b), np.concatenate(w), label)
+
+
+def h_outer(v: sp.spmatrix, name: str = "H = V V'") -> HStructure:
+    """``H = V V'`` for a sparse transformation ``V`` of the level observations.
+
+    Row ``r`` of ``V`` holds the weights with which equation row ``r`` combines the level
+    observations (columns) of its entity: a first-difference or orthogonal-deviation row, or
+    a unit row for a levels equation.  With i.i.d. errors of unit variance ``V V'`` is the
+    covariance of the stacked equation errors, so ``W_1 = (sum_i Z_i'V_iV_i'Z_i)^{-1}`` is the
+    one-step weight of Arellano and Bover (1995) and R panelvar.  Stacking first-difference
+    rows on an identity block gives :func:`h_system` ``kind=3``; stacking orthogonal-deviation
+    rows on it gives the cross block ``C = F`` (which xtabond2 sets to 0).
+
+    Parameters
+    ----------
+    v : scipy.sparse matrix, shape (n_rows, n_obs)
+        Must not combine observations of different entities in one row.
+    name : str
+
+    Returns
+    -------
+    HStructure
+    """
+    prod = sp.coo_matrix(sp.csr_matrix(v) @ sp.csr_matrix(v).T)
+    return HStructure(prod.row.astype(np.int64), prod.col.astype(np.int64),
+                      prod.data.astype(float), name)
 
 
 def stack_equations(

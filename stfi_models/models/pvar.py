@@ -19,6 +19,28 @@ instruments are zero.  Exogenous regressors instrument themselves (transformed).
 ``| gmm(2:4, collapse=True)`` shortens or collapses the block; ``| gmm(a, 2:3)`` names the
 instrumenting variables explicitly.
 
+System GMM (``system=True``; Arellano and Bover 1995, Blundell and Bond 1998; R panelvar's
+``system_instruments=TRUE``): every sample row (a period with ``y`` and its ``p`` lags
+observed) also enters in *levels*, ``y_t = A_1 y_{t-1} + .. + B x_t + c + (\\mu_i +
+\\varepsilon_t)``, stacked under the transformed rows.  Conventions:
+
+* levels instruments: for each block ``gmm(z, a:b)`` the difference ``Δz_{t-a+1}`` (lag 1
+  for the default ``2:.``), one column per period (per block when collapsed), zero where
+  unavailable -- xtabond2's choice (earlier differences are redundant given the transformed
+  equation's moments); exogenous regressors are one column each, transformed on the
+  transformed rows and in levels on the levels rows (xtabond2's ``iv(x)``);
+* constant: each equation gets a constant (``Intercept``) in its levels rows (zero in the
+  transformed rows), instrumented by itself; omitted with ``- 1`` in the formula;
+* one-step weight: ``H_i = V_iV_i'`` with ``V_i = [T_i; I]`` stacking the transformation
+  rows ``T_i`` (FD or FOD of the entity's sample rows) on the identity of its levels rows,
+  :math:`W_1 = I_m \\otimes (\\sum_i Z_i'V_iV_i'Z_i)^{-1}` (pvar.md §2; ``C = F`` under FOD,
+  where xtabond2 puts 0).  Under FD this is xtabond2's ``h(3)``, so a one-variable model
+  equals ``model="sys-gmm"`` with ``transform="fd", h=3``; with all lags as instruments on a
+  balanced panel FD and FOD give the same estimates (Arellano-Bover invariance);
+* two-step weight joint over equations, Windmeijer covariance for the whole system and
+  Hansen's J as without levels; ``Sigma`` and ``nobs`` use the transformed rows only, with
+  divisor ``n - K`` where ``K`` excludes the constant (it is absent from those rows).
+
 Estimator: the ``m`` equations are one linear GMM problem with block-diagonal regressors
 :math:`I_m \\otimes X_i` and instruments :math:`I_m \\otimes Z_i` per entity, so that
 
@@ -28,8 +50,11 @@ Estimator: the ``m`` equations are one linear GMM problem with block-diagonal re
   *joint* over the equations, with Windmeijer (2005) corrected covariance for the whole
   system and Hansen's J.
 
-Computation: the estimates are obtained from per-entity cross products (``Z_i'HZ_i``,
-``Z_i'X_i``, ``Z_i'Y_i``), which is algebraically the engine's
+Computation: the estimates are obtained from per-entity cross products (``Z_i'H_iZ_i``
+with the engine's ``H`` structure -- :func:`~stfi_models.models.gmm_engine.h_identity`,
+:func:`~stfi_models.models.gmm_engine.h_first_difference` or, for system GMM,
+:func:`~stfi_models.models.gmm_engine.h_outer` --, ``Z_i'X_i``, ``Z_i'Y_i``), which is
+algebraically the engine's
 :func:`~stfi_models.models.gmm_engine.gmm_fit` on the stacked block-diagonal system (a test
 checks this) but needs only ``L x L`` work for the one-step weight; the same cross products
 make a bootstrap refit cost milliseconds.  The Windmeijer covariance comes from the engine.
@@ -66,11 +91,12 @@ import ast
 import sys
 import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
 from scipy import stats
 
 from stfi_models.exceptions import (
@@ -118,9 +144,13 @@ class _Gmm:
 
 @dataclass(frozen=True)
 class _System:
-    """The transformed system on its equation rows (one row per entity-period).
+    """The estimating equations on their rows, each entity's rows contiguous.
 
-    ``y`` (n x m), ``x`` (n x K) and ``z`` (n x L) are shared by all equations.
+    ``y`` (n x m), ``x`` (n x K) and ``z`` (n x L) are shared by all equations.  Without
+    system instruments every row is a transformed equation (one per entity-period); with
+    them each entity's transformed rows are followed by its levels rows (``level``).  ``h``
+    is the one-step weighting structure of one equation's rows; ``const`` says whether the
+    last regressor is the levels-equation constant.
     """
 
     y: np.ndarray
@@ -131,6 +161,19 @@ class _System:
     index: pd.MultiIndex
     n_entities: int
     instrument_names: tuple[str, ...]
+    h: engine.HStructure
+    level: np.ndarray
+    const: bool = False
+
+    @property
+    def transformed(self) -> np.ndarray:
+        """Mask of the transformed-equation rows."""
+        return ~self.level
+
+    @property
+    def n_obs(self) -> int:
+        """Number of transformed observations (the ``n`` of Sigma, MMSC and ``nobs``)."""
+        return int(self.transformed.sum())
 
 
 @dataclass(frozen=True)
@@ -213,6 +256,11 @@ class PanelVAR(PanelModel):
     estimator : {"gmm", "fe-ols"}
         ``"gmm"`` (default) or OLS on within-demeaned data, equation by equation (biased for
         short T -- Nickell 1981 -- offered for teaching comparisons).
+    system : bool
+        System GMM (Arellano and Bover 1995; Blundell and Bond 1998; R panelvar's
+        ``system_instruments=TRUE``): add a levels equation per sample row, instrumented by
+        lagged differences, with a constant in each equation (reported as ``Intercept``;
+        absent from the transformed equations).  See the module docstring.
 
     See the module docstring for the estimator and its conventions.
 
@@ -233,10 +281,19 @@ class PanelVAR(PanelModel):
         *,
         transform: Literal["fod", "fd"] = "fod",
         estimator: Literal["gmm", "fe-ols"] = "gmm",
+        system: bool = False,
     ) -> None:
         super().__init__(spec, panel)
         self.transform = check_choice("transform", transform, TRANSFORMS)
         self.estimator = check_choice("estimator", estimator, ESTIMATORS)
+        if not isinstance(system, bool | np.bool_):
+            raise SpecificationError(f"system must be True or False, got {system!r}.")
+        if system and estimator != "gmm":
+            raise SpecificationError(
+                "system=True adds the levels equations of system GMM; it needs "
+                "estimator='gmm' (fe-ols uses no instruments)."
+            )
+        self.system = bool(system)
         if not spec.is_system:
             raise SpecificationError(
                 "A panel VAR needs several left-hand variables joined by '+', e.g. "
@@ -317,8 +374,43 @@ class PanelVAR(PanelModel):
         keep &= np.isfinite(exog).all(axis=1)
         return np.hstack([y, regressors]), keep
 
+    def _transform(self, values: np.ndarray, ent: np.ndarray, tim: np.ndarray
+                   ) -> tuple[np.ndarray, np.ndarray]:
+        """FOD (rows labelled ``t + 1``) or FD of ``values`` on the sample rows, and labels."""
+        if self.transform == "fod":
+            return engine.forward_orthogonal_deviations(values, ent, tim)
+        return engine.first_difference(values, ent, tim), tim
+
+    def _transform_matrix(self, ent: np.ndarray, tim: np.ndarray, ok: np.ndarray
+                          ) -> sp.csr_matrix:
+        """The transformation as weights on the sample's level rows (``n_ok x n``).
+
+        Obtained by applying :meth:`_transform` to one-hot columns that mark each row's
+        position within its entity, so it is by construction the transformation applied to
+        the data (gaps and unbalanced entities included).
+        """
+        n = ent.size
+        new = np.r_[True, ent[1:] != ent[:-1]]
+        start = np.flatnonzero(new)[np.cumsum(new) - 1]
+        position = np.arange(n) - start
+        onehot = np.zeros((n, int(position.max()) + 1))
+        onehot[np.arange(n), position] = 1.0
+        coef = self._transform(onehot, ent, tim)[0][ok]
+        r, c = np.nonzero(coef)
+        return sp.csr_matrix((coef[r, c], (r, start[ok][r] + c)), shape=(int(ok.sum()), n))
+
     def _system(self, p: int | None = None, sample_lag: int | None = None) -> _System:
-        """Transformed equation rows and instruments (GMM) for lag order ``p``."""
+        """Estimating equations and instruments (GMM) for lag order ``p``.
+
+        Transformed rows: the transformation of ``[y, lags, exog]`` over the sample rows,
+        instrumented by the formula's GMM-style blocks of lagged levels and by the
+        transformed exogenous regressors.  With ``system=True`` every sample row also gives
+        a levels row (``y_t`` on its lagged levels, the exogenous regressors and a constant),
+        instrumented by ``Δz_{t-a+1}`` for each block ``gmm(z, a:b)``
+        (:func:`~stfi_models.models.gmm_engine.level_gmm_style`, xtabond2's lag), by the
+        exogenous regressors in levels (the same column as their transformed values) and by
+        the constant.
+        """
         p = self.p if p is None else p
         sample_lag = p if sample_lag is None else sample_lag
         panel = self.panel
@@ -328,40 +420,65 @@ class PanelVAR(PanelModel):
         rows = np.flatnonzero(keep)
         self._check_length(p, rows)
         ent, tim = codes[rows], pos[rows]
-        if self.transform == "fod":
-            trans, label = engine.forward_orthogonal_deviations(values[rows], ent, tim)
-        else:
-            trans, label = engine.first_difference(values[rows], ent, tim), tim
+        trans, label = self._transform(values[rows], ent, tim)
         ok = np.isfinite(trans).all(axis=1)
         if not ok.any():
             self._too_short(p)
-        eq_ent, eq_time = ent[ok], label[ok]
+        lev = np.arange(rows.size) if self.system else np.arange(0)
+        level = np.r_[np.zeros(int(ok.sum()), bool), np.ones(lev.size, bool)]
+        eq_ent, eq_time = np.r_[ent[ok], ent[lev]], np.r_[label[ok], tim[lev]]
+        stacked = np.vstack([trans[ok], values[rows][lev]])
+        y, x = stacked[:, :m], stacked[:, m:]
+        const = self._const
+        if const:
+            x = np.column_stack([x, level.astype(float)])
         blocks, inst_names = [], []
-        level_values = panel.frame
+        frame = panel.frame
         for block in self.blocks:
             for var in block.variables:
-                if var not in level_values.columns:
+                if var not in frame.columns:
                     raise SpecificationError(
                         f"gmm({var}, ...): '{var}' is not a column of the data."
                     )
+                z_lev = frame[var].to_numpy(dtype=float)
                 mat, labels = engine.gmm_style(
-                    level_values[var].to_numpy(dtype=float), codes, pos, eq_ent, eq_time,
-                    block.lags, collapse=block.collapse, name=var,
+                    z_lev, codes, pos, eq_ent, eq_time, block.lags, collapse=block.collapse,
+                    active=~level, name=var,
                 )
                 blocks.append(mat)
                 inst_names += labels
-        xs = trans[ok][:, m:]
+                if self.system:
+                    mat, labels = engine.level_gmm_style(
+                        engine.first_difference(z_lev, codes, pos), codes, pos, eq_ent,
+                        eq_time, max(block.lags[0] - 1, 0), collapse=block.collapse,
+                        active=level, name=var,
+                    )
+                    blocks.append(mat)
+                    inst_names += labels
         n_exog = len(self.exog)
         if n_exog:
-            blocks.append(xs[:, xs.shape[1] - n_exog:])
-            inst_names += [f"{v} (transformed)" for v in self.exog]
-        z = np.hstack(blocks) if blocks else np.zeros((int(ok.sum()), 0))
-        index = panel.index[rows[ok]]
-        system = _System(trans[ok][:, :m], xs, z, eq_ent, eq_time, index,
-                         int(codes.max()) + 1, tuple(inst_names))
+            blocks.append(x[:, p * m:p * m + n_exog])
+            inst_names += [f"{v} ({'transformed; levels' if self.system else 'transformed'})"
+                           for v in self.exog]
+        if const:
+            blocks.append(level.astype(float)[:, None])
+            inst_names.append("constant (levels)")
+        z = np.hstack(blocks) if blocks else np.zeros((y.shape[0], 0))
+        order = np.lexsort((eq_time, level, eq_ent))  # entity, transformed before levels, time
+        n_rows = order.size
+        if self.system:
+            v = sp.vstack([self._transform_matrix(ent, tim, ok), sp.identity(rows.size)])
+            h = engine.h_outer(sp.csr_matrix(v)[order],
+                               "V V', V = [transformation rows; identity]")
+        elif self.transform == "fod":
+            h = engine.h_identity(n_rows)
+        else:
+            h = engine.h_first_difference(eq_ent[order], eq_time[order])
+        index = panel.index[rows[np.r_[np.flatnonzero(ok), lev]][order]]
         # re-code entities 0..N'-1 over those with equation rows
-        used, new_codes = np.unique(system.entity, return_inverse=True)
-        return replace(system, entity=new_codes, n_entities=used.size)
+        used, new_codes = np.unique(eq_ent[order], return_inverse=True)
+        return _System(y[order], x[order], z[order], new_codes, eq_time[order], index,
+                       used.size, tuple(inst_names), h, level[order], const)
 
     def _check_length(self, p: int, rows: np.ndarray) -> None:
         if rows.size == 0:
@@ -393,6 +510,8 @@ class PanelVAR(PanelModel):
         rcond : float
             Relative tolerance of the Moore-Penrose inverse of the two-step weight
             (default ``sqrt(eps)``, as R panelvar via ``MASS::ginv``; ``0`` = plain inverse).
+            With ``system=True`` the tolerance applies to the equilibrated weight
+            ``D^{-1/2} S D^{-1/2}`` (``D = diag(S)``), so that it does not depend on units.
 
         Returns
         -------
@@ -406,7 +525,7 @@ class PanelVAR(PanelModel):
         else:
             system = self._system()
             self._warn_instruments(system)
-            est = _gmm_system(system, self.transform, steps, rcond)
+            est = _gmm_system(system, steps, rcond)
         return self._result(system, est, steps, rcond)
 
     def _warn_instruments(self, system: _System) -> None:
@@ -448,7 +567,8 @@ class PanelVAR(PanelModel):
         cov = np.kron(sigma, xtx_inv)
         _, ent = np.unique(codes, return_inverse=True)
         system = _System(y, x, np.zeros((rows.size, 0)), ent, self.panel.time_positions[rows],
-                         self.panel.index[rows], n_ent, ())
+                         self.panel.index[rows], n_ent, (), engine.h_identity(rows.size),
+                         np.zeros(rows.size, bool))
         return system, _Estimate(coef, cov, resid, sigma,
                                  vcov_type="unadjusted (Sigma ⊗ (X'X)^-1)")
 
@@ -458,7 +578,9 @@ class PanelVAR(PanelModel):
                                            names=["equation", "regressor"])
         params = pd.Series(est.coef.ravel(), index=index, name="params")
         cov = pd.DataFrame(est.cov, index=index, columns=index)
-        resid = pd.DataFrame(est.resid, index=system.index, columns=list(self.names))
+        trans = system.transformed
+        resid = pd.DataFrame(est.resid[trans], index=system.index[trans],
+                             columns=list(self.names))
         diagnostics: dict[str, TestResult] = {}
         info: dict[str, Any] = {
             "transform": self.transform if self.estimator == "gmm" else "within",
@@ -480,12 +602,15 @@ class PanelVAR(PanelModel):
             info.update(
                 n_instruments=n_inst, n_moments=est.n_moments, steps=steps, rcond=rcond,
                 rank_w2=est.rank_w2, instrument_names=system.instrument_names,
+                system=self.system, n_level_obs=int(system.level.sum()),
                 params_onestep=None if est.coef_onestep is None else pd.Series(
                     est.coef_onestep.ravel(), index=index),
                 cov_onestep=None if est.cov_onestep is None else pd.DataFrame(
                     est.cov_onestep, index=index, columns=index),
             )
-            header += [("Transform", self.transform.upper()), ("Steps", str(steps)),
+            header += [("Transform", self.transform.upper()
+                        + (" + levels (system GMM)" if self.system else "")),
+                       ("Steps", str(steps)),
                        ("Instruments", f"{n_inst} per equation, {est.n_moments} moments")]
             if est.rank_w2 is not None and est.rank_w2 < est.n_moments:
                 footer.append(
@@ -493,13 +618,15 @@ class PanelVAR(PanelModel):
                     f"{est.n_moments} at rcond={rcond:.3g}."
                 )
         footer.append("Sigma (for IRF/FEVD) from the transformed residuals; divisor "
-                      + ("n - K" if self.estimator == "gmm" else "n - N - K") + ".")
+                      + ("n - N - K" if self.estimator != "gmm" else
+                         "n - K (K without the levels constant)" if self._const else "n - K")
+                      + ".")
         info["summary_header"] = tuple(header)
         info["summary_footer"] = tuple(footer)
         b = self.panel.balance
         return PanelVARResult(
             params=params, cov=cov, model="pvar", formula=self.spec.text,
-            dependent=", ".join(self.names), nobs=int(system.y.shape[0]),
+            dependent=", ".join(self.names), nobs=system.n_obs,
             n_entities=int(system.n_entities), df_resid=None, vcov_type=est.vcov_type,
             vcov_note="", resid=resid, diagnostics=diagnostics, dropped=self._dropped(system),
             balance=b, info=info, title="Panel VAR",
@@ -528,7 +655,13 @@ class PanelVAR(PanelModel):
                        "values: " + ", ".join(parts))
 
     def _regressor_names(self) -> list[str]:
-        return [f"L{k}.{v}" for k in range(1, self.p + 1) for v in self.names] + list(self.exog)
+        lags = [f"L{k}.{v}" for k in range(1, self.p + 1) for v in self.names]
+        return lags + list(self.exog) + (["Intercept"] if self._const else [])
+
+    @property
+    def _const(self) -> bool:
+        """System GMM with an intercept in the formula: a constant per levels equation."""
+        return self.system and self.design.has_intercept
 
     def with_lags(self, p: int) -> PanelVAR:
         """The same model with lag order ``p`` (for lag selection)."""
@@ -539,35 +672,33 @@ class PanelVAR(PanelModel):
 
 
 # ---------------------------------------------------------------------------------- GMM
-def _stack(system: _System, transform: str):
+def _stack(system: _System):
     """Block-diagonal stacked system (the engine's input form): rows (equation,
     observation), ``y = vec(Y)``, ``X = I_m ⊗ X``, ``Z = I_m ⊗ Z``, entity repeated, and the
-    one-step structure ``I_m ⊗ H``."""
+    one-step structure ``I_m ⊗ H`` (:func:`~stfi_models.models.gmm_engine.stack_equations`)."""
     m = system.y.shape[1]
-    n = system.y.shape[0]
-    y = system.y.T.ravel()
-    x = np.kron(np.eye(m), system.x)
-    z = np.kron(np.eye(m), system.z)
-    entity = np.tile(system.entity, m)
-    if transform == "fd":
-        # distinct time labels per equation so that H pairs rows within an equation only
-        span = int(system.time.max() - system.time.min()) + 3
-        time = np.concatenate([system.time + e * span for e in range(m)])
-        h = engine.h_first_difference(entity, time)
-    else:
-        h = engine.h_identity(n * m)
-    return y, x, z, entity, h
+    return engine.stack_equations(list(system.y.T), [system.x] * m, [system.z] * m,
+                                  system.entity, system.h)
 
 
-def _pinv(s: np.ndarray, rcond: float) -> tuple[np.ndarray, int]:
+def _pinv(s: np.ndarray, rcond: float, equilibrate: bool = False) -> tuple[np.ndarray, int]:
     """Moore-Penrose inverse of a symmetric PSD matrix, eigenvalues below ``rcond * max``
-    set to zero; returns it with the numerical rank kept."""
+    set to zero; returns it with the numerical rank kept.
+
+    ``equilibrate=True`` truncates the eigenvalues of ``D^{-1/2} S D^{-1/2}`` (``D`` the
+    diagonal of ``S``) and returns ``D^{-1/2} (.)^+ D^{-1/2}``: the kept rank then does not
+    depend on the units of the moments (the inverse itself is unchanged when nothing is
+    truncated).
+    """
     sym = (s + s.T) / 2
+    diag = np.sqrt(np.abs(np.diag(sym))) if equilibrate else np.ones(sym.shape[0])
+    diag[diag == 0] = 1.0
+    sym = sym / np.outer(diag, diag)
     vals, vecs = np.linalg.eigh(sym)
     top = float(np.max(np.abs(vals))) if vals.size else 0.0
     keep = np.abs(vals) > rcond * top if rcond > 0 else np.abs(vals) > 0
     inv = (vecs[:, keep] / vals[keep]) @ vecs[:, keep].T
-    return inv, int(keep.sum())
+    return inv / np.outer(diag, diag), int(keep.sum())
 
 
 @dataclass(frozen=True)
@@ -605,31 +736,35 @@ class _CrossProducts:
     xy: np.ndarray
     xx: np.ndarray
     nobs: np.ndarray
+    n_const: int = 0
+    equilibrate: bool = False
 
     @property
     def n_entities(self) -> int:
         return self.nobs.size
 
     @classmethod
-    def of(cls, system: _System, transform: str) -> _CrossProducts:
-        """Cross products of ``system``; ``H_i`` is ``I`` (FOD) or ``D_i D_i'`` (FD)."""
+    def of(cls, system: _System) -> _CrossProducts:
+        """Cross products of ``system``: ``Z_i'H_iZ_i``, ``Z_i'X_i``, ``Z_i'Y_i`` over all rows
+        (with ``H`` the system's one-step structure), ``Y'Y``, ``X'Y``, ``X'X`` and counts
+        over the transformed rows (Sigma is a transformed-residual covariance)."""
         starts = np.searchsorted(system.entity, np.arange(system.n_entities + 1))
         n, l_, k, m = system.n_entities, system.z.shape[1], system.x.shape[1], system.y.shape[1]
         out = {name: np.zeros((n,) + shape) for name, shape in
                [("zhz", (l_, l_)), ("zx", (l_, k)), ("zy", (l_, m)), ("yy", (m, m)),
                 ("xy", (k, m)), ("xx", (k, k))]}
+        hz = system.h.sparse(system.entity.size) @ system.z
+        trans = system.transformed
         for i in range(n):
             rows = slice(starts[i], starts[i + 1])
-            z, x, y = system.z[rows], system.x[rows], system.y[rows]
-            if transform == "fd":
-                t = system.time[rows]
-                h = 2 * np.eye(t.size) - (np.abs(t[:, None] - t[None, :]) == 1)
-                out["zhz"][i] = z.T @ h @ z
-            else:
-                out["zhz"][i] = z.T @ z
+            z, x, y, t = system.z[rows], system.x[rows], system.y[rows], trans[rows]
+            out["zhz"][i] = z.T @ hz[rows]
             out["zx"][i], out["zy"][i] = z.T @ x, z.T @ y
-            out["yy"][i], out["xy"][i], out["xx"][i] = y.T @ y, x.T @ y, x.T @ x
-        return cls(nobs=np.diff(starts).astype(float), **out)
+            xt, yt = x[t], y[t]
+            out["yy"][i], out["xy"][i], out["xx"][i] = yt.T @ yt, xt.T @ yt, xt.T @ xt
+        nobs = np.bincount(system.entity[trans], minlength=n).astype(float)
+        return cls(nobs=nobs, n_const=int(system.const), equilibrate=bool(system.level.any()),
+                   **out)
 
     def _moments(self, b: np.ndarray) -> np.ndarray:
         """Per-entity moments ``vec(Z_i'Y_i - Z_i'X_i B)``, shape ``(N, m L)``."""
@@ -640,24 +775,28 @@ class _CrossProducts:
 
         One-step weight: inverse of ``sum_i c_i Z_i'HZ_i``, or its pseudo-inverse when
         singular at 1e-12 (the engine's rule).  Two-step weight: pseudo-inverse of
-        ``sum_i c_i g_i g_i'`` at relative tolerance ``rcond``.
+        ``sum_i c_i g_i g_i'`` at relative tolerance ``rcond``.  With levels equations
+        (system GMM) both are equilibrated first (:func:`_pinv`): the constant's moments and
+        the data's differ in scale by the data's units, and a relative tolerance on the raw
+        matrix would truncate by units (Dahlberg: rank 70 of 318 raw, 244 after scaling
+        the data by 1000).
         """
         m, k = self.zy.shape[2], self.zx.shape[2]
         zhz = np.tensordot(counts, self.zhz, 1)
         zx, zy = np.tensordot(counts, self.zx, 1), np.tensordot(counts, self.zy, 1)
-        w1, _ = _pinv(zhz, 1e-12)
+        w1, _ = _pinv(zhz, 1e-12, self.equilibrate)
         b1 = np.linalg.solve(zx.T @ w1 @ zx, zx.T @ w1 @ zy)  # K x m
         g1 = self._moments(b1)
         b, b2, w2, rank, g2 = b1, None, None, None, None
         if steps == 2:
-            w2, rank = _pinv((g1 * counts[:, None]).T @ g1, rcond)
+            w2, rank = _pinv((g1 * counts[:, None]).T @ g1, rcond, self.equilibrate)
             big = np.kron(np.eye(m), zx)
             b2 = (np.linalg.pinv(big.T @ w2 @ big) @ big.T @ w2 @ zy.T.ravel()).reshape(m, k).T
             b, g2 = b2, self._moments(b2)
         yy, xy = np.tensordot(counts, self.yy, 1), np.tensordot(counts, self.xy, 1)
         xx = np.tensordot(counts, self.xx, 1)
         ee = yy - b.T @ xy - xy.T @ b + b.T @ xx @ b
-        sigma = ee / (counts @ self.nobs - k)
+        sigma = ee / (counts @ self.nobs - (k - self.n_const))
         return _Steps(b1, b2, w1, w2, rank, g1, g2, zx, sigma)
 
     def estimate(self, counts: np.ndarray, steps: int, rcond: float
@@ -677,7 +816,7 @@ class _CrossProducts:
         return b.T, ee / (counts @ self.nobs - counts.sum() - k)
 
 
-def _gmm_system(system: _System, transform: str, steps: int, rcond: float,
+def _gmm_system(system: _System, steps: int, rcond: float,
                 with_cov: bool = True) -> _Estimate:
     """One- and two-step system GMM with robust / Windmeijer covariance.
 
@@ -693,7 +832,7 @@ def _gmm_system(system: _System, transform: str, steps: int, rcond: float,
             f"The panel VAR has {k} regressors per equation but only {system.z.shape[1]} "
             "instruments: widen the gmm() lag range."
         )
-    cp = _CrossProducts.of(system, transform)
+    cp = _CrossProducts.of(system)
     ones = np.ones(cp.n_entities)
     try:
         out = cp.steps(ones, steps, rcond)
@@ -721,7 +860,7 @@ def _gmm_system(system: _System, transform: str, steps: int, rcond: float,
     resid = system.y - system.x @ out.b2
     cov = a2
     if with_cov:
-        y, x, z, entity, _ = _stack(system, transform)
+        y, x, z, entity, _ = _stack(system)
         u1 = y - x @ out.b1.T.ravel()
         u2 = resid.T.ravel()
         cov = engine.windmeijer(x, z, entity, system.n_entities, u1, u2, out.w2, a2, v1)
@@ -758,7 +897,7 @@ class _VarState:
         """Per-entity cross products of the fitted system (built on first use)."""
         cached = self.__dict__.get("_cp")
         if cached is None:
-            cached = _CrossProducts.of(self.system, self.model.transform)
+            cached = _CrossProducts.of(self.system)
             object.__setattr__(self, "_cp", cached)
         return cached
 
@@ -873,7 +1012,7 @@ def _mc_draws(state: _VarState, draws: int, seed, need_sigma: bool):
     sigmas = np.broadcast_to(est.sigma, (draws, m, m)).copy()
     if need_sigma:
         dplus, pairs = _duplication_pinv(m)
-        vcov = (2.0 / state.system.y.shape[0]) * dplus @ np.kron(est.sigma, est.sigma) @ dplus.T
+        vcov = (2.0 / state.system.n_obs) * dplus @ np.kron(est.sigma, est.sigma) @ dplus.T
         vech = np.array([est.sigma[i, j] for i, j in pairs])
         draws_vech = vech + rng.standard_normal((draws, len(pairs))) @ _sqrt_psd(vcov).T
         for c, (i, j) in enumerate(pairs):
@@ -967,13 +1106,14 @@ class PanelVARResult(Result):
         for p in range(1, max_lag + 1):
             clone = model.with_lags(p)
             system = clone._system(p, max_lag)
-            est = _gmm_system(system, model.transform, 2, self._var.rcond, with_cov=False)
+            est = _gmm_system(system, 2, self._var.rcond, with_cov=False)
             m, k = est.coef.shape
-            n = system.y.shape[0]
+            n = system.n_obs
             df = est.n_moments - m * k
             h = df if convention == "stata" else est.n_moments - k
             q = 2.0 if convention == "stata" else 2.1
-            cd = 1 - np.linalg.det(est.sigma) / np.linalg.det(np.cov(system.y, rowvar=False))
+            y_star = system.y[system.transformed]
+            cd = 1 - np.linalg.det(est.sigma) / np.linalg.det(np.cov(y_star, rowvar=False))
             j = float(est.hansen)
             rows.append({"lag": p, "CD": cd, "J": j, "J_pvalue": float(stats.chi2.sf(j, df)),
                          "df": df, "MBIC": j - h * np.log(n), "MAIC": j - 2 * h,

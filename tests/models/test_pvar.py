@@ -116,7 +116,7 @@ def test_cross_product_estimator_equals_engine_gmm_fit_on_stacked_system(dahlber
     res = fit(FORMULA + " | gmm(2:4)", dahlberg, entity="id", time="year", model="pvar",
               transform=transform, rcond=0.0)
     system = res._var.system
-    y, x, z, entity, h = _stack(system, transform)
+    y, x, z, entity, h = _stack(system)
     eng = gmm_engine.gmm_fit(y, x, z, entity, h, steps=2, n_entities=system.n_entities)
     np.testing.assert_allclose(res.params.to_numpy(), eng.params2, rtol=1e-8)
     np.testing.assert_allclose(res.cov.to_numpy(), eng.cov["windmeijer"], rtol=1e-7)
@@ -491,3 +491,226 @@ def test_rescaling_the_data_leaves_the_var_unchanged(dahlberg, res):
     assert big.info["rank_w2"] == res.info["rank_w2"]
     assert big.diagnostics["hansen"].stat == pytest.approx(res.diagnostics["hansen"].stat,
                                                            rel=1e-7)
+
+
+# ---------------------------------------------------------------------------------- system GMM
+def _simulated_pvar(n: int, t: int, seed: int) -> tuple[pd.DataFrame, np.ndarray]:
+    """Mean-stationary PVAR(1) with fixed effects (y_i0 drawn around mu_i's long-run mean, so
+    the Blundell-Bond levels moments hold)."""
+    rng = np.random.default_rng(seed)
+    a = np.array([[0.5, 0.2], [-0.1, 0.3]])
+    rows = []
+    for i in range(n):
+        mu = rng.standard_normal(2)
+        y = np.linalg.solve(np.eye(2) - a, mu) + rng.standard_normal(2)
+        for s in range(t):
+            y = a @ y + mu + rng.standard_normal(2)
+            rows.append((i, s, y[0], y[1]))
+    return pd.DataFrame(rows, columns=["i", "t", "a", "b"]), a
+
+
+@pytest.fixture(scope="module")
+def sim() -> pd.DataFrame:
+    return _simulated_pvar(150, 6, 5)[0]
+
+
+def _pvar(data, formula="a + b ~ L(1)", **options):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SpecificationWarning)
+        return fit(formula, data, entity="i", time="t", model="pvar", **options)
+
+
+def _sys_gmm(data, formula, **options):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SpecificationWarning)
+        return fit(formula, data, entity="i", time="t", model="sys-gmm", **options)
+
+
+def test_system_onestep_equals_sys_gmm_equation_by_equation(sim):
+    # One-step PVAR GMM is equation-by-equation GMM with the common weight; the PVAR's
+    # V = [D; I] one-step weight is xtabond2's h(3) under first differences.
+    pv = _pvar(sim, transform="fd", system=True, steps=1)
+    for eq in ("a", "b"):
+        sg = _sys_gmm(sim, f"{eq} ~ L(a) + L(b) | gmm(a, 2:.) + gmm(b, 2:.)", transform="fd",
+                      h=3, steps=1)
+        assert list(sg.params.index) == ["L1.a", "L1.b", "Intercept"]
+        np.testing.assert_allclose(pv.params[eq].to_numpy(), sg.params.to_numpy(),
+                                   rtol=1e-10, atol=1e-12)
+        np.testing.assert_allclose(pv.std_errors[eq].to_numpy(), sg.std_errors.to_numpy(),
+                                   rtol=1e-10, atol=1e-12)
+
+
+def _one_variable(res):
+    """The one-variable PVAR(1) of ``a`` inside a two-variable system fit: its y, regressors
+    (L1.a, Intercept) and instruments (gmm(a), D.a and the constant)."""
+    import dataclasses
+
+    s = res._var.system
+    cols = [j for j, name in enumerate(s.instrument_names)
+            if name.startswith(("a: ", "D.a: ", "constant"))]
+    regs = [res.params["a"].index.get_loc(r) for r in ("L1.a", "Intercept")]
+    return dataclasses.replace(s, y=s.y[:, :1], x=s.x[:, regs], z=s.z[:, cols],
+                               instrument_names=tuple(s.instrument_names[j] for j in cols))
+
+
+def test_one_variable_system_equals_sys_gmm_two_step(sim):
+    # A one-variable PVAR(1) with system instruments and FD is xtabond2-style system GMM
+    # "a ~ L(a) | gmm(a, 2:.)" with h=3: two-step coefficients, Windmeijer SEs and Hansen J.
+    from stfi_models.models.pvar import _gmm_system
+
+    one = _one_variable(_pvar(sim, transform="fd", system=True, rcond=0.0))
+    est = _gmm_system(one, 2, 0.0)
+    sg = _sys_gmm(sim, "a ~ L(a) | gmm(a, 2:.)", transform="fd", h=3)
+    assert one.z.shape[1] == sg.info["n_instruments"] == 15  # 10 lagged levels, 4 D.a, const
+    np.testing.assert_allclose(est.coef.ravel(), sg.params.to_numpy(), rtol=1e-10)
+    np.testing.assert_allclose(np.sqrt(np.diag(est.cov)), sg.std_errors.to_numpy(), rtol=1e-10)
+    assert est.hansen == pytest.approx(sg.diagnostics["Hansen"].stat, rel=1e-10)
+    # the one-step weight convention matters: h(2) (no transformed/levels cross block) differs
+    h2 = _sys_gmm(sim, "a ~ L(a) | gmm(a, 2:.)", transform="fd", h=2)
+    assert np.abs(h2.params.to_numpy() - est.coef.ravel()).max() > 1e-3
+
+
+@pytest.mark.parametrize("steps", [1, 2])
+def test_system_fd_and_fod_coincide_with_all_lags(sim, steps):
+    # Arellano-Bover invariance carries over to the system when H = V V' with the
+    # transformation rows stacked on the identity (C = F under FOD).  xtabond2's FOD system
+    # weight sets C = 0 and does not coincide (checked below).
+    fd = _pvar(sim, transform="fd", system=True, steps=steps, rcond=0.0)
+    fod = _pvar(sim, transform="fod", system=True, steps=steps, rcond=0.0)
+    np.testing.assert_allclose(fod.params, fd.params, rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(fod.std_errors, fd.std_errors, rtol=1e-9)
+    xtabond2_fod = _sys_gmm(sim, "a ~ L(a) + L(b) | gmm(a, 2:.) + gmm(b, 2:.)",
+                            transform="fod", steps=steps)
+    assert np.abs(xtabond2_fod.params.to_numpy() - fod.params["a"].to_numpy()).max() > 1e-3
+
+
+@pytest.mark.parametrize("gaps", [False, True])
+@pytest.mark.parametrize("transform", ["fod", "fd"])
+def test_system_weight_stacks_the_transformation_on_the_identity(sim, transform, gaps):
+    # H = V V' with V = [T; I]: levels block I, cross block T (so H_{trans,level} y_level is
+    # the transformed y), transformed block T T' (I for FOD, tridiag(-1, 2, -1) for FD) --
+    # also on an unbalanced panel with gaps.
+    data = sim.drop(index=np.random.default_rng(4).choice(sim.index, 120, replace=False)) \
+        if gaps else sim
+    res = _pvar(data, transform=transform, system=True)
+    s = res._var.system
+    h = s.h.sparse(s.entity.size).toarray()
+    tr, lv = s.transformed, s.level
+    np.testing.assert_allclose(h[np.ix_(lv, lv)], np.eye(lv.sum()), atol=1e-14)
+    np.testing.assert_allclose(h[np.ix_(tr, lv)] @ s.y[lv], s.y[tr], atol=1e-12)
+    block = h[np.ix_(tr, tr)]
+    if transform == "fod":
+        np.testing.assert_allclose(block, np.eye(tr.sum()), atol=1e-14)
+    else:
+        assert set(np.unique(np.diag(block))) == {2.0}
+        assert set(np.unique(block)) == {-1.0, 0.0, 2.0}
+
+
+def test_system_fd_weight_is_engine_h3(sim):
+    # gmm_engine.h_outer([D; I]) is gmm_engine.h_system(kind=3, transform="fd") on the rows
+    from stfi_models.models import gmm_engine
+
+    s = _pvar(sim, transform="fd", system=True)._var.system
+    h3 = gmm_engine.h_system(s.entity, s.time, np.flatnonzero(s.transformed),
+                             np.flatnonzero(s.level), kind=3, transform="fd")
+    n = s.entity.size
+    np.testing.assert_array_equal(s.h.sparse(n).toarray(), h3.sparse(n).toarray())
+
+
+def test_system_cross_products_equal_engine_gmm_fit_on_stacked_system(sim):
+    from stfi_models.models import gmm_engine
+    from stfi_models.models.pvar import _stack
+
+    res = _pvar(sim, system=True, rcond=0.0)
+    system = res._var.system
+    y, x, z, entity, h = _stack(system)
+    eng = gmm_engine.gmm_fit(y, x, z, entity, h, steps=2, n_entities=system.n_entities)
+    np.testing.assert_allclose(res.params.to_numpy(), eng.params2, rtol=1e-10)
+    np.testing.assert_allclose(res.cov.to_numpy(), eng.cov["windmeijer"], rtol=1e-9)
+    np.testing.assert_allclose(res.info["params_onestep"].to_numpy(), eng.params1, rtol=1e-10)
+    assert res.diagnostics["hansen"].stat == pytest.approx(eng.hansen, rel=1e-9)
+    cp = res._var.cross_products  # bootstrap path, unit weights
+    coef, sigma = cp.estimate(np.ones(cp.n_entities), 2, 0.0)
+    np.testing.assert_allclose(coef.ravel(), res.params.to_numpy(), rtol=1e-10)
+    np.testing.assert_allclose(sigma, res.sigma.to_numpy(), rtol=1e-10)
+
+
+def test_system_instrument_counts_and_rows(sim, dahlberg):
+    res = _pvar(sim, system=True)
+    # per variable: FD rows t = 2..5 carry 1+2+3+4 lagged levels, levels rows t = 2..5 one
+    # D.z each (t = 1 has no lagged difference); plus the constant
+    assert res.info["n_instruments"] == 2 * (10 + 4) + 1
+    assert res.info["n_moments"] == 2 * 29
+    assert res.diagnostics["hansen"].df == 58 - 6
+    s = res._var.system
+    assert s.level.sum() == 150 * 5 and res.nobs == s.transformed.sum() == 150 * 4
+    assert list(res.params["a"].index) == ["L1.a", "L1.b", "Intercept"]
+    assert s.x[s.transformed, -1].max() == 0 and np.all(s.x[s.level, -1] == 1)
+    with pytest.warns(SpecificationWarning, match="318 moment conditions.*collapse"):
+        big = fit(FORMULA, dahlberg, entity="id", time="year", model="pvar", system=True)
+    assert big.info["n_instruments"] == 84 + 3 * 7 + 1  # + D.z for 7 periods, constant
+
+
+def test_system_sigma_is_from_transformed_residuals(sim):
+    res = _pvar(sim, system=True)
+    e = res.resid.to_numpy()
+    assert e.shape == (res.nobs, 2)
+    np.testing.assert_allclose(res.sigma.to_numpy(), e.T @ e / (res.nobs - 2), rtol=1e-12)
+
+
+def test_system_without_intercept_has_no_constant(sim):
+    res = _pvar(sim, "a + b ~ L(1) - 1", system=True)
+    assert list(res.params["a"].index) == ["L1.a", "L1.b"]
+    assert "constant (levels)" not in res.info["instrument_names"]
+
+
+def test_system_gmm_recovers_a_known_pvar():
+    data, a = _simulated_pvar(400, 8, 21)
+    # collapsed instruments: with 43 uncollapsed instruments per equation the two-step
+    # estimate leans towards levels OLS (many-instrument bias, ~+0.01..0.09 on the diagonal
+    # in single draws); collapsed, the mean error over 30 seeds is below 0.01
+    sys_ = _pvar(data, "a + b ~ L(1) | gmm(2:4, collapse=True)", system=True)
+    dif = _pvar(data, "a + b ~ L(1) | gmm(2:4, collapse=True)")
+    est = sys_.coef_matrices()[0]
+    assert np.abs(est - a).max() < 0.08
+    lags = [(eq, f"L1.{v}") for eq in "ab" for v in "ab"]
+    cover = sys_.conf_int(0.999).loc[lags]
+    truth = pd.Series(a.ravel(), index=cover.index)
+    assert ((cover["lower"] < truth) & (truth < cover["upper"])).all()
+    # the levels moments add information: smaller standard errors than difference GMM
+    assert (sys_.std_errors[lags] < dif.std_errors[lags]).all()
+    # dynamics, tests and bootstrap run with the constant among the regressors
+    assert sys_.granger()["df"].tolist() == [1, 1, 1, 1]
+    assert sys_.irf(3, kind="orth", ci="bootstrap", draws=20, seed=1, n_jobs=1,
+                    progress=False).bands.used == 20
+
+
+def test_system_select_lags_on_a_common_sample(sim):
+    table = _pvar(sim, system=True).select_lags(2)
+    assert table["nobs"].nunique() == 1
+    # same rows and instruments for both orders: A_2 adds m * m = 4 parameters
+    assert table.loc[1, "df"] - table.loc[2, "df"] == 4
+
+
+def test_system_is_scale_invariant(dahlberg):
+    # The levels moments of the constant and of the data differ in scale by the data's units;
+    # the weights' pseudo-inverses are equilibrated, so rescaling the data changes neither the
+    # kept rank nor the slopes (raw relative truncation kept 19 of 39 directions on Dahlberg).
+    formula = FORMULA + " | gmm(2:4, collapse=True)"
+    base = fit(formula, dahlberg, entity="id", time="year", model="pvar", system=True)
+    scaled = dahlberg.assign(**{v: dahlberg[v] * 1000 for v in NAMES})
+    big = fit(formula, scaled, entity="id", time="year", model="pvar", system=True)
+    assert base.info["rank_w2"] == big.info["rank_w2"] == base.info["n_moments"] == 39
+    np.testing.assert_allclose(big.coef_matrices(), base.coef_matrices(), rtol=1e-7)
+    np.testing.assert_allclose(big.params.xs("Intercept", level="regressor"),
+                               base.params.xs("Intercept", level="regressor") * 1000, rtol=1e-7)
+    assert big.diagnostics["hansen"].stat == pytest.approx(base.diagnostics["hansen"].stat,
+                                                           rel=1e-7)
+
+
+def test_system_bad_options(dahlberg):
+    with pytest.raises(SpecificationError, match="estimator='gmm'"):
+        fit(FORMULA, dahlberg, entity="id", time="year", model="pvar", system=True,
+            estimator="fe-ols")
+    with pytest.raises(SpecificationError, match="True or False"):
+        fit(FORMULA, dahlberg, entity="id", time="year", model="pvar", system="yes")
