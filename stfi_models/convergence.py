@@ -57,7 +57,7 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm_api
+from statsmodels.regression.linear_model import OLS
 from scipy import stats
 
 from stfi_models._plotting import figure_and_axes
@@ -295,7 +295,7 @@ def _cross_section(frame: pd.DataFrame, value: str, entity: str, time: str,
         raise EstimationError(
             f"beta_convergence(): {len(common)} entities for {x.shape[1]} coefficients.")
     cov_type = {"classic": "nonrobust", "robust": "HC1"}[vcov]
-    ols = sm_api.OLS(growth.to_numpy(), x).fit(cov_type=cov_type)
+    ols = OLS(growth.to_numpy(), x).fit(cov_type=cov_type)
     diagnostics = {"F": TestResult(float(ols.fvalue), float(ols.f_pvalue),
                                    (float(ols.df_model), float(ols.df_resid)),
                                    "F test of all slopes", "F", "all slopes are zero")}
