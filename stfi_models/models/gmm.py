@@ -719,7 +719,6 @@ def small_sample_factor(n_groups: int, nobs: int, k: int) -> float:
     return (n_groups / (n_groups - 1)) * (nobs / (nobs - k + 1))
 
 
-
 class _DynamicPanelGMM(PanelModel):
     """Shared implementation of :class:`DiffGMM` and :class:`SystemGMM`."""
 
