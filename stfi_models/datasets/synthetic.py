@@ -32,7 +32,7 @@ from stfi_models.datasets.provinces import china_provinces
 from stfi_models.datasets.synthetic_mediation import simulate_mediation_panel
 from stfi_models.exceptions import SpecificationError
 
-__all__ = ["simulate_stfi_panel", "PVAR_NAMES", "DEFAULT_VAR"]
+__all__ = ["simulate_stfi_panel", "var_panel_block", "PVAR_NAMES", "DEFAULT_VAR", "DEFAULT_SIGMA"]
 
 #: Variables of the panel VAR block, in equation order.
 PVAR_NAMES = ("d_STFI", "d_innovation", "tfp_growth")
@@ -47,9 +47,13 @@ DEFAULT_SIGMA = np.diag([0.01, 0.1, 0.02]) @ np.array(
     [[1.0, 0.3, 0.2], [0.3, 1.0, 0.2], [0.2, 0.2, 1.0]]) @ np.diag([0.01, 0.1, 0.02])
 
 
-def _var_block(rng: np.random.Generator, n: int, t: int, a: np.ndarray, sigma: np.ndarray,
+def var_panel_block(rng: np.random.Generator, n: int, t: int, a: np.ndarray, sigma: np.ndarray,
                burn_in: int) -> np.ndarray:
-    """``(n, t, m)`` draws of a VAR(1) with entity effects, after ``burn_in`` periods."""
+    """``(n, t, m)`` draws of a VAR(1) with entity effects, after ``burn_in`` periods.
+
+    The process behind :func:`simulate_stfi_panel`'s PVAR block, for any number of entities
+    (``benchmarks/pvar_recovery.py`` uses it to study the estimator as N grows).
+    """
     m = a.shape[0]
     means = np.array([0.01, 0.05, 0.03]) + 0.01 * rng.standard_normal((n, m))
     mu = means @ (np.eye(m) - a).T  # intercepts giving these stationary means
@@ -148,7 +152,7 @@ def simulate_stfi_panel(
     scaled["total"] = scaled["direct"] + scaled["indirect"]
     scaled["proportion"] = truth_med["proportion"]
     # Panel VAR block.
-    block = _var_block(rng, n, t, a_var, sig, int(burn_in))
+    block = var_panel_block(rng, n, t, a_var, sig, int(burn_in))
     frame = pd.DataFrame({
         "prov_code": np.repeat(provinces["prov_code"].to_numpy(), t),
         "province_en": np.repeat(provinces["province_en"].to_numpy(), t),
