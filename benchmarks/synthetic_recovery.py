@@ -66,7 +66,11 @@ def main() -> None:
     rows = [r | {"seed": s} for s in range(args.reps) for r in one(s, args.years, args.draws)]
     table = (pd.DataFrame(rows).groupby("parameter", sort=False)
              .agg(truth=("truth", "first"), mean_estimate=("estimate", "mean"),
-                  coverage=("covered", "mean")).reset_index())
+                  sd=("estimate", "std"), coverage=("covered", "mean")).reset_index())
+    # Monte Carlo standard errors: a mean off the truth by less than ~2 mcse is noise
+    table["mcse"] = table.pop("sd") / np.sqrt(args.reps)
+    table["z"] = (table["mean_estimate"] - table["truth"]) / table["mcse"]
+    table["coverage_mcse"] = np.sqrt(table["coverage"] * (1 - table["coverage"]) / args.reps)
     print(table.to_string(index=False, float_format="{:.4g}".format))
     print(f"\n{args.reps} replications, T = {args.years}, {args.draws} bootstrap draws, "
           f"{time.perf_counter() - started:.0f} s")
