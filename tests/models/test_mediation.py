@@ -22,8 +22,15 @@ from stfi_models.exceptions import (
     SpecificationError,
     SpecificationWarning,
 )
-from stfi_models.models import mediation as md
 from stfi_models.models.mediation import MIN_CLUSTERS, mediate, sobel_tests
+from stfi_models.models.mediation.bootstrap import (
+    _bc_ci,
+    _engine,
+    _percentile_ci,
+    _RefitReplicates,
+)
+from stfi_models.models.mediation.spec import _Setup
+from stfi_models.models.mediation.steps import _fit_steps, _paths_of
 
 MEDIATION = validation_module("mediation")  # the reference cases: data, seed, options
 
@@ -123,7 +130,7 @@ def test_bc_equals_percentile_without_bias(values):
     draws = np.concatenate([draws, -draws])[:, None]
     if np.mean(draws < 0) != 0.5:
         return
-    assert np.allclose(md._bc_ci(draws, np.array([0.0]), 0.9), md._percentile_ci(draws, 0.9))
+    assert np.allclose(_bc_ci(draws, np.array([0.0]), 0.9), _percentile_ci(draws, 0.9))
 
 
 # ---------------------------------------------------------------------------- bootstrap engine
@@ -136,14 +143,14 @@ def test_linear_engine_equals_refitting(effects):
     df.loc[df["id"] == 6, "m"] = np.nan
     extra = " + w" + (f" + {effects}" if effects else "")
     model = "fe" if effects else "pooled"
-    setup = md._Setup(("x",), ("m",), "y", extra, "id", "year", model, {})
-    steps = md._fit_steps(setup, df)
-    estimates = md._paths_of(setup, steps)
-    linear, name = md._engine(setup, steps, df, estimates, len(estimates))
+    setup = _Setup(("x",), ("m",), "y", extra, "id", "year", model, {})
+    steps = _fit_steps(setup, df)
+    estimates = _paths_of(setup, steps)
+    linear, name = _engine(setup, steps, df, estimates, len(estimates))
     assert name == "linear" and len(linear.blocks) == 12
     draws = np.random.default_rng(0).integers(0, 12, size=(3, 12))
     entities = pd.Index([i for i in range(1, 14) if i != 6])
-    refit = md._RefitReplicates(setup, df, entities, len(estimates))
+    refit = _RefitReplicates(setup, df, entities, len(estimates))
     assert np.allclose(linear(draws), refit(draws), rtol=1e-9, atol=1e-12)
 
 
