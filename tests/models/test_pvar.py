@@ -111,7 +111,7 @@ def test_cross_product_estimator_equals_engine_gmm_fit_on_stacked_system(dahlber
     """The PVAR estimator is the engine's gmm_fit on I_m ⊗ X, I_m ⊗ Z (rcond=0: the engine
     inverts the two-step weight exactly when it is numerically nonsingular)."""
     from stfi_models.models import gmm_engine
-    from stfi_models.models.pvar import _stack
+    from stfi_models.models.pvar.estimator import _stack
 
     res = fit(FORMULA + " | gmm(2:4)", dahlberg, entity="id", time="year", model="pvar",
               transform=transform, rcond=0.0)
@@ -448,7 +448,7 @@ def test_fe_ols_bootstrap_refit_with_unit_weights_is_the_fit(dahlberg):
 
 
 def test_duplication_pinv_maps_vec_to_vech():
-    from stfi_models.models.pvar import _duplication_pinv
+    from stfi_models.models.pvar.bands import _duplication_pinv
 
     rng = np.random.default_rng(0)
     a = rng.standard_normal((3, 3))
@@ -556,7 +556,7 @@ def _one_variable(res):
 def test_one_variable_system_equals_sys_gmm_two_step(sim):
     # A one-variable PVAR(1) with system instruments and FD is xtabond2-style system GMM
     # "a ~ L(a) | gmm(a, 2:.)" with h=3: two-step coefficients, Windmeijer SEs and Hansen J.
-    from stfi_models.models.pvar import _gmm_system
+    from stfi_models.models.pvar.estimator import _gmm_system
 
     one = _one_variable(_pvar(sim, transform="fd", system=True, rcond=0.0))
     est = _gmm_system(one, 2, 0.0)
@@ -619,7 +619,7 @@ def test_system_fd_weight_is_engine_h3(sim):
 
 def test_system_cross_products_equal_engine_gmm_fit_on_stacked_system(sim):
     from stfi_models.models import gmm_engine
-    from stfi_models.models.pvar import _stack
+    from stfi_models.models.pvar.estimator import _stack
 
     res = _pvar(sim, system=True, rcond=0.0)
     system = res._var.system
