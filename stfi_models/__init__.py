@@ -39,22 +39,22 @@ from stfi_models.exceptions import (
     UnsafeFormulaError,
 )
 from stfi_models.formula import parse_formula
-from stfi_models.inequality import dagum_gini, kernel_density, theil
 from stfi_models.index import IndexResult, build_index, load_study, parse_index_formula, run_study
+from stfi_models.inequality import dagum_gini, kernel_density, theil
 from stfi_models.models.gmm import DiffGMM, DynamicMultipliers, GmmResult, SystemGMM
 from stfi_models.models.mediation import MediationResult, mediate, sobel_tests
 from stfi_models.models.pvar import PanelVAR, PanelVARResult
 from stfi_models.models.static import hausman
+from stfi_models.panel import PanelData
 from stfi_models.productivity import TFPResult, tfp
 from stfi_models.replicate import load_replication, replicate
-from stfi_models.panel import PanelData
 from stfi_models.results import Result, TestResult
-from stfi_models.spatial import SpatialWeights, china_weights, local_moran, moran, read_gal
-from stfi_models.unitroot import fisher_adf_test, ips_test
-from stfi_models.validation import run_validation
 from stfi_models.results.irf import FEVD, IRF
 from stfi_models.results.stability import Stability
 from stfi_models.results.tables import etable
+from stfi_models.spatial import SpatialWeights, china_weights, local_moran, moran, read_gal
+from stfi_models.unitroot import fisher_adf_test, ips_test
+from stfi_models.validation import run_validation
 
 __version__ = "0.1.0"
 

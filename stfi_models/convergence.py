@@ -57,22 +57,22 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-from statsmodels.regression.linear_model import OLS
 from scipy import stats
+from statsmodels.regression.linear_model import OLS
 
-from stfi_models._plotting import figure_and_axes
-from stfi_models.exceptions import (
-    EstimationError,
-    MissingValueWarning,
-    SpecificationError,
-    check_choice,
-)
 from stfi_models._checks import (
     drop_missing,
     guard_keywords,
     iter_periods,
     require_frame,
     require_nonnegative,
+)
+from stfi_models._plotting import figure_and_axes
+from stfi_models.exceptions import (
+    EstimationError,
+    MissingValueWarning,
+    SpecificationError,
+    check_choice,
 )
 from stfi_models.results.result import Result, TestResult
 

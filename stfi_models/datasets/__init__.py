@@ -20,9 +20,6 @@ from stfi_models.datasets.provinces import (
     load_china_provinces,
     load_nqp,
 )
-from stfi_models.datasets.synthetic import simulate_stfi_panel
-from stfi_models.datasets.synthetic_gmm import simulate_dynamic_panel
-from stfi_models.datasets.synthetic_mediation import simulate_mediation_panel
 from stfi_models.datasets.registry import (
     DATASETS,
     Dataset,
@@ -30,6 +27,9 @@ from stfi_models.datasets.registry import (
     list_datasets,
     load_dataset,
 )
+from stfi_models.datasets.synthetic import simulate_stfi_panel
+from stfi_models.datasets.synthetic_gmm import simulate_dynamic_panel
+from stfi_models.datasets.synthetic_mediation import simulate_mediation_panel
 
 # Every public name of the submodules, each listed once: in the submodule's ``__all__``.
 __all__ = [

@@ -6,7 +6,7 @@
 
 from stfi_models.index import weights
 from stfi_models.index.composite import build_index
-from stfi_models.index.formula import Indicator, IndicatorGroup, IndexSpec, parse_index_formula
+from stfi_models.index.formula import IndexSpec, Indicator, IndicatorGroup, parse_index_formula
 from stfi_models.index.result import IndexResult
 from stfi_models.index.study import Study, derive_columns, load_study, run_study, study_data
 from stfi_models.index.weights import (

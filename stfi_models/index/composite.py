@@ -128,11 +128,11 @@ class _Builder:
     def _hierarchical(self, x: pd.DataFrame, block: object):
         inner = [self.weigh(x[cols].to_numpy(), cols, block) for cols in self.columns]
         sub = np.column_stack(
-            [self.score(x[cols].to_numpy(), w.weight) for cols, w in zip(self.columns, inner)]
+            [self.score(x[cols].to_numpy(), w.weight) for cols, w in zip(self.columns, inner, strict=False)]
         )
         outer = self.weigh(sub, self.group_names, block)
         table: list[dict[str, Any]] = []
-        for g, (cols, w) in enumerate(zip(self.columns, inner)):
+        for g, (cols, w) in enumerate(zip(self.columns, inner, strict=False)):
             table += _weight_rows(w, cols, self.directions[g], "indicator", self.group_names[g],
                                   np.full(len(cols), outer.weight[g]), block)
         table += self._group_rows(outer, block)

@@ -43,8 +43,6 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from stfi_models._plotting import figure_and_axes
-from stfi_models.exceptions import SpecificationError, SpecificationWarning, check_choice
 from stfi_models._checks import (
     drop_missing,
     guard_keywords,
@@ -52,6 +50,8 @@ from stfi_models._checks import (
     require_frame,
     require_nonnegative,
 )
+from stfi_models._plotting import figure_and_axes
+from stfi_models.exceptions import SpecificationError, SpecificationWarning, check_choice
 
 __all__ = ["dagum_gini", "DagumResult"]
 
@@ -222,7 +222,7 @@ def _decompose(y: np.ndarray, g: np.ndarray, w: np.ndarray) -> tuple[dict, list,
     pos_all, _ = _pair_moments(y, w, y, w)
     gini = pos_all / (total_w**2 * mean)
     shares = (g_w / gini, g_nb / gini, g_t / gini) if gini > 0 else (np.nan,) * 3
-    summary = dict(zip(SUMMARY_COLUMNS, (total_w, mean, gini, g_w, g_nb, g_t, *shares)))
+    summary = dict(zip(SUMMARY_COLUMNS, (total_w, mean, gini, g_w, g_nb, g_t, *shares), strict=False))
     return summary, group_rows, pair_rows
 
 

@@ -31,13 +31,13 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from stfi_models.exceptions import SpecificationError, check_choice
 from stfi_models._checks import (
     drop_missing,
     guard_keywords,
     iter_periods,
     require_frame,
 )
+from stfi_models.exceptions import SpecificationError, check_choice
 
 __all__ = ["kernel_density", "DensityResult", "bandwidth_rule"]
 
@@ -135,13 +135,13 @@ class DensityResult:
         else:
             fig = ax.figure
         if kind == "lines":
-            for color, period in zip(colors, periods):
+            for color, period in zip(colors, periods, strict=False):
                 ax.plot(x, wide[period], color=color, label=str(period))
             ax.set_ylabel("density")
             ax.legend(frameon=False, ncol=2, fontsize="small")
         elif kind == "ridge":
             step = 0.6 * float(np.nanmax(wide.to_numpy()))
-            for pos, (color, period) in enumerate(zip(colors, periods)):
+            for pos, (color, period) in enumerate(zip(colors, periods, strict=False)):
                 base = pos * step
                 ax.fill_between(x, base, base + wide[period], color=color, alpha=0.6)
                 ax.plot(x, base + wide[period], color="black", linewidth=0.6)

@@ -33,8 +33,6 @@ import numpy as np
 import pandas as pd
 from scipy.special import xlogy
 
-from stfi_models._plotting import figure_and_axes
-from stfi_models.exceptions import SpecificationError, check_choice
 from stfi_models._checks import (
     drop_missing,
     guard_keywords,
@@ -42,6 +40,8 @@ from stfi_models._checks import (
     require_frame,
     require_nonnegative,
 )
+from stfi_models._plotting import figure_and_axes
+from stfi_models.exceptions import SpecificationError, check_choice
 
 __all__ = ["theil", "TheilResult"]
 
@@ -194,7 +194,7 @@ def theil(
             parts.append((lab, wl.sum(), mu_j, p_j, p_j * mu_j / mu, t_j, l_j))
         if group:
             group_rows.extend((*key, *part) for part in parts)
-        mus, ps, ss, ts, ls = (np.array(col, dtype=float) for col in list(zip(*parts))[2:])
+        mus, ps, ss, ts, ls = (np.array(col, dtype=float) for col in list(zip(*parts, strict=False))[2:])
         for name in index:
             if name == "T":
                 within = float(ss @ ts)

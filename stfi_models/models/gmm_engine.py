@@ -824,7 +824,7 @@ def gmm_fit(
     params, resid, iterations = (b1, u1, 1) if steps == 1 else (b2, u2, 2)
     if steps == "iterated":
         b_prev, w_it = b2, w2
-        for iterations in range(3, max_iter + 3):
+        for _ in range(max_iter):
             gi = entity_sums(z, entity, n_entities, weights=y - x @ b_prev)
             w_it, _ = _inverse(gi.T @ gi, "iterated weighting matrix", fix)
             b_new, a_it = _solve(zx, zy, w_it, "iterated")

@@ -8,8 +8,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from stfi_models.exceptions import SpecificationError, show_rows
 from stfi_models._checks import iter_periods, require_frame
+from stfi_models.exceptions import SpecificationError, show_rows
 from stfi_models.spatial.weights import SpatialWeights
 
 __all__ = ["aligned_values"]

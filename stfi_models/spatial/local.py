@@ -49,8 +49,8 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from stfi_models.exceptions import SpecificationError, check_choice
 from stfi_models._checks import guard_keywords
+from stfi_models.exceptions import SpecificationError, check_choice
 from stfi_models.spatial._values import aligned_values
 from stfi_models.spatial.moran import (
     ALTERNATIVES,

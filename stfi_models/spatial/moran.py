@@ -40,10 +40,10 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from stfi_models._checks import guard_keywords
 from stfi_models._plotting import figure_and_axes
 from stfi_models.exceptions import SpecificationError, check_choice
 from stfi_models.results.result import TestResult
-from stfi_models._checks import guard_keywords
 from stfi_models.spatial._values import aligned_values
 from stfi_models.spatial.weights import SpatialWeights
 
@@ -188,7 +188,7 @@ def moran_scatter(values: np.ndarray, w: SpatialWeights, *, ax: Any = None,
     ax.axhline(0, color="grey", linewidth=0.6)
     ax.axvline(0, color="grey", linewidth=0.6)
     if labels:
-        for key, xi, yi in zip(w.ids, z, lag):
+        for key, xi, yi in zip(w.ids, z, lag, strict=False):
             ax.annotate(str(key), (xi, yi), fontsize=7)
     ax.set_xlabel("standardised value")
     ax.set_ylabel("spatial lag")

@@ -8,12 +8,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from formula_helpers import small_panel, underlined
 
 from stfi_models.exceptions import EstimationError, FormulaError, StfiError
 from stfi_models.formula import build_design, parse_formula
 from stfi_models.panel import PanelData
-
-from formula_helpers import small_panel, underlined
 
 
 def build(formula: str, data=None, **kwargs):

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 import patsy
 import pytest
+from formula_helpers import small_panel, underlined
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -21,8 +22,6 @@ from stfi_models.formula import Design, InstrumentSpec, Term, build_design, pars
 from stfi_models.formula.design import OperatorEvaluator, to_patsy
 from stfi_models.formula.grammar import flatten_sum, lag_range, names_in, split_top_level
 from stfi_models.panel import PanelData
-
-from formula_helpers import small_panel, underlined
 
 
 @pytest.fixture

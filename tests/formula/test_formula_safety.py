@@ -13,14 +13,13 @@ import builtins
 import pandas as pd
 import patsy
 import pytest
+from formula_helpers import small_panel, underlined
 
 from stfi_models.exceptions import FormulaError, UnsafeFormulaError
 from stfi_models.formula import build_design, design, parse_formula
 from stfi_models.formula.registry import eval_namespace
 from stfi_models.formula.safety import parse_expression
 from stfi_models.panel import PanelData
-
-from formula_helpers import small_panel, underlined
 
 HOSTILE = [
     # (formula, underlined token)

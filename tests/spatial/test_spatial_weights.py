@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 import scipy.sparse as sp
-
 from conftest import SHARED
+
 from stfi_models.exceptions import SpecificationError, SpecificationWarning
 from stfi_models.spatial import SpatialWeights, china_weights, read_gal
 
