@@ -52,7 +52,14 @@ from stfi_models.results import Result, TestResult
 from stfi_models.results.irf import FEVD, IRF
 from stfi_models.results.stability import Stability
 from stfi_models.results.tables import etable
-from stfi_models.spatial import SpatialWeights, china_weights, local_moran, moran, read_gal
+from stfi_models.spatial import (
+    SpatialWeights,
+    china_weights,
+    geary,
+    local_moran,
+    moran,
+    read_gal,
+)
 from stfi_models.unitroot import fisher_adf_test, ips_test
 from stfi_models.validation import run_validation
 
@@ -68,6 +75,7 @@ __all__ = [
     "read_gal",
     "china_weights",
     "moran",
+    "geary",
     "local_moran",
     "sigma_convergence",
     "beta_convergence",

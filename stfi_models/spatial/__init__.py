@@ -1,5 +1,6 @@
-"""Spatial statistics: weights (China provinces bundled), global and local Moran's I."""
+"""Spatial statistics: weights (China provinces bundled), global and local Moran's I, Geary's C."""
 
+from stfi_models.spatial.geary import GearyPanel, GearyResult, geary
 from stfi_models.spatial.local import LocalMoranResult, local_moran
 from stfi_models.spatial.moran import MoranPanel, MoranResult, moran
 from stfi_models.spatial.weights import SpatialWeights, china_weights, read_gal
@@ -13,4 +14,7 @@ __all__ = [
     "MoranPanel",
     "local_moran",
     "LocalMoranResult",
+    "geary",
+    "GearyResult",
+    "GearyPanel",
 ]

@@ -21,8 +21,9 @@ def _check_complete(y: np.ndarray, ids: tuple, func: str, where: str) -> np.ndar
         missing = [ids[i] for i in np.flatnonzero(bad)]
         raise SpecificationError(
             f"{func}(): {int(bad.sum())} unit(s){where} have missing or infinite values: "
-            f"{missing[:10]}. Moran statistics need a value for every unit of the weights; "
-            "impute them, or drop the units from both data and weights with w.subset(ids)."
+            f"{missing[:10]}. Spatial autocorrelation statistics need a value for every unit of "
+            "the weights; impute them, or drop the units from both data and weights with "
+            "w.subset(ids)."
         )
     return y
 

@@ -34,7 +34,7 @@ from __future__ import annotations
 
 from collections.abc import Hashable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 import numpy as np
 import pandas as pd
@@ -47,7 +47,9 @@ from stfi_models.results.result import TestResult
 from stfi_models.spatial._values import aligned_values
 from stfi_models.spatial.weights import SpatialWeights
 
-__all__ = ["moran", "MoranResult", "MoranPanel", "permutation_pvalue", "ALTERNATIVES"]
+__all__ = ["moran", "MoranResult", "MoranPanel", "permutation_pvalue", "ALTERNATIVES",
+           "centred_values", "normal_pvalue", "Alternative",
+           "permutation_inference", "autocorrelation_tests", "global_statistic"]
 
 ALTERNATIVES = ("two-sided", "greater", "less")
 Alternative = Literal["two-sided", "greater", "less"]
@@ -87,6 +89,53 @@ def permutation_pvalue(observed: np.ndarray, simulated: np.ndarray,
     if alternative == "less":
         return lower
     return np.minimum(1.0, 2 * np.minimum(upper, lower))
+
+
+def permutation_inference(stat: float, statistic: Any, z: np.ndarray, w: SpatialWeights,
+                          permutations: int, rng: np.random.Generator,
+                          alternative: Alternative) -> tuple[np.ndarray, float, float]:
+    """Reshuffle ``z`` over the units and return ``(simulated, z_sim, p_sim)``.
+
+    ``statistic(shuffled, w)`` maps an (n, P) array to P statistics, oriented so that large
+    values mean positive autocorrelation (``z_sim`` against the mean and SD of the reshuffles,
+    ``p_sim`` from :func:`permutation_pvalue`). With ``permutations=0``: empty, NaN, NaN.
+    """
+    if not permutations:
+        return np.empty(0), np.nan, np.nan
+    shuffled = rng.permuted(np.tile(z, (permutations, 1)), axis=1).T
+    sims = statistic(shuffled, w)
+    z_sim = float((stat - sims.mean()) / sims.std(ddof=1))
+    p_sim = float(permutation_pvalue(np.array([stat]), sims[:, None], alternative)[0])
+    return sims, z_sim, p_sim
+
+
+def centred_values(y: np.ndarray, w: SpatialWeights, name: str) -> np.ndarray:
+    """``y - mean(y)`` after checking n >= 4, a non-constant ``y`` and S0 > 0 (for ``name``)."""
+    if w.n < 4:
+        raise SpecificationError(f"{name} needs at least 4 units for its variance; got {w.n}.")
+    z = y - y.mean()
+    if not (z != 0).any():
+        raise SpecificationError(f"{name} is undefined for a constant variable.")
+    if w.s0 == 0:
+        raise SpecificationError("The spatial weights have no links (S0 = 0).")
+    return z
+
+
+def autocorrelation_tests(label: str, z_norm: float, p_norm: float, z_rand: float,
+                          p_rand: float, z_sim: float, p_sim: float,
+                          permutations: int) -> dict[str, TestResult]:
+    """Build the ``normality``, ``randomisation`` (and ``permutation``) :class:`TestResult`."""
+    null = "no spatial autocorrelation"
+    out = {
+        "normality": TestResult(z_norm, p_norm, None, f"{label} (normality)", "normal", null),
+        "randomisation": TestResult(z_rand, p_rand, None, f"{label} (randomisation)",
+                                    "normal", null),
+    }
+    if permutations:
+        out["permutation"] = TestResult(z_sim, p_sim, None,
+                                        f"{label} ({permutations} permutations)",
+                                        "permutation", null)
+    return out
 
 
 def _moran_stat(z: np.ndarray, w: SpatialWeights) -> np.ndarray:
@@ -143,20 +192,12 @@ class MoranResult:
 
     @property
     def tests(self) -> Mapping[str, TestResult]:
-        """The three tests as :class:`TestResult` (``normality``, ``randomisation``,
-        ``permutation``)."""
-        null = "no spatial autocorrelation"
-        out = {
-            "normality": TestResult(self.z_norm, self.p_norm, None, "Moran's I (normality)",
-                                    "normal", null),
-            "randomisation": TestResult(self.z_rand, self.p_rand, None,
-                                        "Moran's I (randomisation)", "normal", null),
-        }
-        if self.permutations:
-            out["permutation"] = TestResult(
-                self.z_sim, self.p_sim, None,
-                f"Moran's I ({self.permutations} permutations)", "permutation", null)
-        return out
+        """Return the tests as :class:`TestResult`.
+
+        Keys ``normality``, ``randomisation`` and (with permutations) ``permutation``.
+        """
+        return autocorrelation_tests("Moran's I", self.z_norm, self.p_norm, self.z_rand,
+                                     self.p_rand, self.z_sim, self.p_sim, self.permutations)
 
     def tidy(self) -> pd.DataFrame:
         """One row: the statistic and all inference (columns ``TIDY_COLUMNS``)."""
@@ -199,14 +240,8 @@ def moran_scatter(values: np.ndarray, w: SpatialWeights, *, ax: Any = None,
 def _global(y: np.ndarray, w: SpatialWeights, permutations: int, rng: np.random.Generator,
             alternative: Alternative) -> MoranResult:
     n = w.n
-    if n < 4:
-        raise SpecificationError(f"Moran's I needs at least 4 units for its variance; got {n}.")
-    z = y - y.mean()
-    if not (z != 0).any():
-        raise SpecificationError("Moran's I is undefined for a constant variable.")
+    z = centred_values(y, w, "Moran's I")
     s0, s1, s2 = w.s0, w.s1, w.s2
-    if s0 == 0:
-        raise SpecificationError("The spatial weights have no links (S0 = 0).")
     stat = float(_moran_stat(z, w))
     ei = -1.0 / (n - 1)
     var_n = (n * n * s1 - n * s2 + 3 * s0 * s0) / ((n * n - 1) * s0 * s0) - ei * ei
@@ -215,13 +250,8 @@ def _global(y: np.ndarray, w: SpatialWeights, permutations: int, rng: np.random.
              - b2 * ((n * n - n) * s1 - 2 * n * s2 + 6 * s0 * s0)) / (
         (n - 1) * (n - 2) * (n - 3) * s0 * s0) - ei * ei
     z_n, z_r = (stat - ei) / np.sqrt(var_n), (stat - ei) / np.sqrt(var_r)
-    if permutations:
-        shuffled = rng.permuted(np.tile(z, (permutations, 1)), axis=1).T
-        sims = _moran_stat(shuffled, w)
-        z_sim = float((stat - sims.mean()) / sims.std(ddof=1))
-        p_sim = float(permutation_pvalue(np.array([stat]), sims[:, None], alternative)[0])
-    else:
-        sims, z_sim, p_sim = np.empty(0), np.nan, np.nan
+    sims, z_sim, p_sim = permutation_inference(stat, _moran_stat, z, w, permutations, rng,
+                                               alternative)
     values = y.copy()
     for array in (values, sims):
         array.flags.writeable = False
@@ -254,6 +284,8 @@ class MoranPanel:
     results: Mapping[Hashable, MoranResult]
     by: str
     value: str
+    statistic: ClassVar[str] = "I"
+    label: ClassVar[str] = "Moran's I"
 
     def __getitem__(self, period: Hashable) -> MoranResult:
         try:
@@ -264,26 +296,27 @@ class MoranPanel:
             ) from None
 
     def plot(self, ax: Any = None, pvalue: str = "p_rand", alpha: float = 0.05) -> Any:
-        """Moran's I over the periods; filled markers where ``pvalue`` <= ``alpha``."""
+        """Plot the statistic over the periods; filled markers where ``pvalue`` <= ``alpha``."""
         check_choice("pvalue", pvalue, ("p_norm", "p_rand", "p_sim"))
         fig, ax = figure_and_axes(ax, (7, 4))
         t = self.table
-        ax.plot(t[self.by], t["I"], color="tab:blue")
+        stat = self.statistic
+        ax.plot(t[self.by], t[stat], color="tab:blue")
         sig = t[pvalue] <= alpha
-        ax.scatter(t.loc[sig, self.by], t.loc[sig, "I"], color="tab:blue",
+        ax.scatter(t.loc[sig, self.by], t.loc[sig, stat], color="tab:blue",
                    label=f"{pvalue} <= {alpha}")
-        ax.scatter(t.loc[~sig, self.by], t.loc[~sig, "I"], facecolors="white",
+        ax.scatter(t.loc[~sig, self.by], t.loc[~sig, stat], facecolors="white",
                    edgecolors="tab:blue", label=f"{pvalue} > {alpha}")
         ax.axhline(float(t["expected"].iloc[0]), color="grey", linestyle="--", linewidth=0.8,
-                   label="E[I]")
+                   label=f"E[{stat}]")
         ax.set_xlabel(self.by)
-        ax.set_ylabel("Moran's I")
-        ax.set_title(f"Global Moran's I of {self.value}")
+        ax.set_ylabel(self.label)
+        ax.set_title(f"Global {self.label} of {self.value}")
         ax.legend(frameon=False)
         return fig
 
     def __str__(self) -> str:
-        return f"Global Moran's I of '{self.value}'\n{self.table.to_string(index=False)}"
+        return f"Global {self.label} of '{self.value}'\n{self.table.to_string(index=False)}"
 
 
 @guard_keywords
@@ -337,14 +370,28 @@ def moran(
     Missing values are an error rather than a silent drop: dropping a unit changes the
     neighbour graph. Impute, or subset both the data and the weights (``w.subset(ids)``).
     """
+    return global_statistic(_global, MoranPanel, "moran", data, w, value, id, by,
+                            permutations, seed, alternative)
+
+
+def global_statistic(compute: Any, panel: type[MoranPanel], func: str, data: Any,
+                     w: SpatialWeights, value: str | None, id: str | None, by: str | None,
+                     permutations: int, seed: int | np.random.Generator | None,
+                     alternative: Alternative) -> Any:
+    """Check the options, line the data up with ``w`` and run ``compute`` per period.
+
+    ``compute(y, w, permutations, rng, alternative)`` returns one cross-section's result
+    (with ``tidy()``); with ``by`` the results are collected in ``panel``. One generator
+    seeded by ``seed`` serves all periods in turn.
+    """
     check_choice("alternative", alternative, ALTERNATIVES)
     if int(permutations) < 0:
         raise SpecificationError(f"permutations must be >= 0, got {permutations}.")
     rng = np.random.default_rng(seed)
-    out = {period: _global(y, w, int(permutations), rng, alternative)
-           for period, y in aligned_values(data, w, value, id, by, "moran")}
+    out = {period: compute(y, w, int(permutations), rng, alternative)
+           for period, y in aligned_values(data, w, value, id, by, func)}
     if by is None:
         return out[None]
     table = pd.concat([r.tidy() for r in out.values()], ignore_index=True)
     table.insert(0, by, list(out))
-    return MoranPanel(table=table, results=out, by=by, value=str(value))
+    return panel(table=table, results=out, by=by, value=str(value))

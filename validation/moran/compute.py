@@ -8,6 +8,10 @@
 * ``columbus_COLnb_local``, quantity ``table``: the largest absolute difference between our
   local Moran table (I_i, E(I_i), Var(I_i), z, two-sided p) and spdep's full table
   (``columbus_localmoran_spdep_COLnb.csv``), whose reference value is 0.
+* Geary cases (``geary_*``, :data:`GEARY_CASES`): :func:`geary` with ``permutations=0``
+  and ``alternative="greater"`` (spdep's ``geary.test`` default; z = (1 - C)/sd); the
+  ``p_sim_greater`` of Columbus COL.nb with 999 permutations (seed 20240601), portable
+  because C beats every reshuffle, as for Moran's I.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from stfi_models.spatial import SpatialWeights, local_moran, moran, read_gal
+from stfi_models.spatial import SpatialWeights, geary, local_moran, moran, read_gal
 
 FOLDER = Path(__file__).resolve().parent
 INPUTS = FOLDER / "inputs"
@@ -35,6 +39,13 @@ CASES = {
     "columbus_libpysal_row": ("columbus_libpysal.csv", "POLYID", "CRIME",
                               "columbus_libpysal.gal", "row"),
 }
+#: Geary case -> the Moran case with the same data and weights
+GEARY_CASES = {
+    "geary_columbus_colnb": "columbus_COLnb_W",
+    "geary_columbus_colnb_B": "columbus_COLnb_B",
+    "geary_lattice3x3_binary": "lattice3x3_binary",
+}
+_GEARY = ("C", "expected", "var_rand", "z_rand", "var_norm", "z_norm")
 _GLOBAL = ("I", "expected", "var_rand", "var_norm", "z_rand", "z_norm")
 _SPDEP_COLUMNS = {"I": "I_i", "expected": "E_I_i", "variance": "Var_I_i", "z": "Z_I_i",
                   "p_norm": "p_two_sided"}
@@ -69,4 +80,12 @@ def compute() -> pd.DataFrame:
     ours = local_moran(y, w, permutations=0).table.set_index("id").loc[spdep.index]
     gap = max(float(np.abs(ours[a] - spdep[b]).max()) for a, b in _SPDEP_COLUMNS.items())
     rows.append(("columbus_COLnb_local", "table", "", gap))
+    for case, data_case in GEARY_CASES.items():
+        y, w = load_case(data_case)
+        res = geary(y, w, permutations=0, alternative="greater")
+        rows += [(case, q, "", float(getattr(res, q))) for q in _GEARY]
+        rows += [(case, f"{p}_greater", "", float(getattr(res, p))) for p in ("p_rand", "p_norm")]
+    y, w = load_case("columbus_COLnb_W")
+    sim = geary(y, w, alternative="greater", permutations=999, seed=20240601)
+    rows.append(("geary_columbus_colnb", "p_sim_greater", "", float(sim.p_sim)))
     return pd.DataFrame(rows, columns=["case", "quantity", "term", "value"])
