@@ -7,15 +7,19 @@ does (README.md):
 * ``pingouin_lm``, ``pingouin_published``, ``pingouin_boot_bc``: 5000 draws (pingouin's
   published call); ``pingouin_doc_ex1``: 500 draws; ``pingouin_doc_ex4``: 500 draws with
   ``controls="Mbin + Ybin"``.
-* ``r_boot``: the mean, SD and percentile interval of the same 5000 seeded draws.  R ``boot``
-  uses another RNG, so these reference rows carry Monte Carlo tolerances (README.md); ours is
-  deterministic given the seed.
+* ``r_boot``: the mean, SD, percentile and BCa intervals of the same 5000 seeded draws.  R
+  ``boot`` uses another RNG, so these reference rows carry Monte Carlo tolerances (README.md);
+  ours is deterministic given the seed.
+* ``r_boot_bca_fixed``: BCa ingredients (z0, acceleration, adjusted quantile levels) of the
+  same 5000 draws, which :func:`write_replicates` exports to ``inputs/bca_replicates.csv`` for
+  ``boot_bca.R`` (R ``boot`` on those very replicates, with its own delete-one-row jackknife).
 * ``sobel_closed_form``: :func:`sobel_tests` on the (a, b, se_a, se_b) of the term.
 
 Quantity names: a path (``c``, ``a``, ``b``, ``cprime``, ``indirect``, ``proportion``), with
 ``_se``, ``_t``, ``_p``, ``_ci_low``, ``_ci_high`` for its statistics; ``sobel``/``aroian``/
 ``goodman`` with ``_se``, ``_z``, ``_p``; ``intercept_total|a|direct``; bootstrap ``boot_se``,
-``bc_low``, ``bc_high``, ``boot_mean``, ``boot_sd``, ``percentile_low``, ``percentile_high``.
+``bc_low``, ``bc_high``, ``boot_mean``, ``boot_sd``, ``percentile_low``, ``percentile_high``,
+``bca_low``, ``bca_high``, ``z0``, ``acceleration``, ``bca_level_low``, ``bca_level_high``.
 """
 
 from __future__ import annotations
@@ -26,8 +30,10 @@ import numpy as np
 import pandas as pd
 
 from stfi_models.models.mediation import mediate, sobel_tests
+from stfi_models.models.mediation.bootstrap import _acceleration, _adjusted_levels, _z0
 
 INPUTS = Path(__file__).resolve().parent / "inputs"
+REPLICATES = INPUTS / "bca_replicates.csv"
 X, M, Y = "X", "M", "Y"
 INDIRECT = f"{X}->{M}"
 #: quantity stem -> (path key of ``MediationResult.params``, reference term)
@@ -43,6 +49,7 @@ CASES = {
     "pingouin_published": {"bootstrap": 5000},
     "pingouin_boot_bc": {"bootstrap": 5000},
     "r_boot": {"bootstrap": 5000},
+    "r_boot_bca_fixed": {"bootstrap": 5000},
     "pingouin_doc_ex1": {"bootstrap": 500},
     "pingouin_doc_ex4": {"bootstrap": 500, "controls": "Mbin + Ybin"},
 }
@@ -80,9 +87,16 @@ def quantities(res) -> list[tuple[str, str, float]]:
     draws = res.draws[key]
     bc = res.bootstrap_ci(method="bc").loc[key]
     pct = res.bootstrap_ci(method="percentile").loc[key]
+    bca = res.bootstrap_ci(method="bca").loc[key]
+    acceleration = _acceleration(res.jackknife[[key]].to_numpy())
+    levels = _adjusted_levels(draws.to_numpy()[:, None], np.array([res.params[key]]), res.level,
+                              acceleration)[0]
     boot = {"boot_se": draws.std(ddof=1), "boot_mean": draws.mean(),
             "boot_sd": draws.std(ddof=1), "bc_low": bc["lower"], "bc_high": bc["upper"],
-            "percentile_low": pct["lower"], "percentile_high": pct["upper"]}
+            "percentile_low": pct["lower"], "percentile_high": pct["upper"],
+            "bca_low": bca["lower"], "bca_high": bca["upper"],
+            "z0": _z0(draws.to_numpy(), res.params[key]), "acceleration": acceleration[0],
+            "bca_level_low": levels[0], "bca_level_high": levels[1]}
     return out + [(q, INDIRECT, float(v)) for q, v in boot.items()]
 
 
@@ -101,3 +115,13 @@ def compute() -> pd.DataFrame:
         term = f"a={a:g};b={b:g};se_a={se_a:g};se_b={se_b:g}"
         rows.append(("sobel_closed_form", "sobel_z", term, float(table.loc["sobel", "statistic"])))
     return pd.DataFrame(rows, columns=["case", "quantity", "term", "value"])
+
+
+def write_replicates(path: Path = REPLICATES) -> None:
+    """Export the 5000 seeded draws of the indirect effect for ``boot_bca.R`` (17 digits)."""
+    draws = fit_case("r_boot_bca_fixed").draws[PATHS["indirect"][0]]
+    header = ('# 5000 bootstrap replicates of the indirect effect a*b: stfi mediate("X", "M", '
+              '"Y", pingouin_mediation.csv, bootstrap=5000, seed=numpy.random.RandomState(42)); '
+              "written by compute.write_replicates()\n")
+    body = "".join(f"{float(v)!r}\n" for v in draws)
+    path.write_text(header + "indirect\n" + body, encoding="utf-8")

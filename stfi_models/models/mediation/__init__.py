@@ -29,7 +29,12 @@ Inference on :math:`a b`:
   :math:`\alpha/2` and :math:`1-\alpha/2` quantiles of the draws; bias-corrected (BC)
   intervals take the quantiles :math:`\Phi(2 z_0 \pm z_{1-\alpha/2})` with
   :math:`z_0 = \Phi^{-1}(\#\{\hat\theta^* < \hat\theta\}/B)` (Efron 1981; MacKinnon,
-  Lockwood & Williams 2004 recommend BC for indirect effects).  Quantiles interpolate
+  Lockwood & Williams 2004 recommend BC for indirect effects).  BCa intervals (Efron 1987;
+  Efron & Tibshirani 1993, ch. 14; Davison & Hinkley 1997, §5.3) take the quantiles
+  :math:`\Phi(z_0 + (z_0 \pm z_{1-\alpha/2})/(1 - \hat a (z_0 \pm z_{1-\alpha/2})))` with
+  the acceleration :math:`\hat a = \sum_g d_g^3 / (6 (\sum_g d_g^2)^{3/2})`,
+  :math:`d_g = \bar\theta_{(\cdot)} - \hat\theta_{(g)}`, from the delete-one-entity
+  jackknife (the resampling unit; delete-one-row for a cross-section).  Quantiles interpolate
   linearly (R's type 7, numpy's default).  Without panel keys each row is its own entity
   (ordinary case resampling, as pingouin's ``mediation_analysis``).
 
@@ -42,7 +47,7 @@ The package splits the work into one job per module:
   the vector of paths;
 * :mod:`~stfi_models.models.mediation.sobel`: Sobel, Aroian and Goodman tests;
 * :mod:`~stfi_models.models.mediation.bootstrap`: the cluster bootstrap (draws, replicate
-  engines, percentile and bias-corrected intervals);
+  engines, the jackknife, percentile, BC and BCa intervals);
 * :mod:`~stfi_models.models.mediation.results`: :class:`MediationResult`.
 
 References
@@ -52,6 +57,9 @@ Sobel, M. E. (1982). Sociological Methodology 13, 290-312.
 Aroian, L. A. (1947). Ann. Math. Statist. 18(2), 265-271.
 Goodman, L. A. (1960). J. Amer. Statist. Assoc. 55(292), 708-713.
 Efron, B. (1981). Canadian Journal of Statistics 9(2), 139-158.
+Efron, B. (1987). J. Amer. Statist. Assoc. 82(397), 171-185.
+Efron, B. & Tibshirani, R. J. (1993). An Introduction to the Bootstrap. Chapman & Hall.
+Davison, A. C. & Hinkley, D. V. (1997). Bootstrap Methods and their Application. CUP.
 MacKinnon, D. P., Lockwood, C. M. & Williams, J. (2004). Multivariate Behav. Res. 39(1), 99-128.
 Cameron, A. C., Gelbach, J. B. & Miller, D. L. (2008). Rev. Econ. Stat. 90(3), 414-427.
 """

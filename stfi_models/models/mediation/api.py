@@ -28,6 +28,7 @@ from stfi_models.models.mediation.bootstrap import (
     _check_level,
     _draw_entities,
     _engine,
+    _jackknife,
     _resolve_seed,
     _run_bootstrap,
 )
@@ -54,7 +55,7 @@ def _readonly(values: np.ndarray) -> np.ndarray:
 def _panel_frame(
     data: pd.DataFrame | PanelData, entity: str | None, time: str | None
 ) -> tuple[pd.DataFrame, str, str, bool]:
-    """The data as a frame with key columns; without keys, a cross-section (row = entity)."""
+    """Return the data as a frame with key columns; without keys, a cross-section (row = entity)."""
     if isinstance(data, PanelData):
         panel = data
     elif entity is None and time is None and not (
@@ -88,7 +89,7 @@ def mediate(
     time: str | None = None,
     model: str | None = None,
     bootstrap: int = 1000,
-    ci: Literal["bc", "percentile"] = "bc",
+    ci: Literal["bc", "bca", "percentile"] = "bc",
     level: float = 0.95,
     seed: int | np.random.Generator | np.random.RandomState | None = None,
     n_jobs: int = 1,
@@ -128,9 +129,12 @@ def mediate(
         The estimator of every step (``"pooled"``, ``"fe"``, ...); default as :func:`fit`.
     bootstrap : int
         Bootstrap draws (0: none, Sobel-type inference only).  Whole entities are resampled.
-    ci : {"bc", "percentile"}
-        Default bootstrap interval (both remain available through
-        :meth:`MediationResult.bootstrap_ci`).
+    ci : {"bc", "bca", "percentile"}
+        Default bootstrap interval (all remain available through
+        :meth:`MediationResult.bootstrap_ci`): bias-corrected (Efron 1981), bias-corrected and
+        accelerated (BCa, Efron 1987; the acceleration comes from the delete-one-entity
+        jackknife, delete-one-row for a cross-section, refitted by the bootstrap's engine) or
+        percentile.
     level : float
         Confidence level.
     seed : int, numpy Generator or RandomState, optional
@@ -214,7 +218,7 @@ def mediate(
     tests, diagnostics = _indirect_tests(setup, steps)
     n_entities = int(pd.unique(design.x.index.get_level_values(0)).size)
 
-    draws_frame = None
+    draws_frame = jack_frame = None
     info: dict[str, Any] = {
         "requested": int(bootstrap), "failed": 0, "clusters": n_entities,
         "resample": "rows (cross-section)" if cross_section else "entities (cluster)",
@@ -246,6 +250,8 @@ def mediate(
                 stacklevel=2,
             )
         draws_frame = pd.DataFrame(_readonly(values[~failed]), columns=labels, copy=False)
+        jack_frame = pd.DataFrame(_readonly(_jackknife(engine, n_entities)), columns=labels,
+                                  copy=False)
 
     formulas = {"total": setup.total_formula, "direct": setup.direct_formula}
     formulas.update({f"mediator: {m}": setup.mediator_formula(m) for m in mediators})
@@ -267,4 +273,5 @@ def mediate(
         dropped=design.dropped,
         bootstrap_info=info,
         formulas=formulas,
+        jackknife=jack_frame,
     )

@@ -6,8 +6,10 @@ draw is turned into a vector of paths by one of two engines, picked by :func:`_e
 within estimator) when it reproduces :func:`stfi_models.fit` on the data, else
 :class:`_RefitReplicates` (re-running the steps).  :func:`_run_bootstrap` spreads the draws over
 joblib workers (the engines are pickled, so they stay module-level classes) with a tqdm bar.
-:func:`_percentile_ci` and :func:`_bc_ci` turn draws into percentile and bias-corrected
-(Efron 1981) intervals.
+:func:`_percentile_ci`, :func:`_bc_ci` and :func:`_bca_ci` turn draws into percentile,
+bias-corrected (Efron 1981) and bias-corrected and accelerated (Efron 1987) intervals;
+:func:`_jackknife` feeds the acceleration with delete-one-entity refits by the same engine, and
+:func:`_interval` picks the method.
 """
 
 from __future__ import annotations
@@ -31,8 +33,8 @@ from stfi_models.models.mediation.steps import (
     _Steps,
 )
 
-#: Bootstrap interval methods: bias-corrected and percentile.
-CI_METHODS = ("bc", "percentile")
+#: Bootstrap interval methods: bias-corrected, bias-corrected and accelerated, percentile.
+CI_METHODS = ("bc", "bca", "percentile")
 
 
 def _resolve_seed(seed: Any) -> np.random.Generator | np.random.RandomState:
@@ -48,9 +50,11 @@ def _resolve_seed(seed: Any) -> np.random.Generator | np.random.RandomState:
 def _draw_entities(
     rng: np.random.Generator | np.random.RandomState, draws: int, n: int
 ) -> np.ndarray:
-    """``(draws, n)`` entity codes drawn with replacement, all up front (so results do not
-    depend on ``n_jobs``).  A ``RandomState`` draws with ``randint`` (the stream of
-    ``RandomState.choice``), a ``Generator`` with ``integers``."""
+    """Draw ``(draws, n)`` entity codes with replacement, all up front.
+
+    Drawing up front keeps results independent of ``n_jobs``.  A ``RandomState`` draws with
+    ``randint`` (the stream of ``RandomState.choice``), a ``Generator`` with ``integers``.
+    """
     if isinstance(rng, np.random.RandomState):
         return rng.randint(0, n, size=(draws, n))
     return rng.integers(0, n, size=(draws, n))
@@ -153,7 +157,7 @@ class _RefitReplicates:
 def _engine(
     setup: _Setup, steps: _Steps, frame: pd.DataFrame, estimates: np.ndarray, size: int
 ) -> tuple[Callable[[np.ndarray], np.ndarray], str]:
-    """The fast least-squares engine when it reproduces :func:`fit` on the data, else refits."""
+    """Pick the fast least-squares engine when it reproduces :func:`fit` on the data, else refit."""
     pooled = steps.direct.model == "pooled"
     design = build_design(steps.design.spec, steps.design.panel, absorb=not pooled, warn=False)
     absorbed = () if pooled else tuple(steps.direct.info.get("effects", design.absorbed))
@@ -195,16 +199,139 @@ def _percentile_ci(draws: np.ndarray, level: float) -> np.ndarray:
     return np.quantile(draws, [alpha / 2, 1 - alpha / 2], axis=0).T
 
 
-def _bc_ci(draws: np.ndarray, estimate: np.ndarray, level: float) -> np.ndarray:
-    """Bias-corrected percentile interval (Efron 1981); NaN when every draw is on one side."""
-    alpha = 1 - level
+def _z0(draws: np.ndarray, estimate: float) -> float:
+    r"""Bias correction :math:`z_0 = \Phi^{-1}(\#\{\hat\theta^* < \hat\theta\}/B)`."""
+    return float(special.ndtri(np.mean(draws < estimate)))
+
+
+def _adjusted_levels(
+    draws: np.ndarray, estimate: np.ndarray, level: float, acceleration: np.ndarray
+) -> np.ndarray:
+    r"""Return the ``(p, 2)`` BCa quantile levels for acceleration ``a``.
+
+    Levels :math:`\Phi\big(z_0 + (z_0 + z_q)/(1 - a (z_0 + z_q))\big)`,
+    :math:`q = \alpha/2, 1-\alpha/2`; NaN where :math:`z_0` or :math:`a` is not finite.
+    """
+    z = special.ndtri([(1 - level) / 2, (1 + level) / 2])
     out = np.full((draws.shape[1], 2), np.nan)
     for col in range(draws.shape[1]):
-        z0 = special.ndtri(np.mean(draws[:, col] < estimate[col]))
-        if np.isfinite(z0):
-            q = special.ndtr(2 * z0 + special.ndtri([alpha / 2, 1 - alpha / 2]))
-            out[col] = np.quantile(draws[:, col], q)
+        z0, a = _z0(draws[:, col], estimate[col]), acceleration[col]
+        if np.isfinite(z0) and np.isfinite(a):
+            out[col] = special.ndtr(z0 + (z0 + z) / (1 - a * (z0 + z)))
     return out
+
+
+def _adjusted_ci(
+    draws: np.ndarray, estimate: np.ndarray, level: float, acceleration: np.ndarray
+) -> np.ndarray:
+    """Return the draws' quantiles at :func:`_adjusted_levels` (NaN where a level is NaN)."""
+    levels = _adjusted_levels(draws, estimate, level, acceleration)
+    out = np.full_like(levels, np.nan)
+    for col in np.flatnonzero(np.isfinite(levels).all(axis=1)):
+        out[col] = np.quantile(draws[:, col], levels[col])
+    return out
+
+
+def _bc_ci(draws: np.ndarray, estimate: np.ndarray, level: float) -> np.ndarray:
+    r"""Bias-corrected percentile interval (Efron 1981).
+
+    Quantiles :math:`\Phi(2 z_0 \pm z_{1-\alpha/2})`, i.e. BCa with :math:`a = 0`; NaN when
+    every draw is on one side of the estimate.
+    """
+    return _adjusted_ci(draws, estimate, level, np.zeros(draws.shape[1]))
+
+
+def _leave_one_out(n: int) -> np.ndarray:
+    """``(n, n - 1)`` entity codes: row ``g`` is every entity but ``g``, in order."""
+    return np.broadcast_to(np.arange(n), (n, n))[~np.eye(n, dtype=bool)].reshape(n, n - 1)
+
+
+def _jackknife(engine: Callable[[np.ndarray], np.ndarray], n_entities: int) -> np.ndarray:
+    """Return the ``(n_entities, paths)`` delete-one-entity jackknife values.
+
+    They are refitted by ``engine`` (the bootstrap's replicate engine, fed the leave-one-out
+    samples as draws).  Without panel keys an entity is a row, so this is the ordinary
+    delete-one-row jackknife.
+    """
+    return engine(_leave_one_out(n_entities))
+
+
+def _acceleration(jackknife: np.ndarray) -> np.ndarray:
+    r"""Return the BCa acceleration of every column of the jackknife values.
+
+    :math:`\hat a = \sum_g d_g^3 / \{6 (\sum_g d_g^2)^{3/2}\}`,
+    :math:`d_g = \bar\theta_{(\cdot)} - \hat\theta_{(g)}` (Efron & Tibshirani 1993, eq. 14.15);
+    NaN if a jackknife value is missing or all are equal.
+    """
+    d = jackknife.mean(axis=0) - jackknife
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return (d**3).sum(axis=0) / (6 * ((d**2).sum(axis=0)) ** 1.5)
+
+
+def _bca_ci(
+    draws: np.ndarray, estimate: np.ndarray, jackknife: np.ndarray, level: float
+) -> np.ndarray:
+    r"""Bias-corrected and accelerated interval (BCa; Efron 1987).
+
+    The limits are the :math:`\alpha_1, \alpha_2` quantiles of the draws (linear
+    interpolation, numpy's default) with
+
+    .. math::
+
+        \alpha_{1,2} = \Phi\Big(z_0 + \frac{z_0 \mp z_{1-\alpha/2}}
+            {1 - \hat a\,(z_0 \mp z_{1-\alpha/2})}\Big), \qquad
+        z_0 = \Phi^{-1}\big(\#\{\hat\theta^*_b < \hat\theta\}/B\big), \qquad
+        \hat a = \frac{\sum_g d_g^3}{6\,(\sum_g d_g^2)^{3/2}},
+
+    :math:`d_g = \bar\theta_{(\cdot)} - \hat\theta_{(g)}`, where :math:`\hat\theta_{(g)}` is
+    the estimate without entity :math:`g`: for the cluster (entity) bootstrap the acceleration
+    comes from the delete-one-cluster jackknife, for a cross-section from the delete-one-row
+    jackknife (the resampling unit in both cases).  With :math:`\hat a = 0` this is the BC
+    interval.  NaN where :math:`z_0` is infinite (all draws on one side of the estimate) or
+    :math:`\hat a` is undefined (a failed jackknife refit, or constant jackknife values).
+
+    Parameters
+    ----------
+    draws : numpy.ndarray
+        ``(B, p)`` bootstrap replicates.
+    estimate : numpy.ndarray
+        ``(p,)`` full-sample estimates.
+    jackknife : numpy.ndarray
+        ``(G, p)`` delete-one-entity estimates.
+    level : float
+        Confidence level.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(p, 2)`` lower and upper limits.
+
+    References
+    ----------
+    Efron, B. (1987). Better bootstrap confidence intervals. J. Amer. Statist. Assoc. 82(397),
+    171-185.
+    Efron, B. & Tibshirani, R. J. (1993). An Introduction to the Bootstrap, ch. 14.
+    Chapman & Hall.
+    Davison, A. C. & Hinkley, D. V. (1997). Bootstrap Methods and their Application, §5.3.
+    Cambridge University Press.
+    """
+    return _adjusted_ci(draws, estimate, level, _acceleration(jackknife))
+
+
+def _interval(
+    method: str, draws: np.ndarray, estimate: np.ndarray, jackknife: np.ndarray | None,
+    level: float,
+) -> np.ndarray:
+    """``(p, 2)`` bootstrap interval of ``method`` (one of :data:`CI_METHODS`)."""
+    if method == "percentile":
+        return _percentile_ci(draws, level)
+    if method == "bc":
+        return _bc_ci(draws, estimate, level)
+    if jackknife is None:
+        raise SpecificationError(
+            "ci='bca' needs the jackknife values of mediate(); this result has none."
+        )
+    return _bca_ci(draws, estimate, jackknife, level)
 
 
 def _check_level(level: float) -> float:

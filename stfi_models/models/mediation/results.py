@@ -21,9 +21,8 @@ from stfi_models.exceptions import SpecificationError, check_choice
 from stfi_models.formula.design import Dropped
 from stfi_models.models.mediation.bootstrap import (
     CI_METHODS,
-    _bc_ci,
     _check_level,
-    _percentile_ci,
+    _interval,
 )
 from stfi_models.results.result import Result, TestResult
 
@@ -57,7 +56,7 @@ class MediationResult:
     draws : pandas.DataFrame or None
         Bootstrap draws of every path (failed draws removed), columns as ``params.index``.
     ci : str
-        Default bootstrap interval: ``"bc"`` or ``"percentile"``.
+        Default bootstrap interval: ``"bc"``, ``"bca"`` or ``"percentile"``.
     level : float
         Default confidence level.
     nobs, n_entities : int
@@ -70,6 +69,10 @@ class MediationResult:
         :func:`fit` on every draw).
     formulas : Mapping
         Step name -> the formula given to :func:`fit`.
+    jackknife : pandas.DataFrame or None
+        Delete-one-entity (cross-section: delete-one-row) estimates of every path, one row per
+        entity, columns as ``params.index`` (NaN for a rank-deficient refit); they give the
+        acceleration of the BCa interval.
     """
 
     treatments: tuple[str, ...]
@@ -89,8 +92,10 @@ class MediationResult:
     dropped: Dropped
     bootstrap_info: Mapping[str, Any] = field(default_factory=dict)
     formulas: Mapping[str, str] = field(default_factory=dict)
+    jackknife: pd.DataFrame | None = None
 
     def __post_init__(self) -> None:
+        """Freeze the mappings (read-only views)."""
         for name in ("mediator_models", "diagnostics", "bootstrap_info", "formulas"):
             object.__setattr__(self, name, MappingProxyType(dict(getattr(self, name))))
 
@@ -125,8 +130,9 @@ class MediationResult:
         ----------
         level : float, optional
             Confidence level; default :attr:`level`.
-        method : {"bc", "percentile"}, optional
-            Default :attr:`ci`.
+        method : {"bc", "bca", "percentile"}, optional
+            Default :attr:`ci`.  ``"bca"`` takes its acceleration from :attr:`jackknife`
+            (:func:`~stfi_models.models.mediation.bootstrap._bca_ci` has the formula).
         """
         if self.draws is None:
             raise SpecificationError(
@@ -134,11 +140,9 @@ class MediationResult:
             )
         level = _check_level(self.level if level is None else level)
         method = check_choice("method", self.ci if method is None else method, CI_METHODS)
-        draws = self.draws.to_numpy()
-        if method == "percentile":
-            bounds = _percentile_ci(draws, level)
-        else:
-            bounds = _bc_ci(draws, self.params.to_numpy(), level)
+        jackknife = None if self.jackknife is None else self.jackknife.to_numpy()
+        bounds = _interval(method, self.draws.to_numpy(), self.params.to_numpy(), jackknife,
+                           level)
         return pd.DataFrame(bounds, index=self.params.index, columns=["lower", "upper"])
 
     def compare_indirect(
@@ -149,8 +153,9 @@ class MediationResult:
         Every pair of indirect effects (two treatments through one mediator, e.g. market vs
         public tech finance; or one treatment through two mediators) is compared.  The
         difference is computed on each bootstrap draw, so the interval accounts for the
-        correlation of the two estimates.  Compare effects on a common scale only (e.g.
-        standardise the treatments first).
+        correlation of the two estimates; the BCa acceleration uses the jackknife values of
+        the difference.  Compare effects on a common scale only (e.g. standardise the
+        treatments first).
 
         Returns
         -------
@@ -170,10 +175,9 @@ class MediationResult:
         for first, second in combinations(keys, 2):
             diff_draws = (self.draws[first] - self.draws[second]).to_numpy()[:, None]
             diff = np.array([self.params[first] - self.params[second]])
-            if method == "percentile":
-                low, high = _percentile_ci(diff_draws, level)[0]
-            else:
-                low, high = _bc_ci(diff_draws, diff, level)[0]
+            jack = None if self.jackknife is None else (
+                self.jackknife[first] - self.jackknife[second]).to_numpy()[:, None]
+            low, high = _interval(method, diff_draws, diff, jack, level)[0]
             rows.append(
                 {
                     "first": f"{first[1]} -> {first[2]}",
@@ -193,9 +197,9 @@ class MediationResult:
         Regression paths (a, b, c, c') carry the estimate, standard error, statistic, p-value
         and interval of their step (``ci_method`` ``"t"`` or ``"normal"``).  Indirect effects
         carry the Sobel standard error, z and p-value and the bootstrap interval
-        (``ci_method`` ``"bootstrap-bc"``/``"bootstrap-percentile"``; the Sobel normal interval
-        when there are no draws).  Proportions and totals carry the bootstrap standard error
-        and interval (NaN without draws).
+        (``ci_method`` ``"bootstrap-bc"``, ``"bootstrap-bca"`` or ``"bootstrap-percentile"``;
+        the Sobel normal interval when there are no draws).  Proportions and totals carry the
+        bootstrap standard error and interval (NaN without draws).
         """
         level = _check_level(self.level if level is None else level)
         boot = self.bootstrap_ci(level) if self.draws is not None else None
@@ -252,7 +256,7 @@ class MediationResult:
 
     # ------------------------------------------------------------------ output
     def summary(self) -> Summary:
-        """The printed summary (``as_text()``, ``as_html()``, ``as_latex()``)."""
+        """Return the printed summary (``as_text()``, ``as_html()``, ``as_latex()``)."""
         from stfi_models.results.summary import Summary
 
         tidy = self.tidy()
@@ -323,12 +327,14 @@ class MediationResult:
         return path_diagram(self, ax=ax, digits=digits)
 
     def __str__(self) -> str:
+        """Return the text summary."""
         return self.summary().as_text()
 
     def _repr_html_(self) -> str:
         return self.summary().as_html()
 
     def __repr__(self) -> str:
+        """Return a one-line description."""
         return (
             f"<MediationResult {', '.join(self.treatments)} -> {', '.join(self.mediators)} -> "
             f"{self.outcome}: model={self.model!r}, nobs={self.nobs}, entities={self.n_entities}, "
