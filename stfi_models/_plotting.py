@@ -8,7 +8,7 @@ __all__ = ["figure_and_axes"]
 
 
 def figure_and_axes(ax: Any, figsize: tuple[float, float]) -> tuple[Any, Any]:
-    """The axes to draw into and its figure.
+    """Return the axes to draw into and its figure.
 
     Parameters
     ----------

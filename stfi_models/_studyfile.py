@@ -19,7 +19,7 @@ __all__ = ["fail", "read_tables", "check_table", "check_derive"]
 
 
 def fail(path: Path, message: str) -> SpecificationError:
-    """The error for ``message`` about the study file ``path`` (to be raised by the caller)."""
+    """Build the error for ``message`` about study file ``path`` (for the caller to raise)."""
     return SpecificationError(f"Study file {path}: {message}")
 
 

@@ -91,13 +91,13 @@ SIGMA_COLUMNS = ("n", "mean", "sd", "cv", "mean_log", "sd_log", "cv_log")
 # ---------------------------------------------------------------------------- sigma
 @dataclass(frozen=True)
 class SigmaResult:
-    """Dispersion per period.
+    r"""Dispersion per period.
 
     Attributes
     ----------
     table : pandas.DataFrame
         Per period (column named after ``by``): ``n``, ``mean``, ``sd``, ``cv`` of the level
-        and ``mean_log``, ``sd_log``, ``cv_log`` of :math:`\\ln y` (all with ``ddof``).
+        and ``mean_log``, ``sd_log``, ``cv_log`` of :math:`\ln y` (all with ``ddof``).
     value, by : str
         The variable and the period column.
     ddof : int
@@ -114,9 +114,9 @@ class SigmaResult:
 
     def test(self, first: Hashable, second: Hashable,
              measure: Literal["sd_log", "sd"] = "sd_log") -> TestResult:
-        """Variance-ratio F test of equal dispersion in two periods (REAT ``sigmaconv``).
+        r"""Variance-ratio F test of equal dispersion in two periods (REAT ``sigmaconv``).
 
-        :math:`F = \\sigma^2_{first} / \\sigma^2_{second}` with :math:`(n_1 - 1, n_2 - 1)`
+        :math:`F = \sigma^2_{first} / \sigma^2_{second}` with :math:`(n_1 - 1, n_2 - 1)`
         degrees of freedom and a two-sided p-value; it treats the two cross-sections as
         independent samples, which they are not (same regions), so read it as descriptive.
         """
@@ -198,7 +198,7 @@ def sigma_convergence(data: pd.DataFrame, value: str, by: str = "year", *, ddof:
 # ---------------------------------------------------------------------------- beta
 def convergence_speed(beta: float, span: float, *, speed: Literal["barro", "reat"] = "barro",
                       annualize: bool = True) -> float:
-    """Implied speed of convergence :math:`\\lambda` (see the module docstring).
+    r"""Implied speed of convergence :math:`\lambda` (see the module docstring).
 
     Returns NaN when the logarithm's argument is not positive (``beta`` at or below
     ``-1/span``); a negative value means divergence.
@@ -211,7 +211,7 @@ def convergence_speed(beta: float, span: float, *, speed: Literal["barro", "reat
 
 @dataclass(frozen=True)
 class BetaResult:
-    """Beta-convergence regression with its implied speed.
+    r"""Beta-convergence regression with its implied speed.
 
     Attributes
     ----------
@@ -220,9 +220,9 @@ class BetaResult:
     beta : float
         The convergence coefficient; negative means convergence.
     speed : float
-        Implied speed :math:`\\lambda` per period (NaN if undefined, negative if diverging).
+        Implied speed :math:`\lambda` per period (NaN if undefined, negative if diverging).
     half_life : float
-        :math:`\\ln 2/\\lambda` in periods (NaN unless :math:`\\lambda > 0`).
+        :math:`\ln 2/\lambda` in periods (NaN unless :math:`\lambda > 0`).
     kind : str
         ``"cross-section"`` or ``"panel"``.
     span : float
@@ -243,7 +243,7 @@ class BetaResult:
     conditional: bool
 
     def tidy(self) -> pd.DataFrame:
-        """The regression's tidy table."""
+        """Return the regression's tidy table."""
         return self.regression.tidy()
 
     def __str__(self) -> str:

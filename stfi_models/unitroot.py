@@ -1,28 +1,28 @@
-"""Panel unit-root tests: Im-Pesaran-Shin (2003) and Fisher-type ADF combinations.
+r"""Panel unit-root tests: Im-Pesaran-Shin (2003) and Fisher-type ADF combinations.
 
 Both tests run an augmented Dickey-Fuller regression per entity (arch's
 :class:`arch.unitroot.ADF`),
 
 .. math::
 
-    \\Delta y_{it} = \\alpha_i [+ \\delta_i t] + \\rho_i y_{i,t-1}
-                   + \\sum_{j=1}^{p_i} \\gamma_{ij} \\Delta y_{i,t-j} + e_{it},
+    \Delta y_{it} = \alpha_i [+ \delta_i t] + \rho_i y_{i,t-1}
+                   + \sum_{j=1}^{p_i} \gamma_{ij} \Delta y_{i,t-j} + e_{it},
 
 with ``p_i`` fixed or chosen per entity by AIC/BIC (arch's common-sample search up to
 ``max_lags``), and combine the entity statistics.  H0: every series has a unit root
-(:math:`\\rho_i = 0` for all i); H1: some are stationary.
+(:math:`\rho_i = 0` for all i); H1: some are stationary.
 
-* **IPS** (Im, Pesaran and Shin 2003): :math:`\\bar t = N^{-1}\\sum_i t_i` standardised with
+* **IPS** (Im, Pesaran and Shin 2003): :math:`\bar t = N^{-1}\sum_i t_i` standardised with
   the finite-sample moments of their Table 3,
-  :math:`W_{\\bar t} = \\sqrt N (\\bar t - N^{-1}\\sum_i E[t_{T_i}(p_i)]) /
-  \\sqrt{N^{-1}\\sum_i Var[t_{T_i}(p_i)]}`, left-tail standard normal.  ``T_i`` is the length
+  :math:`W_{\bar t} = \sqrt N (\bar t - N^{-1}\sum_i E[t_{T_i}(p_i)]) /
+  \sqrt{N^{-1}\sum_i Var[t_{T_i}(p_i)]}`, left-tail standard normal.  ``T_i`` is the length
   of entity ``i``'s series; moments are interpolated linearly between the tabulated ``T``
   (10, 15, ..., 100) and taken at the nearest end outside that range (with a warning), as
   R ``plm::purtest``; the moments stop at ``p = 8``.
 * **Fisher-ADF**: the entity ADF p-values ``p_i`` (MacKinnon response surfaces, as computed
-  by arch) combined as Maddala and Wu (1999) :math:`P = -2\\sum\\ln p_i \\sim \\chi^2_{2N}`
-  (``"chi2"``), Choi (2001) :math:`Z = N^{-1/2}\\sum\\Phi^{-1}(p_i)` (``"normal"``, left tail)
-  or Choi's modified :math:`P_m = (P - 2N)/\\sqrt{4N}` (``"modified"``, right tail).
+  by arch) combined as Maddala and Wu (1999) :math:`P = -2\sum\ln p_i \sim \chi^2_{2N}`
+  (``"chi2"``), Choi (2001) :math:`Z = N^{-1/2}\sum\Phi^{-1}(p_i)` (``"normal"``, left tail)
+  or Choi's modified :math:`P_m = (P - 2N)/\sqrt{4N}` (``"modified"``, right tail).
 
 Note: R plm computes the entity p-values with MacKinnon (1996) surfaces, arch with
 MacKinnon (1994/2010) ones; the ADF *statistics* agree to machine precision, the p-values
@@ -235,7 +235,7 @@ def ips_test(
     lags: int | Literal["aic", "bic"] = "aic",
     max_lags: int | None = None,
 ) -> TestResult:
-    """Im-Pesaran-Shin :math:`W_{\\bar t}` test (see the module docstring).
+    r"""Im-Pesaran-Shin :math:`W_{\bar t}` test (see the module docstring).
 
     Returns
     -------

@@ -201,13 +201,17 @@ class ValidationReport:
 
     @property
     def passed(self) -> bool:
-        """Every reference number within its tolerance, except the known misses, which must
-        still miss (status ``ok`` or ``known miss`` on every row)."""
+        """Whether every reference number is within its tolerance, except the known misses.
+
+        The known misses must still miss (status ``ok`` or ``known miss`` on every row).
+        """
         return bool(self.table["status"].isin(_GOOD).all())
 
     def to_text(self, misses_only: bool = False) -> str:
-        """Render the table (method, quantity, reference, ours, difference, tolerance, verdict,
-        source), the reasons of the known misses, and the counts.
+        """Render the table, the reasons of the known misses, and the counts.
+
+        The table has method, quantity, reference, ours, difference, tolerance, verdict and
+        source.
 
         ``misses_only`` keeps the rows that are not ``ok``.
         """

@@ -4,7 +4,6 @@ Every dataset lives in ``stfi_models/datasets/<name>/`` with a ``SOURCE.md`` cit
 :func:`list_datasets` lists them.
 """
 
-from stfi_models.datasets import loaders, provinces, registry, synthetic_mediation
 from stfi_models.datasets.loaders import load_abdata, load_dahlberg, load_grunfeld
 from stfi_models.datasets.provinces import (
     PROVINCE_KEYS,
@@ -27,14 +26,36 @@ from stfi_models.datasets.registry import (
     list_datasets,
     load_dataset,
 )
-from stfi_models.datasets.synthetic import simulate_stfi_panel
-from stfi_models.datasets.synthetic_gmm import simulate_dynamic_panel
+
+# Re-exported for ``stfi_models`` (``sm.simulate_*``), but not part of this package's ``__all__``.
+from stfi_models.datasets.synthetic import simulate_stfi_panel as simulate_stfi_panel
+from stfi_models.datasets.synthetic_gmm import simulate_dynamic_panel as simulate_dynamic_panel
 from stfi_models.datasets.synthetic_mediation import simulate_mediation_panel
 
-# Every public name of the submodules, each listed once: in the submodule's ``__all__``.
 __all__ = [
-    *loaders.__all__,
-    *provinces.__all__,
-    *synthetic_mediation.__all__,
-    *registry.__all__,
+    # loaders
+    "load_abdata",
+    "load_grunfeld",
+    "load_dahlberg",
+    # provinces
+    "load_china_provinces",
+    "china_variables",
+    "china_citation",
+    "china_provinces",
+    "china_regions",
+    "china_contiguity",
+    "load_china_gdp",
+    "load_china_population",
+    "load_china_capital",
+    "NqpData",
+    "load_nqp",
+    "PROVINCE_KEYS",
+    # synthetic_mediation
+    "simulate_mediation_panel",
+    # registry
+    "Dataset",
+    "DATASETS",
+    "load_dataset",
+    "list_datasets",
+    "dataset_citation",
 ]

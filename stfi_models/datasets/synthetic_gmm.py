@@ -1,16 +1,16 @@
-"""Seeded dynamic panels with known parameters, for checking dynamic panel GMM.
+r"""Seeded dynamic panels with known parameters, for checking dynamic panel GMM.
 
 .. math::
 
-    y_{it} = \\rho\\, y_{i,t-1} + \\beta\\, x_{it} + \\eta_i + \\varepsilon_{it}, \\qquad
-    x_{it} = \\phi\\, x_{i,t-1} + \\gamma\\, \\eta_i + \\delta\\, \\varepsilon_{i,t-1} + \\nu_{it},
+    y_{it} = \rho\, y_{i,t-1} + \beta\, x_{it} + \eta_i + \varepsilon_{it}, \qquad
+    x_{it} = \phi\, x_{i,t-1} + \gamma\, \eta_i + \delta\, \varepsilon_{i,t-1} + \nu_{it},
 
-with :math:`\\eta_i \\sim N(0, \\sigma_\\eta^2)`,
-:math:`\\varepsilon_{it} \\sim N(0, \\sigma_\\varepsilon^2)` and
-:math:`\\nu_{it} \\sim N(0, 1)` independent.  ``x`` is correlated with the individual
-effect and, through :math:`\\delta`, predetermined (not strictly exogenous) when
-:math:`\\delta \\ne 0`.  Each series starts ``burn_in`` periods before the sample from its
-mean given :math:`\\eta_i`, so the initial conditions satisfy the Blundell-Bond (1998)
+with :math:`\eta_i \sim N(0, \sigma_\eta^2)`,
+:math:`\varepsilon_{it} \sim N(0, \sigma_\varepsilon^2)` and
+:math:`\nu_{it} \sim N(0, 1)` independent.  ``x`` is correlated with the individual
+effect and, through :math:`\delta`, predetermined (not strictly exogenous) when
+:math:`\delta \ne 0`.  Each series starts ``burn_in`` periods before the sample from its
+mean given :math:`\eta_i`, so the initial conditions satisfy the Blundell-Bond (1998)
 mean-stationarity assumption under which system GMM is consistent.
 
 References
@@ -44,7 +44,7 @@ def simulate_dynamic_panel(
     drop_share: float = 0.0,
     seed: int | np.random.Generator | None = None,
 ) -> pd.DataFrame:
-    """Simulate a dynamic panel with known :math:`\\rho` and :math:`\\beta`.
+    r"""Simulate a dynamic panel with known :math:`\rho` and :math:`\beta`.
 
     Parameters
     ----------

@@ -122,8 +122,10 @@ class Design:
 
 
 def absorbed_effects(spec: FormulaSpec, panel: PanelData) -> tuple[str, ...]:
-    """Effects the formula asks to absorb: ``"entity"``/``"time"`` from ``C(<key>)`` terms and
-    ``| key`` parts, in order of appearance."""
+    """Return the effects the formula asks to absorb, in order of appearance.
+
+    ``"entity"``/``"time"`` come from ``C(<key>)`` terms and ``| key`` parts.
+    """
     found = [key for term in spec.rhs if (key := absorbed_key(term, panel))]
     keys = {panel.entity: "entity", panel.time: "time"}
     found += [keys[name] for name in spec.effects if name in keys]

@@ -138,7 +138,7 @@ def names_in(tree: ast.AST) -> set[str]:
 
 
 def plain_column(node: ast.expr) -> str | None:
-    """The column a node names directly (``x`` or ``Q('x')``), else ``None``."""
+    """Return the column a node names directly (``x`` or ``Q('x')``), else ``None``."""
     if isinstance(node, ast.Name):
         return node.id
     if (

@@ -59,7 +59,7 @@ class OperatorEvaluator:
         self.generated: dict[str, str] = {}  # column name -> source text
 
     def text(self, node: ast.expr) -> str:
-        """The source text of ``node`` in the formula."""
+        """Return the source text of ``node`` in the formula."""
         return self.formula[node.src_start : node.src_end].strip()  # type: ignore[attr-defined]
 
     def values(self, node: ast.expr) -> np.ndarray:
@@ -106,7 +106,7 @@ class OperatorEvaluator:
         )
 
     def column(self, name: str, node: ast.AST) -> np.ndarray:
-        """A numeric column of the panel, with errors that name it."""
+        """Return a numeric column of the panel, with errors that name it."""
         if name not in self.frame.columns:
             raise missing_column_error(name, node, self.frame.columns, self.formula)
         series = self.frame[name]
@@ -232,7 +232,7 @@ def _is_lag_literal(node: ast.expr) -> bool:
 
 
 def _outermost(node: ast.AST, predicate: Callable[[ast.AST], bool]) -> list[ast.Call]:
-    """The nodes satisfying ``predicate`` that are not inside another such node."""
+    """Return the nodes satisfying ``predicate`` that are not inside another such node."""
     if predicate(node):
         return [node]  # type: ignore[list-item]
     return [found for child in ast.iter_child_nodes(node) for found in _outermost(child, predicate)]
@@ -266,7 +266,7 @@ def _quoted(name: str) -> ast.Call:
 def missing_column_error(
     name: str, node: ast.AST, columns: Iterable[object], formula: str
 ) -> FormulaError:
-    """The error for a formula naming ``name``, which is not among ``columns``."""
+    """Build the error for a formula naming ``name``, which is not among ``columns``."""
     return FormulaError(
         f"The formula names '{name}', which is not a column of the data."
         f"{did_you_mean(name, map(str, columns))}\n{point_at_node(formula, node)}"

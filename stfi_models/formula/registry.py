@@ -85,7 +85,7 @@ class _Refused:
 
 
 def eval_namespace() -> dict[str, object]:
-    """The namespace patsy evaluates factors in: whitelisted math only.
+    """Return the namespace patsy evaluates factors in: whitelisted math only.
 
     ``np`` is a namespace holding only the whitelisted functions, not the numpy module.
     Python's builtins (``open``, ``eval``, ``__import__``, ...) are shadowed by stubs that

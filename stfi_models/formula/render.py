@@ -81,8 +81,11 @@ def _rank(node: ast.expr) -> int:
 
 
 def _operand(node: ast.expr, parent: int, *, strict: bool) -> str:
-    """Render an operand, in parentheses if it binds less tightly than its parent operator
-    (or equally, on the side where the operator does not associate)."""
+    """Render an operand, in parentheses if it binds less tightly than its parent operator.
+
+    It is also parenthesised if it binds equally, on the side where the operator does not
+    associate.
+    """
     text = to_patsy(node)
     rank = _rank(node)
     return f"({text})" if rank < parent or (strict and rank == parent) else text

@@ -221,13 +221,15 @@ _MAX_EXPONENT = 1000
 
 
 def _reads_data(node: ast.expr) -> bool:
-    """The expression involves a column or a call (so numpy, not Python ints, evaluates it)."""
+    """Tell whether ``node`` reads a column or calls (so numpy, not Python ints, evaluates it)."""
     return any(isinstance(n, ast.Name | ast.Call) for n in ast.walk(node))
 
 
 def _small_exponent(node: ast.expr) -> bool:
-    """``x ** e`` is safe to evaluate: ``e`` reads data, or is built from numbers up to 1000
-    with unary signs and ``/`` only (``x ** -0.5``, ``x ** (1/3)``).
+    """Tell whether ``x ** e`` is safe to evaluate.
+
+    It is when ``e`` reads data, or is built from numbers up to 1000 with unary signs and ``/``
+    only (``x ** -0.5``, ``x ** (1/3)``).
 
     Python evaluates ``10 ** 10 ** 10`` on whole numbers without bound (a formula that
     never finishes), so exponents made of constants are kept small.

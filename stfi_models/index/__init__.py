@@ -4,7 +4,6 @@
 :class:`IndexResult`; study files (TOML) in ``formulas/`` are run by :func:`run_study`.
 """
 
-from stfi_models.index import weights
 from stfi_models.index.composite import build_index
 from stfi_models.index.formula import IndexSpec, Indicator, IndicatorGroup, parse_index_formula
 from stfi_models.index.result import IndexResult
@@ -33,5 +32,13 @@ __all__ = [
     "derive_columns",
     "study_data",
     "run_study",
-    *weights.__all__,
+    "WEIGHT_METHODS",
+    "COMBINE_RULES",
+    "Weights",
+    "compute_weights",
+    "entropy_weights",
+    "critic_weights",
+    "cv_weights",
+    "equal_weights",
+    "pca_weights",
 ]

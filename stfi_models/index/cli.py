@@ -19,7 +19,7 @@ __all__ = ["index_command", "weights_text"]
 
 
 def weights_text(result: IndexResult) -> str:
-    """The weights table as aligned text (mean over years when weights vary by year)."""
+    """Render the weights table as aligned text (mean over years when weights vary by year)."""
     table = result.weights
     keys = ["level", "group", "indicator", "direction"]
     numbers = [c for c in ("entropy", "divergence", "weight", "global_weight") if c in table]

@@ -128,7 +128,10 @@ class _Builder:
     def _hierarchical(self, x: pd.DataFrame, block: object):
         inner = [self.weigh(x[cols].to_numpy(), cols, block) for cols in self.columns]
         sub = np.column_stack(
-            [self.score(x[cols].to_numpy(), w.weight) for cols, w in zip(self.columns, inner, strict=False)]
+            [
+                self.score(x[cols].to_numpy(), w.weight)
+                for cols, w in zip(self.columns, inner, strict=False)
+            ]
         )
         outer = self.weigh(sub, self.group_names, block)
         table: list[dict[str, Any]] = []

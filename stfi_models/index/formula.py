@@ -82,7 +82,7 @@ class IndexSpec:
         return tuple(ind.name for ind in self.indicators)
 
     def group_of(self, indicator: str) -> str:
-        """The name of the group holding ``indicator``."""
+        """Return the name of the group holding ``indicator``."""
         for group in self.groups:
             if any(ind.name == indicator for ind in group.indicators):
                 return group.name

@@ -240,7 +240,7 @@ class IndexResult:
         return ax
 
     def summary(self) -> str:
-        """A short text summary: options, sample, sub-index weights and top entities."""
+        """Return a short text summary: options, sample, sub-index weights and top entities."""
         years = self._scores.index.get_level_values(1)
         opts = ", ".join(f"{k}={v!r}" for k, v in self.options.items())
         lines = [

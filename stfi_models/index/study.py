@@ -228,7 +228,7 @@ def derive_columns(frame: pd.DataFrame, derive: Mapping[str, str], *, entity: st
 
 
 def study_data(study: Study) -> pd.DataFrame:
-    """The study's data: loaded, derived columns added, years kept."""
+    """Return the study's data: loaded, derived columns added, years kept."""
     from stfi_models.datasets import load_dataset
 
     if study.dataset is not None:

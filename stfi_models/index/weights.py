@@ -80,14 +80,14 @@ class Weights:
     components: dict[str, np.ndarray] = field(default_factory=dict)
 
     def take(self, where: slice) -> Weights:
-        """The statistics of a subset of the indicators (weights not rescaled)."""
+        """Return the statistics of a subset of the indicators (weights not rescaled)."""
         return Weights(
             self.weight[where], self.criterion[where], self.entropy[where],
             self.divergence[where], {k: v[where] for k, v in self.components.items()},
         )
 
     def replace_weight(self, weight: np.ndarray) -> Weights:
-        """The same statistics with other weights (e.g. rescaled within a group)."""
+        """Return the same statistics with other weights (e.g. rescaled within a group)."""
         return Weights(weight, self.criterion, self.entropy, self.divergence, self.components)
 
 
@@ -187,7 +187,7 @@ def critic_weights(x: np.ndarray) -> Weights:
 
 
 def cv_weights(x: np.ndarray) -> Weights:
-    """Coefficient-of-variation weights :math:`v_j = \\sigma_j / \\bar x_j` (ddof=1)."""
+    r"""Coefficient-of-variation weights :math:`v_j = \sigma_j / \bar x_j` (ddof=1)."""
     x = np.asarray(x, dtype=float)
     mean = x.mean(axis=0)
     if np.any(mean <= 0):

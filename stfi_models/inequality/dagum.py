@@ -222,7 +222,9 @@ def _decompose(y: np.ndarray, g: np.ndarray, w: np.ndarray) -> tuple[dict, list,
     pos_all, _ = _pair_moments(y, w, y, w)
     gini = pos_all / (total_w**2 * mean)
     shares = (g_w / gini, g_nb / gini, g_t / gini) if gini > 0 else (np.nan,) * 3
-    summary = dict(zip(SUMMARY_COLUMNS, (total_w, mean, gini, g_w, g_nb, g_t, *shares), strict=False))
+    summary = dict(
+        zip(SUMMARY_COLUMNS, (total_w, mean, gini, g_w, g_nb, g_t, *shares), strict=False)
+    )
     return summary, group_rows, pair_rows
 
 

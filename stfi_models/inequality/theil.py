@@ -194,7 +194,9 @@ def theil(
             parts.append((lab, wl.sum(), mu_j, p_j, p_j * mu_j / mu, t_j, l_j))
         if group:
             group_rows.extend((*key, *part) for part in parts)
-        mus, ps, ss, ts, ls = (np.array(col, dtype=float) for col in list(zip(*parts, strict=False))[2:])
+        mus, ps, ss, ts, ls = (
+            np.array(col, dtype=float) for col in list(zip(*parts, strict=False))[2:]
+        )
         for name in index:
             if name == "T":
                 within = float(ss @ ts)

@@ -71,7 +71,7 @@ class PanelModel:
 
 
 def model_class(name: str) -> type[PanelModel]:
-    """The estimator class registered as ``name`` (with a "did you mean" on typos)."""
+    """Return the estimator class registered as ``name`` (with a "did you mean" on typos)."""
     check_choice("model", name, MODELS)
     module, cls = MODELS[name].split(":")
     return getattr(importlib.import_module(module), cls)

@@ -1,4 +1,4 @@
-"""Covariance estimators of the static panel models, with every small-sample factor named.
+r"""Covariance estimators of the static panel models, with every small-sample factor named.
 
 All estimators are computed on the *transformed* regression the model estimated by OLS
 (within-demeaned for FE, quasi-demeaned for RE, differenced for FD, group means for between),
@@ -6,18 +6,18 @@ All estimators are computed on the *transformed* regression the model estimated 
 
 .. math::
 
-    \\hat V = c\\,(X^{*\\prime}X^*)^{-1}\\,\\hat\\Omega\\,(X^{*\\prime}X^*)^{-1},
+    \hat V = c\,(X^{*\prime}X^*)^{-1}\,\hat\Omega\,(X^{*\prime}X^*)^{-1},
 
-where the "meat" :math:`\\hat\\Omega` is
+where the "meat" :math:`\hat\Omega` is
 
-* ``"unadjusted"``: :math:`\\hat\\sigma^2 X^{*\\prime}X^*` with
-  :math:`\\hat\\sigma^2 = e^{*\\prime}e^*/(n - k - a)`, ``a`` the absorbed effects (classical);
-* ``"robust"``: :math:`\\sum_{it} e_{it}^{*2} x^*_{it}x^{*\\prime}_{it}` (White 1980);
-* ``"cluster"``: :math:`\\sum_g (\\sum_{i\\in g} x^*_i e^*_i)(\\cdot)^\\prime` (Arellano 1987 when
+* ``"unadjusted"``: :math:`\hat\sigma^2 X^{*\prime}X^*` with
+  :math:`\hat\sigma^2 = e^{*\prime}e^*/(n - k - a)`, ``a`` the absorbed effects (classical);
+* ``"robust"``: :math:`\sum_{it} e_{it}^{*2} x^*_{it}x^{*\prime}_{it}` (White 1980);
+* ``"cluster"``: :math:`\sum_g (\sum_{i\in g} x^*_i e^*_i)(\cdot)^\prime` (Arellano 1987 when
   clustering by entity); two-way clustering adds the entity and time meats and subtracts the
   observation-level one (Cameron, Gelbach & Miller 2011; Thompson 2011);
-* ``"driscoll-kraay"``: :math:`\\sum_{|l|\\le L} w_l \\sum_t h_t h_{t-l}^\\prime`, with
-  :math:`h_t = \\sum_i x^*_{it} e^*_{it}` and kernel weights :math:`w_l` (Bartlett:
+* ``"driscoll-kraay"``: :math:`\sum_{|l|\le L} w_l \sum_t h_t h_{t-l}^\prime`, with
+  :math:`h_t = \sum_i x^*_{it} e^*_{it}` and kernel weights :math:`w_l` (Bartlett:
   :math:`1 - |l|/(L+1)`) (Driscoll & Kraay 1998).
 
 The meats come from linearmodels' panel covariance classes (run without any correction); the
@@ -257,7 +257,7 @@ def compute_vcov(
     frame: pd.DataFrame,
     keys: tuple[str, str],
 ) -> tuple[np.ndarray, str, str]:
-    """The covariance matrix, its name and its note.
+    """Compute the covariance matrix, its name and its note.
 
     Parameters
     ----------

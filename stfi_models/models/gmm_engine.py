@@ -1,4 +1,4 @@
-"""Linear panel GMM machinery shared by the dynamic panel models (difference/system GMM, PVAR).
+r"""Linear panel GMM machinery shared by the dynamic panel models (difference/system GMM, PVAR).
 
 API for other estimators
 ------------------------
@@ -57,9 +57,9 @@ Model
 -----
 .. math::
 
-    \\hat\\beta(W) = (X'Z W Z'X)^{-1} X'Z W Z'y, \\qquad
-    W_1 = \\Big(\\sum_i Z_i' H_i Z_i\\Big)^{-1}, \\qquad
-    W_2 = \\Big(\\sum_i Z_i'\\hat u_{1i} \\hat u_{1i}' Z_i\\Big)^{-1}.
+    \hat\beta(W) = (X'Z W Z'X)^{-1} X'Z W Z'y, \qquad
+    W_1 = \Big(\sum_i Z_i' H_i Z_i\Big)^{-1}, \qquad
+    W_2 = \Big(\sum_i Z_i'\hat u_{1i} \hat u_{1i}' Z_i\Big)^{-1}.
 
 References
 ----------
@@ -180,12 +180,12 @@ def forward_orthogonal_deviations(
     time: np.ndarray,
     valid: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Forward orthogonal deviations (Arellano and Bover 1995), xtabond2's convention.
+    r"""Forward orthogonal deviations (Arellano and Bover 1995), xtabond2's convention.
 
     .. math::
 
-        x^*_{it} = \\sqrt{\\frac{T_{it}}{T_{it}+1}}\\Big(x_{it} - \\frac{1}{T_{it}}
-        \\sum_{s > t,\\ s \\text{ valid}} x_{is}\\Big),
+        x^*_{it} = \sqrt{\frac{T_{it}}{T_{it}+1}}\Big(x_{it} - \frac{1}{T_{it}}
+        \sum_{s > t,\ s \text{ valid}} x_{is}\Big),
 
     where :math:`T_{it}` is the number of *valid* rows of entity ``i`` after ``t`` (gaps are
     skipped, not treated as missing).  As in xtabond2 (Roodman 2009, section 2.3) the
@@ -349,7 +349,7 @@ def level_gmm_style(
 
 
 def independent_columns(matrix: np.ndarray, tol: float = 1e-9) -> np.ndarray:
-    """Indices of the columns that survive a greedy, in-order collinearity check.
+    """Return the indices of the columns that survive a greedy, in-order collinearity check.
 
     A column is kept when it is not (numerically) a linear combination of the columns kept
     before it; all-zero columns are dropped.  This is how Stata's ``_rmcoll`` (used by
@@ -718,15 +718,15 @@ def windmeijer(
     a2: np.ndarray,
     v1: np.ndarray,
 ) -> np.ndarray:
-    """Windmeijer (2005) corrected covariance of the two-step estimator.
+    r"""Windmeijer (2005) corrected covariance of the two-step estimator.
 
     .. math::
 
-        \\hat V_c = A_2 + D A_2 + A_2 D' + D \\hat V_1 D', \\quad
-        D_{\\cdot k} = A_2 X'Z W_2 \\Big(\\sum_i Z_i'(x_{ik} \\hat u_{1i}' +
-        \\hat u_{1i} x_{ik}')Z_i\\Big) W_2 Z'\\hat u_2,
+        \hat V_c = A_2 + D A_2 + A_2 D' + D \hat V_1 D', \quad
+        D_{\cdot k} = A_2 X'Z W_2 \Big(\sum_i Z_i'(x_{ik} \hat u_{1i}' +
+        \hat u_{1i} x_{ik}')Z_i\Big) W_2 Z'\hat u_2,
 
-    with :math:`A_2 = (X'ZW_2Z'X)^{-1}` and :math:`\\hat V_1` the robust one-step covariance.
+    with :math:`A_2 = (X'ZW_2Z'X)^{-1}` and :math:`\hat V_1` the robust one-step covariance.
     Computed without per-entity ``L x L`` matrices: with ``v = W_2 Z'u_2``,
     ``sum_i (a_ik g_i' + g_i a_ik') v = Z'(x_k * (G v)_[i]) + G' (per-entity sum of x_k * Zv)``.
     """
@@ -854,12 +854,12 @@ def gmm_fit(
 
 # ---------------------------------------------------------------------------------- tests
 def hansen_j(zx: np.ndarray, zy: np.ndarray, s: np.ndarray) -> float:
-    """Two-step Hansen J from cross products: ``g' W g`` at the two-step estimate.
+    r"""Two-step Hansen J from cross products: ``g' W g`` at the two-step estimate.
 
     .. math::
 
-        W = S^{-1},\\quad \\hat\\beta = (X'ZWZ'X)^{-1}X'ZWZ'y,\\quad
-        J = (Z'y - Z'X\\hat\\beta)' W (Z'y - Z'X\\hat\\beta).
+        W = S^{-1},\quad \hat\beta = (X'ZWZ'X)^{-1}X'ZWZ'y,\quad
+        J = (Z'y - Z'X\hat\beta)' W (Z'y - Z'X\hat\beta).
 
     With ``S = sum_i Z_i'u_{1i} u_{1i}'Z_i`` from the full model's one-step residuals, passing
     the rows/columns of an instrument subset gives the "Hansen excluding group" statistic of
@@ -894,13 +894,13 @@ def arellano_bond_ar(
     iid: tuple[float, HStructure, np.ndarray] | None = None,
     n_entities: int | None = None,
 ) -> float:
-    """Arellano-Bond (1991) m statistic for serial correlation in differenced residuals.
+    r"""Arellano-Bond (1991) m statistic for serial correlation in differenced residuals.
 
     .. math::
 
-        m = \\frac{\\hat w'\\hat u}{\\sqrt{\\sum_i (\\hat w_i'\\hat u_i)^2
-        - 2\\hat w'X A X'Z W \\sum_i Z_i'\\hat e_i\\, \\hat u_i'\\hat w_i
-        + \\hat w'X\\hat V X'\\hat w}}
+        m = \frac{\hat w'\hat u}{\sqrt{\sum_i (\hat w_i'\hat u_i)^2
+        - 2\hat w'X A X'Z W \sum_i Z_i'\hat e_i\, \hat u_i'\hat w_i
+        + \hat w'X\hat V X'\hat w}}
 
     on the "AR rows" (first-differenced equation rows): ``u`` the differenced residuals,
     ``w`` the same residuals lagged ``m`` periods (zero where unavailable), ``X`` the

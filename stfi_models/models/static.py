@@ -1,25 +1,25 @@
-"""Static panel estimators: pooled OLS, fixed effects, random effects, first difference, between.
+r"""Static panel estimators: pooled OLS, fixed effects, random effects, first difference, between.
 
 Every estimator is OLS on a transformation of the model
 
 .. math::
 
-    y_{it} = x_{it}^\\prime \\beta + \\alpha_i + \\gamma_t + \\varepsilon_{it},
+    y_{it} = x_{it}^\prime \beta + \alpha_i + \gamma_t + \varepsilon_{it},
 
 * ``"pooled"`` (:class:`PooledOLS`): no transformation; ``C(entity)`` / ``C(time)`` in the
   formula are expanded as dummies (LSDV), so their slopes equal those of FE.
-* ``"fe"`` (:class:`FixedEffects`): the within transformation sweeps out :math:`\\alpha_i`,
-  :math:`\\gamma_t` or both.  The two-way transformation is exact on unbalanced panels:
+* ``"fe"`` (:class:`FixedEffects`): the within transformation sweeps out :math:`\alpha_i`,
+  :math:`\gamma_t` or both.  The two-way transformation is exact on unbalanced panels:
   :math:`M_{[D_e, D_t]} = M_{M_e D_t} M_e` (Frisch-Waugh-Lovell), demeaning by the larger
   dimension and projecting out the demeaned dummies of the smaller one.  No intercept is
   reported (as in R plm; Stata's ``_cons`` is the mean of the effects and does not change
   the slopes).
-* ``"re"`` (:class:`RandomEffects`): quasi-demeaning :math:`y_{it} - \\theta_i \\bar y_i` with
-  :math:`\\theta_i = 1 - \\sqrt{\\sigma^2_\\nu / (\\sigma^2_\\nu + T_i \\sigma^2_\\eta)}` and the
+* ``"re"`` (:class:`RandomEffects`): quasi-demeaning :math:`y_{it} - \theta_i \bar y_i` with
+  :math:`\theta_i = 1 - \sqrt{\sigma^2_\nu / (\sigma^2_\nu + T_i \sigma^2_\eta)}` and the
   Swamy-Arora (1972) variance components, in the unbalanced form of Baltagi & Chang (1994) that
   R plm's ``random.method = "swar"`` uses (they coincide on balanced panels).
-* ``"fd"`` (:class:`FirstDifference`): :math:`\\Delta y_{it} = \\Delta x_{it}^\\prime \\beta +
-  \\Delta\\varepsilon_{it}` within entity between consecutive periods (a gap gives no
+* ``"fd"`` (:class:`FirstDifference`): :math:`\Delta y_{it} = \Delta x_{it}^\prime \beta +
+  \Delta\varepsilon_{it}` within entity between consecutive periods (a gap gives no
   difference).  An intercept in the formula is kept undifferenced, as plm does (it is a
   linear trend in levels); write ``- 1`` to drop it.
 * ``"between"`` (:class:`Between`): OLS on the entity means (unweighted, as plm).
@@ -134,8 +134,9 @@ def _corr2(a: np.ndarray, b: np.ndarray) -> float:
 
 
 def _r2(resid: np.ndarray, y: np.ndarray) -> float:
-    """R-squared of the estimated (transformed) regression as plm defines it by default
-    (``r.squared(type = "cor")``): the squared correlation of ``y`` and its fitted values.
+    """R-squared of the estimated (transformed) regression as plm defines it by default.
+
+    That is ``r.squared(type = "cor")``: the squared correlation of ``y`` and its fitted values.
 
     It equals ``1 - SSR/TSS`` whenever the transformed regression has an intercept or zero
     means (pooled, FE, FD, between); for RE on unbalanced panels it differs slightly.
@@ -326,9 +327,9 @@ def _series(values: np.ndarray, index: pd.Index, name: str) -> pd.Series:
 
 # ---------------------------------------------------------------------------- pooled OLS
 class PooledOLS(_StaticModel):
-    """Pooled OLS; ``C(entity)``/``C(time)`` become dummies (LSDV).
+    r"""Pooled OLS; ``C(entity)``/``C(time)`` become dummies (LSDV).
 
-    .. math:: y_{it} = x_{it}^\\prime\\beta + \\varepsilon_{it}
+    .. math:: y_{it} = x_{it}^\prime\beta + \varepsilon_{it}
 
     ``info["effects"]`` names the panel keys expanded as dummies (for tables' FE rows).
 
@@ -363,9 +364,9 @@ class PooledOLS(_StaticModel):
 
 # ---------------------------------------------------------------------------- fixed effects
 class FixedEffects(_StaticModel):
-    """Fixed effects (within) estimator with entity, time or two-way effects.
+    r"""Fixed effects (within) estimator with entity, time or two-way effects.
 
-    .. math:: \\ddot y_{it} = \\ddot x_{it}^\\prime\\beta + \\ddot\\varepsilon_{it}
+    .. math:: \ddot y_{it} = \ddot x_{it}^\prime\beta + \ddot\varepsilon_{it}
 
     where the double dot is the within transformation for the chosen effects.
 
@@ -467,20 +468,20 @@ class _Components:
 
 
 class RandomEffects(_StaticModel):
-    """Random effects GLS with Swamy-Arora variance components (plm ``"swar"``).
+    r"""Random effects GLS with Swamy-Arora variance components (plm ``"swar"``).
 
     .. math::
 
-        y_{it} - \\theta_i \\bar y_i = (x_{it} - \\theta_i \\bar x_i)^\\prime \\beta + u^*_{it},
-        \\qquad \\theta_i = 1 - \\sqrt{\\frac{\\sigma^2_\\nu}{\\sigma^2_\\nu + T_i\\sigma^2_\\eta}}
+        y_{it} - \theta_i \bar y_i = (x_{it} - \theta_i \bar x_i)^\prime \beta + u^*_{it},
+        \qquad \theta_i = 1 - \sqrt{\frac{\sigma^2_\nu}{\sigma^2_\nu + T_i\sigma^2_\eta}}
 
-    :math:`\\sigma^2_\\nu = e_W^\\prime e_W / (n - N - K_W)` from the within regression
-    (regressors that vary within entity); :math:`\\sigma^2_\\eta = (e_B^\\prime e_B -
-    (N - K - 1)\\sigma^2_\\nu) / (n - \\mathrm{tr}[(Z_B^\\prime Z_B)^{-1} Z_S^\\prime Z])`, from the
+    :math:`\sigma^2_\nu = e_W^\prime e_W / (n - N - K_W)` from the within regression
+    (regressors that vary within entity); :math:`\sigma^2_\eta = (e_B^\prime e_B -
+    (N - K - 1)\sigma^2_\nu) / (n - \mathrm{tr}[(Z_B^\prime Z_B)^{-1} Z_S^\prime Z])`, from the
     between regression run on rows (each row carries its entity mean, :math:`Z_B`; :math:`Z_S`
     holds entity sums), Baltagi & Chang (1994); on balanced panels it is the textbook
-    :math:`\\hat\\sigma^2_1/T - \\hat\\sigma^2_\\nu/T` form (Baltagi 2021, sec. 2.3).  Negative
-    :math:`\\sigma^2_\\eta` is set to zero (pooled OLS).
+    :math:`\hat\sigma^2_1/T - \hat\sigma^2_\nu/T` form (Baltagi 2021, sec. 2.3).  Negative
+    :math:`\sigma^2_\eta` is set to zero (pooled OLS).
 
     Notes
     -----
@@ -602,10 +603,10 @@ def _hausman_test(b_fe: pd.Series, v_fe: pd.DataFrame, b_re: pd.Series, v_re: pd
 
 
 def hausman(fe: Result, re: Result) -> TestResult:
-    """Hausman (1978) test of a fixed-effects against a random-effects Result.
+    r"""Hausman (1978) test of a fixed-effects against a random-effects Result.
 
-    .. math:: H = (b_{FE} - b_{RE})^\\prime [V_{FE} - V_{RE}]^{-1} (b_{FE} - b_{RE})
-              \\sim \\chi^2_K
+    .. math:: H = (b_{FE} - b_{RE})^\prime [V_{FE} - V_{RE}]^{-1} (b_{FE} - b_{RE})
+              \sim \chi^2_K
 
     over the K slopes both models estimate.  The test is valid under the classical
     covariances (efficient RE); pass results fitted with ``vcov="unadjusted"`` (as plm
@@ -630,9 +631,9 @@ def hausman(fe: Result, re: Result) -> TestResult:
 
 # ---------------------------------------------------------------------------- first difference
 class FirstDifference(_StaticModel):
-    """First-difference OLS.
+    r"""First-difference OLS.
 
-    .. math:: \\Delta y_{it} = \\Delta x_{it}^\\prime\\beta + \\Delta\\varepsilon_{it}
+    .. math:: \Delta y_{it} = \Delta x_{it}^\prime\beta + \Delta\varepsilon_{it}
 
     Differences are taken within entity between consecutive periods of the sample; a gap
     (or a row lost to missing values) gives no difference.  An intercept is kept as a column
@@ -685,9 +686,9 @@ class FirstDifference(_StaticModel):
 
 # ---------------------------------------------------------------------------- between
 class Between(_StaticModel):
-    """Between estimator: OLS on entity means (unweighted, one row per entity).
+    r"""Between estimator: OLS on entity means (unweighted, one row per entity).
 
-    .. math:: \\bar y_i = \\bar x_i^\\prime\\beta + \\bar u_i
+    .. math:: \bar y_i = \bar x_i^\prime\beta + \bar u_i
 
     Only ``vcov="unadjusted"`` and ``"robust"`` apply.  ``resid``/``fitted`` are indexed by
     entity.

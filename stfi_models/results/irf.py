@@ -1,24 +1,24 @@
-"""Impulse responses and forecast-error variance decompositions of a (panel) VAR.
+r"""Impulse responses and forecast-error variance decompositions of a (panel) VAR.
 
 The VAR(p) in the (transformed) variables,
 
 .. math::
 
-    y_t = A_1 y_{t-1} + \\dots + A_p y_{t-p} + \\varepsilon_t, \\qquad
-    \\operatorname{E}\\varepsilon_t\\varepsilon_t' = \\Sigma,
+    y_t = A_1 y_{t-1} + \dots + A_p y_{t-p} + \varepsilon_t, \qquad
+    \operatorname{E}\varepsilon_t\varepsilon_t' = \Sigma,
 
-has the moving-average representation :math:`y_t = \\sum_h \\Phi_h \\varepsilon_{t-h}` with
+has the moving-average representation :math:`y_t = \sum_h \Phi_h \varepsilon_{t-h}` with
 
 .. math::
 
-    \\Phi_0 = I_m, \\qquad \\Phi_h = \\sum_{j=1}^{\\min(h, p)} \\Phi_{h-j} A_j .
+    \Phi_0 = I_m, \qquad \Phi_h = \sum_{j=1}^{\min(h, p)} \Phi_{h-j} A_j .
 
 Three kinds of responses (arrays ``[h, response, impulse]``, as statsmodels' ``irfs``):
 
-* ``"simple"``: :math:`\\Phi_h` (a unit shock to one equation's error);
-* ``"orth"``: :math:`\\Phi_h P` with :math:`P` the lower Cholesky factor of :math:`\\Sigma`
+* ``"simple"``: :math:`\Phi_h` (a unit shock to one equation's error);
+* ``"orth"``: :math:`\Phi_h P` with :math:`P` the lower Cholesky factor of :math:`\Sigma`
   in the chosen ordering (a one-standard-deviation orthogonalised shock);
-* ``"girf"``: :math:`\\Phi_h \\Sigma e_j / \\sqrt{\\sigma_{jj}}` (Pesaran and Shin 1998),
+* ``"girf"``: :math:`\Phi_h \Sigma e_j / \sqrt{\sigma_{jj}}` (Pesaran and Shin 1998),
   invariant to the ordering; for the first variable of the ordering it equals the OIRF.
 
 The FEVD share of impulse :math:`j` in the ``s``-step forecast-error variance of response
@@ -26,9 +26,9 @@ The FEVD share of impulse :math:`j` in the ``s``-step forecast-error variance of
 
 .. math::
 
-    \\omega_{ij}(s) = \\frac{\\sum_{h=0}^{s-1} (\\Phi_h P)_{ij}^2}
-                          {\\sum_{h=0}^{s-1} (\\Phi_h \\Sigma \\Phi_h')_{ii}},
-    \\qquad s = 1, 2, \\dots
+    \omega_{ij}(s) = \frac{\sum_{h=0}^{s-1} (\Phi_h P)_{ij}^2}
+                          {\sum_{h=0}^{s-1} (\Phi_h \Sigma \Phi_h')_{ii}},
+    \qquad s = 1, 2, \dots
 
 Step convention: step ``s = 1`` is the impact period alone (R panelvar ``fevd_orthogonal``,
 statsmodels ``fevd().decomp[:, 0]``, Stata ``pvarfevd`` step 1; Stata's extra row "step 0"
@@ -71,7 +71,7 @@ BAND_METHODS = ("mc", "bootstrap")
 
 
 def ma_coefficients(lag_matrices: np.ndarray, periods: int) -> np.ndarray:
-    """MA coefficients :math:`\\Phi_0, \\dots, \\Phi_{periods}` of a VAR(p).
+    r"""MA coefficients :math:`\Phi_0, \dots, \Phi_{periods}` of a VAR(p).
 
     Parameters
     ----------
@@ -119,9 +119,11 @@ def ordering(names: Sequence[str], order: Sequence[str] | None) -> np.ndarray:
 
 
 def _cholesky(sigma: np.ndarray, perm: np.ndarray) -> np.ndarray:
-    """Lower Cholesky factor of ``sigma`` in the ordering ``perm``, returned in the
-    original variable order (so ``P @ P.T == sigma`` and ``P`` is lower-triangular after
-    permuting rows and columns by ``perm``)."""
+    """Lower Cholesky factor of ``sigma`` in the ordering ``perm``, in the original order.
+
+    So ``P @ P.T == sigma`` and ``P`` is lower-triangular after permuting rows and columns by
+    ``perm``.
+    """
     reordered = sigma[np.ix_(perm, perm)]
     chol = np.linalg.cholesky(reordered)
     inv = np.argsort(perm)
@@ -129,9 +131,9 @@ def _cholesky(sigma: np.ndarray, perm: np.ndarray) -> np.ndarray:
 
 
 def impact_matrix(kind: str, sigma: np.ndarray | None, perm: np.ndarray) -> np.ndarray | None:
-    """The matrix that maps unit structural shocks into reduced-form errors.
+    r"""Return the matrix that maps unit structural shocks into reduced-form errors.
 
-    ``None`` for ``"simple"``; :math:`P` for ``"orth"``; :math:`\\Sigma D^{-1/2}` for
+    ``None`` for ``"simple"``; :math:`P` for ``"orth"``; :math:`\Sigma D^{-1/2}` for
     ``"girf"``.
     """
     if kind == "simple":
@@ -178,9 +180,9 @@ def responses(
 
 
 def fevd_shares(phi: np.ndarray, sigma: np.ndarray, order: np.ndarray | None = None) -> np.ndarray:
-    """Cholesky FEVD shares ``[step - 1, response, impulse]`` for steps ``1 .. len(phi)``.
+    r"""Cholesky FEVD shares ``[step - 1, response, impulse]`` for steps ``1 .. len(phi)``.
 
-    Step ``s`` uses :math:`\\Phi_0, \\dots, \\Phi_{s-1}` (see the module docstring).
+    Step ``s`` uses :math:`\Phi_0, \dots, \Phi_{s-1}` (see the module docstring).
     """
     m = phi.shape[-1]
     perm = np.arange(m) if order is None else order
@@ -244,9 +246,9 @@ class Bands:
     @classmethod
     def from_draws(cls, point: np.ndarray, draws: np.ndarray, method: str, level: float,
                    requested: int) -> Bands:
-        """Bands from stacked draws ``(n_used, *point.shape)``.
+        r"""Bands from stacked draws ``(n_used, *point.shape)``.
 
-        ``"mc"``: :math:`\\hat\\theta \\pm z_{(1+level)/2}\\,\\mathrm{sd}`; ``"bootstrap"``:
+        ``"mc"``: :math:`\hat\theta \pm z_{(1+level)/2}\,\mathrm{sd}`; ``"bootstrap"``:
         the :math:`(1-level)/2` and :math:`(1+level)/2` quantiles of the draws.
         """
         from scipy import stats
@@ -296,7 +298,7 @@ class _Responses:
         return _tidy(self.values, self.names, self.steps, lower, upper, self._step_name)
 
     def to_frame(self) -> pd.DataFrame:
-        """The tidy numbers (same as :attr:`frame`)."""
+        """Return the tidy numbers (same as :attr:`frame`)."""
         return self.frame
 
     def conf_int(self) -> pd.DataFrame:

@@ -19,5 +19,5 @@ _LATEX_SPECIALS = {
 
 
 def escape_latex(text: str) -> str:
-    """Escape the characters LaTeX treats specially (``_ # % & $ { } ~ ^ \\``)."""
+    r"""Escape the characters LaTeX treats specially (``_ # % & $ { } ~ ^ \``)."""
     return "".join(_LATEX_SPECIALS.get(ch, ch) for ch in str(text))

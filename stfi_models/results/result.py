@@ -176,7 +176,7 @@ class Result:
         return pd.DataFrame({"lower": self.params - half, "upper": self.params + half})
 
     def with_vcov(self, vcov: str, **options: Any) -> Result:
-        """A new Result with another covariance estimator; this one is unchanged.
+        """Return a new Result with another covariance estimator; this one is unchanged.
 
         Parameters
         ----------
@@ -190,7 +190,7 @@ class Result:
         return self._revcov(vcov, **options)
 
     def replace(self, **changes: Any) -> Result:
-        """A copy with some fields changed (cached statistics are recomputed)."""
+        """Return a copy with some fields changed (cached statistics are recomputed)."""
         return dataclasses.replace(self, **changes)
 
     # ------------------------------------------------------------------ dynamics
@@ -231,7 +231,7 @@ class Result:
         return frame
 
     def summary(self) -> Summary:
-        """The printed summary (``as_text()``, ``as_html()``, ``as_latex()``)."""
+        """Return the printed summary (``as_text()``, ``as_html()``, ``as_latex()``)."""
         from stfi_models.results.summary import Summary
 
         return Summary.of(self)

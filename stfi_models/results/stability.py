@@ -1,9 +1,9 @@
-"""Stability of a VAR(p): eigenvalues of the companion matrix.
+r"""Stability of a VAR(p): eigenvalues of the companion matrix.
 
 .. math::
 
-    F = \\begin{pmatrix} A_1 & A_2 & \\cdots & A_p \\\\ I_m & 0 & \\cdots & 0 \\\\
-        & \\ddots & & \\vdots \\\\ 0 & \\cdots & I_m & 0 \\end{pmatrix}
+    F = \begin{pmatrix} A_1 & A_2 & \cdots & A_p \\ I_m & 0 & \cdots & 0 \\
+        & \ddots & & \vdots \\ 0 & \cdots & I_m & 0 \end{pmatrix}
 
 The VAR is stable (stationary, invertible MA representation) when every eigenvalue of
 :math:`F` lies strictly inside the unit circle (Lütkepohl 2005, section 2.1.1; Stata
@@ -23,7 +23,7 @@ __all__ = ["Stability", "companion_matrix"]
 
 
 def companion_matrix(lag_matrices: np.ndarray) -> np.ndarray:
-    """The ``(m p) x (m p)`` companion matrix of ``lag_matrices`` (shape ``(p, m, m)``)."""
+    """Return the ``(m p) x (m p)`` companion matrix of ``lag_matrices`` (shape ``(p, m, m)``)."""
     p, m, _ = lag_matrices.shape
     top = np.concatenate(list(lag_matrices), axis=1)
     bottom = np.eye(m * (p - 1), m * p)

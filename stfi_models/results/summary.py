@@ -96,7 +96,7 @@ class Summary:
         return "\n".join(lines)
 
     def as_html(self) -> str:
-        """An HTML fragment (header table, coefficient table, footer)."""
+        """Render an HTML fragment (header table, coefficient table, footer)."""
         head = "".join(
             f"<tr><th>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>" for k, v in self.header
         )
@@ -108,7 +108,7 @@ class Summary:
         )
 
     def as_latex(self) -> str:
-        """A LaTeX ``tabular`` of the coefficients with the facts as a header block."""
+        """Render a LaTeX ``tabular`` of the coefficients with the facts as a header block."""
         cols = list(self.table.columns)
         lines = [
             "\\begin{tabular}{l" + "r" * len(cols) + "}",

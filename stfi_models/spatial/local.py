@@ -89,7 +89,7 @@ def _draw_without_replacement(rng: np.random.Generator, population: int, k: int,
 
 def _conditional_sims(z: np.ndarray, w: SpatialWeights, permutations: int,
                       rng: np.random.Generator) -> np.ndarray:
-    """Simulated neighbour sums ``sum_j w_ij z_j`` under conditional permutation, (P, n)."""
+    """Simulate neighbour sums ``sum_j w_ij z_j`` under conditional permutation, (P, n)."""
     m = w.matrix
     n = w.n
     out = np.zeros((permutations, n))
@@ -175,7 +175,7 @@ class LocalMoranResult:
     weights: SpatialWeights
 
     def counts(self) -> pd.DataFrame:
-        """Number of units per ``cluster`` label (per period with ``by``)."""
+        """Count the units per ``cluster`` label (per period with ``by``)."""
         rows = self.table[self.by] if self.by else pd.Series("all", index=self.table.index)
         counts = pd.crosstab(rows, self.table["cluster"])
         return counts.reindex(columns=list(QUADRANT_COLORS), fill_value=0)

@@ -271,19 +271,19 @@ class SpatialWeights:
 
     @cached_property
     def s1(self) -> float:
-        """:math:`S_1 = \\tfrac12 \\sum_{ij} (w_{ij} + w_{ji})^2`."""
+        r""":math:`S_1 = \tfrac12 \sum_{ij} (w_{ij} + w_{ji})^2`."""
         sym = self.matrix + self.matrix.T
         return float(0.5 * sym.multiply(sym).sum())
 
     @cached_property
     def s2(self) -> float:
-        """:math:`S_2 = \\sum_i (w_{i.} + w_{.i})^2`."""
+        r""":math:`S_2 = \sum_i (w_{i.} + w_{.i})^2`."""
         m = self.matrix
         return float(((np.asarray(m.sum(axis=1)).ravel() + np.asarray(m.sum(axis=0)).ravel())
                       ** 2).sum())
 
     def with_transform(self, transform: Transform) -> SpatialWeights:
-        """The same links under another transformation."""
+        """Return the same links under another transformation."""
         check_choice("transform", transform, TRANSFORMS)
         return SpatialWeights(self.links, self.ids, transform)
 
@@ -292,7 +292,7 @@ class SpatialWeights:
         return self.matrix @ np.asarray(values, dtype=float)
 
     def to_frame(self) -> pd.DataFrame:
-        """The transformed weights as a dense labelled DataFrame."""
+        """Return the transformed weights as a dense labelled DataFrame."""
         return pd.DataFrame(self.matrix.toarray(), index=pd.Index(self.ids),
                             columns=pd.Index(self.ids))
 

@@ -1,11 +1,11 @@
-"""Dynamic panel GMM: Arellano-Bond difference GMM and Blundell-Bond system GMM.
+r"""Dynamic panel GMM: Arellano-Bond difference GMM and Blundell-Bond system GMM.
 
 .. math::
 
-    y_{it} = \\sum_{j=1}^{p} \\rho_j y_{i,t-j} + x_{it}'\\beta + \\tau_t + \\eta_i
-             + \\varepsilon_{it}
+    y_{it} = \sum_{j=1}^{p} \rho_j y_{i,t-j} + x_{it}'\beta + \tau_t + \eta_i
+             + \varepsilon_{it}
 
-Difference GMM (Arellano and Bond 1991) removes :math:`\\eta_i` by first differences (or
+Difference GMM (Arellano and Bond 1991) removes :math:`\eta_i` by first differences (or
 forward orthogonal deviations, Arellano and Bover 1995) and instruments the transformed
 equation with lagged levels; system GMM (Arellano and Bover 1995; Blundell and Bond 1998)
 adds the levels equation instrumented with lagged differences.  Formula::

@@ -21,17 +21,17 @@ __all__ = ["DynamicMultipliers", "dynamic_multipliers"]
 
 @dataclass(frozen=True)
 class DynamicMultipliers:
-    """Dynamic multipliers of a single-equation dynamic model and long-run effects.
+    r"""Dynamic multipliers of a single-equation dynamic model and long-run effects.
 
-    For :math:`y_t = \\sum_j \\rho_j y_{t-j} + \\sum_l \\beta_l x_{t-l} + \\dots` the
+    For :math:`y_t = \sum_j \rho_j y_{t-j} + \sum_l \beta_l x_{t-l} + \dots` the
     response of :math:`y_{t+h}` to a one-period unit impulse in :math:`x_t` is
 
     .. math::
 
-        m_h = \\sum_{j=1}^{p} \\rho_j m_{h-j} + \\beta_h, \\qquad m_{h<0} = 0,
+        m_h = \sum_{j=1}^{p} \rho_j m_{h-j} + \beta_h, \qquad m_{h<0} = 0,
 
     its running sum (``cumulative``) is the response to a permanent unit change, which tends to
-    the long-run effect :math:`\\sum_l \\beta_l / (1 - \\sum_j \\rho_j)`; standard errors by the
+    the long-run effect :math:`\sum_l \beta_l / (1 - \sum_j \rho_j)`; standard errors by the
     delta method with the model's covariance.
 
     Attributes

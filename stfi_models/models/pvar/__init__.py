@@ -1,13 +1,13 @@
-"""Panel vector autoregression estimated by GMM (or by OLS on within-demeaned data).
+r"""Panel vector autoregression estimated by GMM (or by OLS on within-demeaned data).
 
 Model (Holtz-Eakin, Newey and Rosen 1988; Abrigo and Love 2016; Sigmund and Ferstl 2021):
 
 .. math::
 
-    y_{it} = \\sum_{j=1}^{p} A_j\\, y_{i,t-j} + B\\, x_{it} + \\mu_i + \\varepsilon_{it},
-    \\qquad y_{it} \\in \\mathbb{R}^m,
+    y_{it} = \sum_{j=1}^{p} A_j\, y_{i,t-j} + B\, x_{it} + \mu_i + \varepsilon_{it},
+    \qquad y_{it} \in \mathbb{R}^m,
 
-with fixed effects :math:`\\mu_i` removed by forward orthogonal deviations (``"fod"``,
+with fixed effects :math:`\mu_i` removed by forward orthogonal deviations (``"fod"``,
 default) or first differences (``"fd"``).  The transformation is applied to the equation on
 its estimation sample (dependent variables, their lags and the exogenous regressors), and,
 as in xtabond2 and R panelvar, the orthogonal deviation of period ``t`` is dated ``t + 1``,
@@ -21,8 +21,8 @@ instrumenting variables explicitly.
 
 System GMM (``system=True``; Arellano and Bover 1995, Blundell and Bond 1998; R panelvar's
 ``system_instruments=TRUE``): every sample row (a period with ``y`` and its ``p`` lags
-observed) also enters in *levels*, ``y_t = A_1 y_{t-1} + .. + B x_t + c + (\\mu_i +
-\\varepsilon_t)``, stacked under the transformed rows.  Conventions:
+observed) also enters in *levels*, ``y_t = A_1 y_{t-1} + .. + B x_t + c + (\mu_i +
+\varepsilon_t)``, stacked under the transformed rows.  Conventions:
 
 * levels instruments: for each block ``gmm(z, a:b)`` the difference ``Δz_{t-a+1}`` (lag 1
   for the default ``2:.``), one column per period (per block when collapsed), zero where
@@ -33,7 +33,7 @@ observed) also enters in *levels*, ``y_t = A_1 y_{t-1} + .. + B x_t + c + (\\mu_
   transformed rows), instrumented by itself; omitted with ``- 1`` in the formula;
 * one-step weight: ``H_i = V_iV_i'`` with ``V_i = [T_i; I]`` stacking the transformation
   rows ``T_i`` (FD or FOD of the entity's sample rows) on the identity of its levels rows,
-  :math:`W_1 = I_m \\otimes (\\sum_i Z_i'V_iV_i'Z_i)^{-1}` (pvar.md §2; ``C = F`` under FOD,
+  :math:`W_1 = I_m \otimes (\sum_i Z_i'V_iV_i'Z_i)^{-1}` (pvar.md §2; ``C = F`` under FOD,
   where xtabond2 puts 0).  Under FD this is xtabond2's ``h(3)``, so a one-variable model
   equals ``model="sys-gmm"`` with ``transform="fd", h=3``; with all lags as instruments on a
   balanced panel FD and FOD give the same estimates (Arellano-Bover invariance);
@@ -42,11 +42,11 @@ observed) also enters in *levels*, ``y_t = A_1 y_{t-1} + .. + B x_t + c + (\\mu_
   divisor ``n - K`` where ``K`` excludes the constant (it is absent from those rows).
 
 Estimator: the ``m`` equations are one linear GMM problem with block-diagonal regressors
-:math:`I_m \\otimes X_i` and instruments :math:`I_m \\otimes Z_i` per entity, so that
+:math:`I_m \otimes X_i` and instruments :math:`I_m \otimes Z_i` per entity, so that
 
-* one step: :math:`W_1 = I_m \\otimes (\\sum_i Z_i' H Z_i)^{-1}` (``H = I`` for FOD,
+* one step: :math:`W_1 = I_m \otimes (\sum_i Z_i' H Z_i)^{-1}` (``H = I`` for FOD,
   ``tridiag(-1, 2, -1)`` for FD) -- equation-by-equation GMM with a common weight;
-* two step: :math:`W_2 = (\\sum_i g_i g_i')^{+}`, :math:`g_i = \\mathrm{vec}(Z_i'\\hat E_{1i})`,
+* two step: :math:`W_2 = (\sum_i g_i g_i')^{+}`, :math:`g_i = \mathrm{vec}(Z_i'\hat E_{1i})`,
   *joint* over the equations, with Windmeijer (2005) corrected covariance for the whole
   system and Hansen's J.
 
@@ -61,12 +61,12 @@ make a bootstrap refit cost milliseconds.  The Windmeijer covariance comes from 
 
 ``W_2`` is a Moore-Penrose inverse with relative tolerance ``rcond`` (default
 ``sqrt(machine eps)`` = R ``MASS::ginv``, which R panelvar uses): with many moments relative
-to entities, :math:`\\sum_i g_i g_i'` is numerically rank-deficient (Dahlberg example: 252
+to entities, :math:`\sum_i g_i g_i'` is numerically rank-deficient (Dahlberg example: 252
 moments, 265 entities, condition number 4e9, numerical rank 221), and the truncation changes
 the estimate.  ``rcond=0`` asks for the plain inverse.
 
 The residual covariance used by impulse responses is
-:math:`\\hat\\Sigma = \\hat E'\\hat E/(n - K)` from the *transformed* residuals (``n``
+:math:`\hat\Sigma = \hat E'\hat E/(n - K)` from the *transformed* residuals (``n``
 transformed observations, ``K`` regressors per equation), as R panelvar; with
 ``estimator="fe-ols"`` the divisor is ``n - N - K`` (statsmodels VAR's for one entity).
 

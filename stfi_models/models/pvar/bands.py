@@ -107,7 +107,7 @@ def _dask_chunks(cp: _CrossProducts, args: tuple, chunks: list, bar) -> list:
 
 
 def _sqrt_psd(v: np.ndarray) -> np.ndarray:
-    """A square root ``R`` with ``R R' = v`` (Cholesky, or eigen-based when semidefinite)."""
+    """Return a square root ``R`` with ``R R' = v`` (Cholesky, or eigen-based when semidefinite)."""
     try:
         return np.linalg.cholesky(v)
     except np.linalg.LinAlgError:
@@ -116,8 +116,11 @@ def _sqrt_psd(v: np.ndarray) -> np.ndarray:
 
 
 def _duplication_pinv(m: int) -> tuple[np.ndarray, list[tuple[int, int]]]:
-    """Moore-Penrose inverse of the duplication matrix ``D_m`` (``vech = D+ vec``) and the
-    (row, column) pairs of ``vech`` in order."""
+    """Return the Moore-Penrose inverse of the duplication matrix ``D_m`` and ``vech``'s pairs.
+
+    ``D+`` maps ``vec`` to ``vech`` (``vech = D+ vec``); the pairs are the (row, column)
+    positions of ``vech`` in order.
+    """
     pairs = [(i, j) for j in range(m) for i in range(j, m)]
     d = np.zeros((m * m, len(pairs)))
     for c, (i, j) in enumerate(pairs):
@@ -127,8 +130,11 @@ def _duplication_pinv(m: int) -> tuple[np.ndarray, list[tuple[int, int]]]:
 
 
 def _mc_draws(state: _VarState, draws: int, seed, need_sigma: bool):
-    """Stata ``pvarirf, mc()`` draws: ``b ~ N(b_hat, V)``, ``vech(Sigma) ~ N(vech(S),
-    (2/n) D+ (S ⊗ S) D+')``; draws with a non-positive-definite Sigma are marked NaN."""
+    """Draw as Stata's ``pvarirf, mc()``: ``b`` and ``vech(Sigma)`` from normal distributions.
+
+    ``b ~ N(b_hat, V)``, ``vech(Sigma) ~ N(vech(S), (2/n) D+ (S ⊗ S) D+')``; draws with a
+    non-positive-definite Sigma are marked NaN.
+    """
     est = state.estimate
     rng = np.random.default_rng(seed)
     m, k = est.coef.shape

@@ -45,17 +45,21 @@ class _Estimate:
 
 
 def _stack(system: _System):
-    """Block-diagonal stacked system (the engine's input form): rows (equation,
-    observation), ``y = vec(Y)``, ``X = I_m ⊗ X``, ``Z = I_m ⊗ Z``, entity repeated, and the
-    one-step structure ``I_m ⊗ H`` (:func:`~stfi_models.models.gmm_engine.stack_equations`)."""
+    """Stack the system block-diagonally (the engine's input form).
+
+    Rows are (equation, observation), ``y = vec(Y)``, ``X = I_m ⊗ X``, ``Z = I_m ⊗ Z``, the
+    entity repeated, and the one-step structure ``I_m ⊗ H``
+    (:func:`~stfi_models.models.gmm_engine.stack_equations`).
+    """
     m = system.y.shape[1]
     return engine.stack_equations(list(system.y.T), [system.x] * m, [system.z] * m,
                                   system.entity, system.h)
 
 
 def _pinv(s: np.ndarray, rcond: float, equilibrate: bool = False) -> tuple[np.ndarray, int]:
-    """Moore-Penrose inverse of a symmetric PSD matrix, eigenvalues below ``rcond * max``
-    set to zero; returns it with the numerical rank kept.
+    """Return the Moore-Penrose inverse of a symmetric PSD matrix and the numerical rank kept.
+
+    Eigenvalues below ``rcond * max`` are set to zero.
 
     ``equilibrate=True`` truncates the eigenvalues of ``D^{-1/2} S D^{-1/2}`` (``D`` the
     diagonal of ``S``) and returns ``D^{-1/2} (.)^+ D^{-1/2}``: the kept rank then does not
@@ -75,8 +79,10 @@ def _pinv(s: np.ndarray, rcond: float, equilibrate: bool = False) -> tuple[np.nd
 
 @dataclass(frozen=True)
 class _Steps:
-    """Intermediate quantities of one GMM fit on cross products (stacked ordering:
-    equation-major, ``vec`` of ``(L, m)`` / ``(K, m)`` matrices)."""
+    """Intermediate quantities of one GMM fit on cross products.
+
+    Stacked ordering: equation-major, ``vec`` of ``(L, m)`` / ``(K, m)`` matrices.
+    """
 
     b1: np.ndarray
     b2: np.ndarray | None
@@ -117,9 +123,12 @@ class _CrossProducts:
 
     @classmethod
     def of(cls, system: _System) -> _CrossProducts:
-        """Cross products of ``system``: ``Z_i'H_iZ_i``, ``Z_i'X_i``, ``Z_i'Y_i`` over all rows
-        (with ``H`` the system's one-step structure), ``Y'Y``, ``X'Y``, ``X'X`` and counts
-        over the transformed rows (Sigma is a transformed-residual covariance)."""
+        """Compute the cross products of ``system``.
+
+        ``Z_i'H_iZ_i``, ``Z_i'X_i``, ``Z_i'Y_i`` over all rows (with ``H`` the system's
+        one-step structure), ``Y'Y``, ``X'Y``, ``X'X`` and counts over the transformed rows
+        (Sigma is a transformed-residual covariance).
+        """
         starts = np.searchsorted(system.entity, np.arange(system.n_entities + 1))
         n, l_, k, m = system.n_entities, system.z.shape[1], system.x.shape[1], system.y.shape[1]
         out = {name: np.zeros((n,) + shape) for name, shape in
@@ -178,8 +187,11 @@ class _CrossProducts:
         return (out.b1 if steps == 1 else out.b2).T, out.sigma
 
     def within_ols(self, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """``estimator="fe-ols"`` on within-demeaned data with entity weights ``counts``:
-        coefficients ``(m, K)`` and Sigma with divisor ``n - N - K`` (N = entities drawn)."""
+        """Fit ``estimator="fe-ols"`` on within-demeaned data with entity weights ``counts``.
+
+        Returns the coefficients ``(m, K)`` and Sigma with divisor ``n - N - K``
+        (N = entities drawn).
+        """
         k = self.xx.shape[1]
         xx, xy = np.tensordot(counts, self.xx, 1), np.tensordot(counts, self.xy, 1)
         yy = np.tensordot(counts, self.yy, 1)

@@ -26,14 +26,14 @@ from stfi_models.models.pvar.system import build_system
 
 def select_lags(state: _VarState, max_lag: int = 4, *,
                 convention: Literal["stata", "panelvar"] = "stata") -> pd.DataFrame:
-    """Andrews-Lu (2001) model selection criteria for lags ``1..max_lag`` on a common sample.
+    r"""Andrews-Lu (2001) model selection criteria for lags ``1..max_lag`` on a common sample.
 
     Every order is fitted on the sample of the largest (rows with ``max_lag`` lags), with
     the same instruments and options.
 
     .. math::
 
-        MBIC = J - h \\ln n, \\quad MAIC = J - 2h, \\quad MQIC = J - Q h \\ln\\ln n,
+        MBIC = J - h \ln n, \quad MAIC = J - 2h, \quad MQIC = J - Q h \ln\ln n,
 
     ``convention="stata"`` (``pvarsoc``): ``h`` = J degrees of freedom (moments minus
     parameters), ``Q = 2``; ``"panelvar"`` (``Andrews_Lu_MMSC``): ``h`` = moments minus

@@ -328,7 +328,7 @@ class PanelVAR(PanelModel):
         return self.system and self.design.has_intercept
 
     def with_lags(self, p: int) -> PanelVAR:
-        """The same model with lag order ``p`` (for lag selection)."""
+        """Return the same model with lag order ``p`` (for lag selection)."""
         clone = object.__new__(PanelVAR)
         clone.__dict__.update(self.__dict__)
         clone.p = p

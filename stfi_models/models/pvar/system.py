@@ -150,7 +150,7 @@ def _transform(transform: str, values: np.ndarray, ent: np.ndarray, tim: np.ndar
 
 def _transform_matrix(transform: str, ent: np.ndarray, tim: np.ndarray, ok: np.ndarray
                       ) -> sp.csr_matrix:
-    """The transformation as weights on the sample's level rows (``n_ok x n``).
+    """Build the transformation as weights on the sample's level rows (``n_ok x n``).
 
     Obtained by applying :func:`_transform` to one-hot columns that mark each row's
     position within its entity, so it is by construction the transformation applied to
