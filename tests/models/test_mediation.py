@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from conftest import check_reference_row, reference_rows, validation_module
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from stfi_models.datasets import load_china_provinces
@@ -183,12 +183,18 @@ def test_bca_equals_independent_numpy_implementation(pingouin_fit, pingouin_data
 
 
 @settings(max_examples=30, deadline=None)
+@example(values=[0.0, 0.0, 0.0, 0.0, -1.0], estimate=-0.395, spread=0.0625, level=0.5)
 @given(values=st.lists(st.floats(-5, 5, allow_nan=False), min_size=5, max_size=60),
        estimate=st.floats(-1, 1), spread=st.floats(0.01, 10), level=st.floats(0.5, 0.99))
 def test_bca_equals_bc_when_acceleration_is_zero(values, estimate, spread, level):
-    """Jackknife values symmetric about their mean give a = 0 exactly, and BCa = BC."""
+    """Jackknife values symmetric about their mean give a = 0 exactly, and BCa = BC.
+
+    The values are centred at 0 so that the symmetry is exact in floating point (``estimate +
+    spread * [-1, 0, 1]`` is not: its mean is not exactly ``estimate``); the acceleration uses
+    only deviations from the jackknife mean, so the location does not matter.
+    """
     draws = np.array(values)[:, None]
-    jackknife = estimate + spread * np.array([[-1.0], [0.0], [1.0]])
+    jackknife = spread * np.array([[-1.0], [0.0], [1.0]])
     est = np.array([estimate])
     np.testing.assert_array_equal(_bca_ci(draws, est, jackknife, level),
                                   _bc_ci(draws, est, level))
