@@ -39,19 +39,17 @@ Cliff, A. D. and Ord, J. K. (1981). *Spatial Processes: Models and Applications*
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, ClassVar
 
 import numpy as np
-import pandas as pd
 
 from stfi_models._checks import guard_keywords
-from stfi_models.results.result import TestResult
 from stfi_models.spatial.moran import (
+    INFERENCE_COLUMNS,
     Alternative,
+    GlobalAutocorrelation,
     MoranPanel,
-    autocorrelation_tests,
     centred_values,
     global_statistic,
     normal_pvalue,
@@ -61,8 +59,7 @@ from stfi_models.spatial.weights import SpatialWeights
 
 __all__ = ["geary", "GearyResult", "GearyPanel"]
 
-TIDY_COLUMNS = ("C", "expected", "var_norm", "z_norm", "p_norm", "var_rand", "z_rand", "p_rand",
-                "z_sim", "p_sim", "n")
+TIDY_COLUMNS = ("C", *INFERENCE_COLUMNS)
 
 
 def _geary_stat(z: np.ndarray, w: SpatialWeights) -> np.ndarray:
@@ -85,7 +82,7 @@ def _negated_geary(z: np.ndarray, w: SpatialWeights) -> np.ndarray:
 
 
 @dataclass(frozen=True)
-class GearyResult:
+class GearyResult(GlobalAutocorrelation):
     r"""Global Geary's C of one cross-section.
 
     Attributes
@@ -115,37 +112,8 @@ class GearyResult:
     """
 
     C: float
-    expected: float
-    var_norm: float
-    var_rand: float
-    z_norm: float
-    z_rand: float
-    p_norm: float
-    p_rand: float
-    z_sim: float
-    p_sim: float
-    permutations: int
-    alternative: str
-    n: int
-    values: np.ndarray = field(repr=False)
-    weights: SpatialWeights = field(repr=False)
-    simulated: np.ndarray = field(repr=False)
-
-    @property
-    def tests(self) -> Mapping[str, TestResult]:
-        """Return the tests as :class:`TestResult`.
-
-        Keys ``normality``, ``randomisation`` and (with permutations) ``permutation``.
-        """
-        return autocorrelation_tests("Geary's C", self.z_norm, self.p_norm, self.z_rand,
-                                     self.p_rand, self.z_sim, self.p_sim, self.permutations)
-
-    def tidy(self) -> pd.DataFrame:
-        """One row: the statistic and all inference (columns ``TIDY_COLUMNS``)."""
-        return pd.DataFrame([[getattr(self, c) for c in TIDY_COLUMNS]], columns=TIDY_COLUMNS)
-
-    def __str__(self) -> str:
-        return "\n".join(str(t) for t in self.tests.values())
+    statistic: ClassVar[str] = "C"
+    label: ClassVar[str] = "Geary's C"
 
 
 class GearyPanel(MoranPanel):

@@ -53,8 +53,10 @@ __all__ = ["moran", "MoranResult", "MoranPanel", "permutation_pvalue", "ALTERNAT
 
 ALTERNATIVES = ("two-sided", "greater", "less")
 Alternative = Literal["two-sided", "greater", "less"]
-TIDY_COLUMNS = ("I", "expected", "var_norm", "z_norm", "p_norm", "var_rand", "z_rand", "p_rand",
-                "z_sim", "p_sim", "n")
+#: Inference columns of a global statistic's tidy row, after the statistic itself.
+INFERENCE_COLUMNS = ("expected", "var_norm", "z_norm", "p_norm", "var_rand", "z_rand", "p_rand",
+                     "z_sim", "p_sim", "n")
+TIDY_COLUMNS = ("I", *INFERENCE_COLUMNS)
 
 
 def normal_pvalue(z: np.ndarray | float, alternative: Alternative) -> np.ndarray | float:
@@ -145,7 +147,51 @@ def _moran_stat(z: np.ndarray, w: SpatialWeights) -> np.ndarray:
 
 
 @dataclass(frozen=True)
-class MoranResult:
+class GlobalAutocorrelation:
+    """Inference shared by the global statistics (Moran's I, Geary's C) of one cross-section.
+
+    Subclasses add the statistic as a field named by :attr:`statistic` and document the
+    attributes; :attr:`label` names the statistic in test names.
+    """
+
+    expected: float
+    var_norm: float
+    var_rand: float
+    z_norm: float
+    z_rand: float
+    p_norm: float
+    p_rand: float
+    z_sim: float
+    p_sim: float
+    permutations: int
+    alternative: str
+    n: int
+    values: np.ndarray = field(repr=False)
+    weights: SpatialWeights = field(repr=False)
+    simulated: np.ndarray = field(repr=False)
+    statistic: ClassVar[str] = ""
+    label: ClassVar[str] = ""
+
+    @property
+    def tests(self) -> Mapping[str, TestResult]:
+        """Return the tests as :class:`TestResult`.
+
+        Keys ``normality``, ``randomisation`` and (with permutations) ``permutation``.
+        """
+        return autocorrelation_tests(self.label, self.z_norm, self.p_norm, self.z_rand,
+                                     self.p_rand, self.z_sim, self.p_sim, self.permutations)
+
+    def tidy(self) -> pd.DataFrame:
+        """One row: the statistic and all inference (``statistic`` then ``INFERENCE_COLUMNS``)."""
+        columns = (self.statistic, *INFERENCE_COLUMNS)
+        return pd.DataFrame([[getattr(self, c) for c in columns]], columns=columns)
+
+    def __str__(self) -> str:
+        return "\n".join(str(t) for t in self.tests.values())
+
+
+@dataclass(frozen=True)
+class MoranResult(GlobalAutocorrelation):
     """Global Moran's I of one cross-section.
 
     Attributes
@@ -174,34 +220,8 @@ class MoranResult:
     """
 
     I: float  # noqa: E741 - the statistic's conventional name
-    expected: float
-    var_norm: float
-    var_rand: float
-    z_norm: float
-    z_rand: float
-    p_norm: float
-    p_rand: float
-    z_sim: float
-    p_sim: float
-    permutations: int
-    alternative: str
-    n: int
-    values: np.ndarray = field(repr=False)
-    weights: SpatialWeights = field(repr=False)
-    simulated: np.ndarray = field(repr=False)
-
-    @property
-    def tests(self) -> Mapping[str, TestResult]:
-        """Return the tests as :class:`TestResult`.
-
-        Keys ``normality``, ``randomisation`` and (with permutations) ``permutation``.
-        """
-        return autocorrelation_tests("Moran's I", self.z_norm, self.p_norm, self.z_rand,
-                                     self.p_rand, self.z_sim, self.p_sim, self.permutations)
-
-    def tidy(self) -> pd.DataFrame:
-        """One row: the statistic and all inference (columns ``TIDY_COLUMNS``)."""
-        return pd.DataFrame([[getattr(self, c) for c in TIDY_COLUMNS]], columns=TIDY_COLUMNS)
+    statistic: ClassVar[str] = "I"
+    label: ClassVar[str] = "Moran's I"
 
     def plot(self, ax: Any = None, labels: bool = False) -> Any:
         """Moran scatter plot: standardised value against its spatial lag; returns the Figure.
@@ -211,9 +231,6 @@ class MoranResult:
         """
         return moran_scatter(self.values, self.weights, ax=ax, labels=labels,
                              title=f"Moran's I = {self.I:.4f}")
-
-    def __str__(self) -> str:
-        return "\n".join(str(t) for t in self.tests.values())
 
 
 def moran_scatter(values: np.ndarray, w: SpatialWeights, *, ax: Any = None,
