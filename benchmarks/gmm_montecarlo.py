@@ -22,15 +22,14 @@ from __future__ import annotations
 import argparse
 import time
 import warnings
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from _readme import markdown_table, write_section
 
 import stfi_models as sm
 from stfi_models.datasets.synthetic_gmm import simulate_dynamic_panel
 
-HERE = Path(__file__).resolve().parent
 SECTION = "## Dynamic panel GMM Monte Carlo"
 FORMULA = "y ~ L(y, 1) + x | gmm(y, 2:.) + gmm(x, 1:.)"
 
@@ -86,25 +85,13 @@ def main() -> None:
         raise SystemExit(f"system GMM 95% CI covers rho in {sys_row['rho_coverage']:.1%} of draws")
     if args.no_readme:
         return
-    lines = ["| " + " | ".join(table.columns) + " |", "|" + "---|" * len(table.columns)]
-    lines += ["| " + " | ".join(f"{v:.4g}" if isinstance(v, float) else str(v) for v in row)
-              + " |" for row in table.itertuples(index=False)]
     body = (
         f"{SECTION}\n\n`python benchmarks/gmm_montecarlo.py` ({args.reps} replications, "
         f"N = {args.entities}, T = {args.periods}, rho = {args.rho}, beta = {args.beta}, "
         "x predetermined and correlated with the effect; two-step, Windmeijer SEs; "
-        f"{elapsed:.0f} s).\n\n" + "\n".join(lines) + "\n"
+        f"{elapsed:.0f} s).\n\n" + markdown_table(table)
     )
-    readme = HERE / "README.md"
-    text = readme.read_text() if readme.exists() else "# Benchmarks\n"
-    if SECTION in text:
-        head, _, rest = text.partition(SECTION)
-        tail = rest.split("\n## ", 1)
-        text = head + body + (("\n## " + tail[1]) if len(tail) > 1 else "")
-    else:
-        text = text.rstrip() + "\n\n" + body
-    readme.write_text(text)
-
+    write_section(SECTION, body)
 
 if __name__ == "__main__":
     main()

@@ -42,11 +42,11 @@ from pathlib import Path  # noqa: E402
 
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
+from _readme import markdown_table, write_section  # noqa: E402
 
 import stfi_models as sm  # noqa: E402
 from stfi_models.datasets.synthetic_gmm import simulate_dynamic_panel  # noqa: E402
 
-HERE = Path(__file__).resolve().parent
 FORMULA = "y ~ L(y, 1) + x + C(t) | gmm(y, 2:.) + gmm(x, 2:.)"
 MODELS = {"diff-gmm": "d", "sys-gmm": "ld"}
 SECTION = "## Dynamic panel GMM vs R plm"
@@ -103,34 +103,16 @@ def plm(data: pd.DataFrame, repeat: int) -> dict[str, tuple[float, np.ndarray]]:
     return result
 
 
-def _markdown(table: pd.DataFrame) -> str:
-    def cell(v: object) -> str:
-        return f"{v:.4g}" if isinstance(v, float) else str(v)
-
-    lines = ["| " + " | ".join(table.columns) + " |", "|" + "---|" * len(table.columns)]
-    lines += ["| " + " | ".join(cell(v) for v in row) + " |"
-              for row in table.itertuples(index=False)]
-    return "\n".join(lines) + "\n"
-
-
 def write_readme(table: pd.DataFrame, periods: int) -> None:
-    readme = HERE / "README.md"
-    text = readme.read_text() if readme.exists() else "# Benchmarks\n"
     body = (
         f"{SECTION}\n\n"
         f"`python benchmarks/gmm_vs_plm.py` (synthetic panels, T = {periods}, two-step, "
         "single-threaded BLAS on both sides; plm 2.6 `pgmm`, time inside R excluding data "
         "reading; ours includes formula parsing and every diagnostic). Coefficients agree "
         "to the `max abs diff` column.\n\n"
-        + _markdown(table)
+        + markdown_table(table)
     )
-    if SECTION in text:
-        head, _, rest = text.partition(SECTION)
-        tail = rest.split("\n## ", 1)
-        text = head + body + (("\n## " + tail[1]) if len(tail) > 1 else "")
-    else:
-        text = text.rstrip() + "\n\n" + body
-    readme.write_text(text)
+    write_section(SECTION, body)
 
 
 def main() -> None:
