@@ -30,13 +30,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
 
+from stfi_models._resources import resource_dir
 from stfi_models._studyfile import check_derive, check_table, fail, read_tables
 from stfi_models.exceptions import SpecificationError, did_you_mean
 
 __all__ = ["ReplicationSpec", "load_replication", "FORMULAS", "STUDIES", "resolve_study"]
 
 #: The folder holding the study files of the repository.
-FORMULAS = Path(__file__).resolve().parents[2] / "formulas"
+FORMULAS = resource_dir("formulas")
 
 #: Study name -> replication file (``stfi replicate NAME``).
 STUDIES: dict[str, Path] = {
