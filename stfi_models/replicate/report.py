@@ -16,6 +16,7 @@ import io
 import os
 import shutil
 import tempfile
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -26,6 +27,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
 from stfi_models.exceptions import SpecificationError
+from stfi_models.replicate.expect import Drift, frame_numbers, result_numbers
 from stfi_models.results.latex import escape_latex
 
 __all__ = ["ReportTable", "ReportFigure", "Section", "StudyReport", "write_report",
@@ -37,13 +39,24 @@ MARKER = ".stfi-report"
 
 @dataclass(frozen=True)
 class ReportTable:
-    """One table: its cells (CSV) and its HTML and LaTeX renderings."""
+    """One table: its cells (CSV), its HTML and LaTeX renderings and the numbers it pins.
+
+    ``pinned`` holds the full-precision numbers behind a formatted table (an etable's
+    estimates and standard errors); tables of raw numbers pin their numeric cells.
+    """
 
     name: str
     caption: str
     frame: pd.DataFrame
     html: str
     latex: str
+    pinned: Mapping[str, tuple[float, str]] | None = None
+
+    def numbers(self, prefix: str) -> dict[str, tuple[float, str]]:
+        """Return the numbers a replication check compares, keyed under ``prefix``."""
+        if self.pinned is not None:
+            return {f"{prefix}/{k}": v for k, v in self.pinned.items()}
+        return frame_numbers(prefix, self.frame)
 
     @classmethod
     def from_frame(cls, name: str, caption: str, frame: pd.DataFrame,
@@ -63,10 +76,14 @@ class ReportTable:
         return cls(name, caption, shown, table_html, "\n".join(lines))
 
     @classmethod
-    def from_etable(cls, name: str, caption: str, table: Any) -> ReportTable:
-        """Wrap a :class:`stfi_models.results.tables.Table` (its cells, HTML and LaTeX)."""
+    def from_etable(cls, name: str, caption: str, table: Any,
+                    results: Sequence[Any] = ()) -> ReportTable:
+        """Wrap a :class:`stfi_models.results.tables.Table`; pin its models' numbers."""
+        pinned: dict[str, tuple[float, str]] = {}
+        for k, res in enumerate(results, start=1):
+            pinned.update(result_numbers(f"({k})", res))
         return cls(name, caption, table.to_frame().reset_index(), table.to_html(),
-                   table.to_latex())
+                   table.to_latex(), pinned)
 
 
 @dataclass(frozen=True)
@@ -102,13 +119,18 @@ class Section:
 
 @dataclass
 class StudyReport:
-    """All sections of one study."""
+    """All sections of one study, its input data's fingerprint and a check's verdict.
+
+    ``check`` is set after ``stfi replicate --check``.
+    """
 
     name: str
     title: str
     description: str
     data_note: str
     sections: list[Section] = field(default_factory=list)
+    data_fingerprint: str = ""
+    check: Drift | None = None
 
     @property
     def headline(self) -> list[str]:

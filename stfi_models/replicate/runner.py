@@ -5,6 +5,7 @@ from __future__ import annotations
 import time as _time
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Literal
 
 import pandas as pd
 
@@ -12,6 +13,17 @@ from stfi_models.exceptions import SpecificationError, did_you_mean
 from stfi_models.index.composite import build_index
 from stfi_models.index.study import derive_columns, load_study
 from stfi_models.productivity import tfp
+from stfi_models.replicate.expect import (
+    Expected,
+    collect_numbers,
+    compare,
+    expected_path,
+    fingerprint,
+    seeds_of,
+    tolerances_from,
+    versions,
+    write_expected,
+)
 from stfi_models.replicate.report import Section, StudyReport, write_report
 from stfi_models.replicate.spec import STUDIES, ReplicationSpec, load_replication
 from stfi_models.replicate.steps import STEPS, Context, index_section, regressions
@@ -42,6 +54,18 @@ def _merge(frame: pd.DataFrame, new: pd.DataFrame, keys: list[str], where: str) 
     return frame.merge(new, on=keys, how="left", validate="one_to_one")
 
 
+def _read_csv(path: Path, spec: ReplicationSpec) -> pd.DataFrame:
+    """Read the study's own data file (already confined to the study's folder)."""
+    if not path.is_file():
+        raise SpecificationError(f"Study file {spec.path.name}: [data] path names "
+                                 f"'{path.name}', which does not exist in the study's folder.")
+    try:
+        return pd.read_csv(path)
+    except (ValueError, OSError, UnicodeDecodeError) as exc:
+        raise SpecificationError(f"Study file {spec.path.name}: [data] path '{path.name}' is "
+                                 f"not a readable CSV file ({type(exc).__name__}).") from None
+
+
 def prepare(spec: ReplicationSpec, data: pd.DataFrame | None = None
             ) -> tuple[Context, list[Section]]:
     """Prepare the study data (indices, productivity, derived columns) and index sections.
@@ -61,7 +85,12 @@ def prepare(spec: ReplicationSpec, data: pd.DataFrame | None = None
     from stfi_models.datasets import load_dataset
 
     entity, time, group = spec.entity, spec.time, spec.data.get("group")
-    frame = load_dataset(spec.data["dataset"]) if data is None else data.copy()
+    if data is not None:
+        frame = data.copy()
+    elif spec.data_path is not None:
+        frame = _read_csv(spec.data_path, spec)
+    else:
+        frame = load_dataset(spec.data["dataset"])
     _require(frame, [entity, time] + ([group] if group else []), f"[data] of {spec.path.name}")
     if frame.empty:
         raise SpecificationError("The data have no rows.")
@@ -105,16 +134,28 @@ def prepare(spec: ReplicationSpec, data: pd.DataFrame | None = None
     return Context(frame.reset_index(drop=True), entity, time, group), sections
 
 
+def input_fingerprint(spec: ReplicationSpec, data: pd.DataFrame | None = None) -> str:
+    """SHA-256 of the study's input data as read (before indices and derived columns)."""
+    from stfi_models.datasets import load_dataset
+
+    if data is not None:
+        return fingerprint(data)
+    if spec.data_path is not None:
+        return fingerprint(_read_csv(spec.data_path, spec))
+    return fingerprint(load_dataset(spec.data["dataset"]))
+
+
 def run_study_report(study: str | Path | ReplicationSpec, data: pd.DataFrame | None = None,
-                     progress: Progress = _quiet) -> StudyReport:
+                     progress: Progress = _quiet, n_jobs: int = 1) -> StudyReport:
     """Run every step of one study and collect its report sections."""
     spec = study if isinstance(study, ReplicationSpec) else load_replication(study)
     started = _time.perf_counter()
     progress(f"[{spec.name}] preparing data and indices")
     ctx, sections = prepare(spec, data)
+    ctx.n_jobs = n_jobs
     frame = ctx.frame
     for key, table in spec.steps.items():
-        if key in ("productivity", "derive"):
+        if key in ("productivity", "derive", "expected"):
             continue
         if key == "regressions":
             for name, sub in table.items():
@@ -124,16 +165,19 @@ def run_study_report(study: str | Path | ReplicationSpec, data: pd.DataFrame | N
         progress(f"[{spec.name}] {key}")
         sections.append(STEPS[key](table, ctx))
     progress(f"[{spec.name}] done in {_time.perf_counter() - started:.1f} s")
-    source = (f"bundled dataset '{spec.data['dataset']}'" if data is None
-              else "user-supplied data")
+    source = ("user-supplied data" if data is not None
+              else f"data file '{spec.data_path.name}'" if spec.data_path is not None
+              else f"bundled dataset '{spec.data['dataset']}'")
     note = (f"Data: {source}; {frame[ctx.entity].nunique()} entities, years "
             f"{frame[ctx.time].min()}-{frame[ctx.time].max()}, {len(frame)} rows. "
             f"Study file: {spec.path.name}.")
-    return StudyReport(spec.name, spec.title, spec.description, note, sections)
+    return StudyReport(spec.name, spec.title, spec.description, note, sections,
+                       data_fingerprint=input_fingerprint(spec, data))
 
 
 def replicate(studies: Sequence[str | Path] = (), *, data: pd.DataFrame | None = None,
-              out: str | Path = "report", progress: Progress = _quiet
+              out: str | Path = "report", progress: Progress = _quiet, n_jobs: int = 1,
+              expected: Literal["update", "check"] | None = None,
               ) -> tuple[list[StudyReport], Path]:
     """Run replication studies and write the report.
 
@@ -148,6 +192,12 @@ def replicate(studies: Sequence[str | Path] = (), *, data: pd.DataFrame | None =
         Report folder: ``index.html``, ``tables/``, ``figures/``.  Written atomically.
     progress : callable, optional
         Receives one line per step.
+    n_jobs : int
+        Workers of the resampling steps; the numbers do not depend on it.
+    expected : {"update", "check"}, optional
+        ``"update"`` writes each study's expected results (``<study>.expected.json`` beside
+        its file, :mod:`stfi_models.replicate.expect`); ``"check"`` compares the run with
+        them and sets ``report.check`` (also shown in the HTML report).
 
     Returns
     -------
@@ -159,6 +209,19 @@ def replicate(studies: Sequence[str | Path] = (), *, data: pd.DataFrame | None =
     >>> from stfi_models.replicate import replicate
     >>> reports, page = replicate(["stfi_regional"], out="report")  # doctest: +SKIP
     """
+    if expected not in (None, "update", "check"):
+        raise SpecificationError(f"expected={expected!r} must be 'update', 'check' or None.")
     specs = [load_replication(s) for s in (studies or list(STUDIES))]
-    reports = [run_study_report(spec, data, progress) for spec in specs]
+    pinned = {spec.name: Expected.read(expected_path(spec.path)) for spec in specs
+              } if expected == "check" else {}
+    reports = [run_study_report(spec, data, progress, n_jobs) for spec in specs]
+    for spec, report in zip(specs, reports, strict=True):
+        numbers = collect_numbers(report)
+        if expected == "check":
+            tolerances = tolerances_from(spec.steps.get("expected"), spec.path.name)
+            report.check = compare(pinned[spec.name], numbers, report.data_fingerprint,
+                                   tolerances)
+        elif expected == "update":
+            write_expected(expected_path(spec.path), Expected(
+                spec.name, numbers, report.data_fingerprint, versions(), seeds_of(spec.steps)))
     return reports, write_report(reports, out)

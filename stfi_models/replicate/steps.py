@@ -37,6 +37,8 @@ class Context:
         Region column for regional trends and the Dagum decomposition.
     results : dict
         Objects kept by earlier steps (for headline numbers of later ones).
+    n_jobs : int
+        Workers for resampling steps (the numbers do not depend on it).
     """
 
     frame: pd.DataFrame
@@ -44,6 +46,7 @@ class Context:
     time: str
     group: str | None
     results: dict[str, Any] = field(default_factory=dict)
+    n_jobs: int = 1
 
     def column(self, name: str, where: str) -> pd.DataFrame:
         """Rows with ``name`` present (keys, group and the column)."""
@@ -186,7 +189,8 @@ def moran_step(table: Mapping[str, Any], ctx: Context) -> Section:
     w = w.subset(ids)
     data = data[data.groupby(ctx.time)[ctx.entity].transform("count") == len(ids)]
     panel = moran(data, w, value, id=ctx.entity, by=ctx.time,
-                  permutations=int(table.get("permutations", 99)), seed=table.get("seed", 1))
+                  permutations=int(table.get("permutations", 99)), seed=table.get("seed", 1),
+                  n_jobs=ctx.n_jobs)
     period = panel.table[ctx.time].iloc[-1]
     return Section(
         key="moran", title=f"Spatial autocorrelation of {value}",
@@ -247,7 +251,8 @@ def regressions(name: str, table: Mapping[str, Any], ctx: Context) -> Section:
         key=f"regressions-{name}", title=title,
         note=f"model = {', '.join(str(m or 'default') for m in dict.fromkeys(models))}; "
              f"options {options or '{}'}.",
-        tables=[ReportTable.from_etable(f"regressions_{name}", title, etable(results))],
+        tables=[ReportTable.from_etable(f"regressions_{name}", title, etable(results),
+                                        results)],
         headline=[f"{title}, model (1): {term} = {_fmt(first.params[term])} "
                   f"(SE {_fmt(first.std_errors[term])}, p = {first.pvalues[term]:.3f}, "
                   f"n = {first.nobs})"],
@@ -275,7 +280,7 @@ def pvar(table: Mapping[str, Any], ctx: Context) -> Section:
     periods = int(table.get("periods", 10))
     draws = int(table.get("draws", 1000))
     irf = res.irf(periods, kind="orth", ci="mc", draws=draws, seed=table.get("seed", 1),
-                  n_jobs=1, progress=False)
+                  n_jobs=ctx.n_jobs, progress=False)
     fevd = res.fevd(periods)
     stab = res.stability()
     return Section(
@@ -326,7 +331,7 @@ def mediation(table: Mapping[str, Any], ctx: Context) -> Section:
                   controls=table.get("controls"), effects=table.get("effects"),
                   entity=ctx.entity, time=ctx.time, model=table.get("model"),
                   bootstrap=int(table.get("bootstrap", 999)), seed=table.get("seed", 1),
-                  progress=False, **dict(table.get("options", {})))
+                  n_jobs=ctx.n_jobs, progress=False, **dict(table.get("options", {})))
     ctx.results["mediation"] = res
     tidy = res.tidy()
     lines = []
