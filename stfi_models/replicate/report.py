@@ -35,6 +35,10 @@ __all__ = ["ReportTable", "ReportFigure", "Section", "StudyReport", "write_repor
 
 #: Marker file identifying a folder written by ``write_report``.
 MARKER = ".stfi-report"
+#: Tables longer than this are folded (``<details>``) in the page, their first
+#: ``PREVIEW_ROWS`` rows shown above the fold; the CSV holds every row.
+FOLD_ROWS = 30
+PREVIEW_ROWS = 8
 
 
 @dataclass(frozen=True)
@@ -51,6 +55,7 @@ class ReportTable:
     html: str
     latex: str
     pinned: Mapping[str, tuple[float, str]] | None = None
+    preview: str = ""
 
     def numbers(self, prefix: str) -> dict[str, tuple[float, str]]:
         """Return the numbers a replication check compares, keyed under ``prefix``."""
@@ -64,16 +69,25 @@ class ReportTable:
         """Render a DataFrame (floats to ``digits`` decimals)."""
         fmt = f"{{:.{digits}f}}".format
         shown = frame.reset_index() if index else frame
-        table_html = shown.to_html(index=False, float_format=fmt, na_rep="",
-                                   classes="stfi-table", border=0)
-        cells = shown.map(lambda v: fmt(v) if isinstance(v, float) else str(v))
+        whole = [c for c in shown.columns if pd.api.types.is_float_dtype(shown[c])
+                 and shown[c].dropna().map(float.is_integer).all()]
+        text = shown.astype({c: "Int64" for c in whole})  # counts print as 31, not 31.0000
+
+        def rendered(rows: pd.DataFrame) -> str:
+            return rows.to_html(index=False, float_format=fmt, na_rep="",
+                                classes="stfi-table", border=0)
+
+        table_html = rendered(text)
+        preview = rendered(text.head(PREVIEW_ROWS)) if len(text) > FOLD_ROWS else ""
+        cells = text.map(lambda v: fmt(v) if isinstance(v, float) else
+                         ("" if v is pd.NA else str(v)))
         cols = "l" * cells.shape[1]
         lines = [f"\\begin{{tabular}}{{{cols}}}", "\\hline",
                  " & ".join(escape_latex(str(c)) for c in cells.columns) + " \\\\", "\\hline"]
         lines += [" & ".join(escape_latex(v if v != "nan" else "") for v in row) + " \\\\"
                   for row in cells.itertuples(index=False)]
         lines += ["\\hline", "\\end{tabular}"]
-        return cls(name, caption, shown, table_html, "\n".join(lines))
+        return cls(name, caption, shown, table_html, "\n".join(lines), preview=preview)
 
     @classmethod
     def from_etable(cls, name: str, caption: str, table: Any,
@@ -115,6 +129,8 @@ class Section:
     tables: list[ReportTable] = field(default_factory=list)
     figures: list[ReportFigure] = field(default_factory=list)
     headline: list[str] = field(default_factory=list)
+    #: Works the section rests on: keys of ``steps.REFERENCES`` or full citations.
+    references: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -131,6 +147,7 @@ class StudyReport:
     sections: list[Section] = field(default_factory=list)
     data_fingerprint: str = ""
     check: Drift | None = None
+    references: list[str] = field(default_factory=list)
 
     @property
     def headline(self) -> list[str]:
@@ -152,8 +169,6 @@ ul.headline{background:#f4f7fa;padding:.8em 2em;border-left:4px solid #345}
 """
 
 
-#: Tables longer than this are folded (``<details>``) in the page; the CSV holds every row.
-FOLD_ROWS = 30
 
 
 def _b64(figure: ReportFigure) -> str:
@@ -184,7 +199,7 @@ def render_html(studies: list[StudyReport]) -> str:
     """Render the self-contained HTML page of the report (Jinja2, autoescaped)."""
     stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     return _environment().get_template("report.html.j2").render(
-        studies=studies, css=Markup(_CSS), stamp=stamp, fold_rows=FOLD_ROWS)
+        studies=studies, css=Markup(_CSS), stamp=stamp)
 
 
 def _check_target(out: Path) -> None:

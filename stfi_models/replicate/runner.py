@@ -26,7 +26,13 @@ from stfi_models.replicate.expect import (
 )
 from stfi_models.replicate.report import Section, StudyReport, write_report
 from stfi_models.replicate.spec import STUDIES, ReplicationSpec, load_replication
-from stfi_models.replicate.steps import STEPS, Context, index_section, regressions
+from stfi_models.replicate.steps import (
+    REFERENCES,
+    STEPS,
+    Context,
+    index_section,
+    regressions,
+)
 
 __all__ = ["prepare", "run_study_report", "replicate"]
 
@@ -115,7 +121,7 @@ def prepare(spec: ReplicationSpec, data: pd.DataFrame | None = None
             raise SpecificationError(f"[indices] {name} = '{path.name}', but that file builds "
                                      f"'{result.name}'; use {result.name} = ... .")
         frame = _merge(frame, result.scores.reset_index(), keys, f"index {name}")
-        sections.append(index_section(name, study.title, result))
+        sections.append(index_section(name, study.title, result, spec.data.get("years")))
     years = spec.data.get("years")
     if years is not None:
         frame = frame[frame[time].between(*years)]
@@ -172,7 +178,27 @@ def run_study_report(study: str | Path | ReplicationSpec, data: pd.DataFrame | N
             f"{frame[ctx.time].min()}-{frame[ctx.time].max()}, {len(frame)} rows. "
             f"Study file: {spec.path.name}.")
     return StudyReport(spec.name, spec.title, spec.description, note, sections,
-                       data_fingerprint=input_fingerprint(spec, data))
+                       data_fingerprint=input_fingerprint(spec, data),
+                       references=_references(spec, data, sections))
+
+
+def _references(spec: ReplicationSpec, data: pd.DataFrame | None,
+                sections: Sequence[Section]) -> list[str]:
+    """Return the data source, then every work the sections cite, each once, in order."""
+    from stfi_models.datasets import DATASETS
+
+    if data is not None:
+        source = "Data: supplied by the user with --data (cite its source in the paper)."
+    elif spec.data_path is not None:
+        source = (f"Data: {spec.data_path.name}, supplied with the study file (see the "
+                  "study's folder for its source).")
+    else:
+        entry = DATASETS[spec.data["dataset"]]
+        source = (f"Data: {entry.description}. Source: {entry.source} (full notes: "
+                  f"`stfi datasets {spec.data['dataset']}`).")
+    keys = (["tfp"] if "productivity" in spec.steps else []) + [
+        k for s in sections for k in s.references]
+    return [source, *(REFERENCES.get(k, k) for k in dict.fromkeys(keys))]
 
 
 def replicate(studies: Sequence[str | Path] = (), *, data: pd.DataFrame | None = None,
