@@ -315,7 +315,9 @@ def build_design(
     y.index = index
     x.index = index
 
-    lost = np.setdiff1d(np.arange(len(work)), rows)
+    kept = np.zeros(len(work), dtype=bool)
+    kept[rows] = True
+    lost = np.flatnonzero(~kept)
     dropped = Dropped(
         int(lost.size),
         len(work),
