@@ -177,7 +177,7 @@ class PanelData:
                 )
         if entity == time:
             raise PanelDataError(f"entity and time must be different columns, both are {entity!r}.")
-        return data.copy()
+        return data.copy(deep=False)  # read only: __init__ takes the sorted rows into a new frame
 
     def _check_keys(self, frame: pd.DataFrame) -> None:
         for name in (self.entity, self.time):

@@ -244,9 +244,15 @@ class AbsorbedEffects:
             row -= self._row_means(row, j)
         return rows
 
-    def sweep(self, values: np.ndarray) -> np.ndarray:
-        """Return :math:`M_D v` for every column of ``values`` (``n x p``), as a new array."""
-        rows = np.array(np.asarray(values, dtype=float).T, order="C")
+    def sweep(self, values: np.ndarray, *, overwrite: bool = False) -> np.ndarray:
+        """Return :math:`M_D v` for every column of ``values`` (``n x p``).
+
+        With ``overwrite=True`` and a Fortran-ordered float ``values`` the result is written
+        into ``values`` (no copy: the columns are swept in place); otherwise a new array.
+        """
+        rows = np.asarray(values, dtype=float).T
+        if not (overwrite and rows.flags.c_contiguous and rows.flags.writeable):
+            rows = np.array(rows, order="C")
         if self.codes:
             self._demean(rows, 0)
             if len(self.codes) > 1:

@@ -453,8 +453,9 @@ class FixedEffects(_StaticModel):
                 f"The fixed-effects model '{self.spec.text}' has no regressor left after "
                 "absorbing the effects."
             )
-        raw = np.column_stack([y, x.to_numpy()])
-        swept, absorbed = self._absorbed.sweep(raw), self._absorbed.rank
+        swept = np.empty((len(y), len(names) + 1), order="F")  # columns contiguous
+        swept[:, 0], swept[:, 1:] = y, x.to_numpy()
+        swept, absorbed = self._absorbed.sweep(swept, overwrite=True), self._absorbed.rank
         yw, xw = swept[:, 0], swept[:, 1:]
         label = {"entity": f"entity ({self.panel.entity})", "time": f"time ({self.panel.time})"}
         where = ("after the within transformation ("
