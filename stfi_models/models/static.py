@@ -194,7 +194,8 @@ class _StaticModel(PanelModel):
                 f"model={self.name!r} {self._refuse_entity}; remove C({panel.entity}) "
                 f"(or '| {panel.entity}') from the formula, or use model='fe'."
             )
-        self.design: Design = build_design(spec, panel, absorb=self._absorb)
+        self.design: Design = build_design(spec, panel, absorb=self._absorb,
+                                           absorb_columns=self._absorb)
         codes = self.design.y.index
         self._entity = pd.factorize(codes.get_level_values(0), sort=True)[0]
         self._time = pd.factorize(codes.get_level_values(1), sort=True)[0]
@@ -367,7 +368,9 @@ class FixedEffects(_StaticModel):
     effects : {"entity", "time", "twoways"}, optional
         Effects to sweep out, in addition to the ``C(entity)`` / ``C(time)`` terms and
         ``| entity + time`` parts of the formula.  When neither names any effect: ``"entity"``
-        (as plm's default ``effect = "individual"`` and Stata's ``xtreg, fe``).
+        (as plm's default ``effect = "individual"`` and Stata's ``xtreg, fe``).  Any other
+        column after ``|`` is absorbed too (``| id + year + industry``), and ``a:b`` absorbs
+        one effect per combination (``| id + province:year``, fixest's ``province^year``).
     singletons : {"drop", "keep"}
         Rows alone in a level of an absorbed effect (found iteratively) fit perfectly and
         change no coefficient, but count in ``n`` and the clusters of the small-sample
@@ -401,7 +404,7 @@ class FixedEffects(_StaticModel):
         if effects is not None:
             check_choice("effects", effects, EFFECTS)
             chosen |= {"entity", "time"} if effects == "twoways" else {effects}
-        if not chosen:
+        if not chosen and not self.design.absorbed_columns:
             chosen = {"entity"}
         self.effects: tuple[str, ...] = tuple(e for e in ("entity", "time") if e in chosen)
         self.n_singletons = 0
@@ -410,8 +413,27 @@ class FixedEffects(_StaticModel):
         self._absorbed = AbsorbedEffects(self._effect_codes())
 
     def _effect_codes(self) -> tuple[np.ndarray, ...]:
-        codes = {"entity": self._entity, "time": self._time}
-        return tuple(codes[e] for e in self.effects)
+        """Integer codes of every absorbed effect on the sample rows."""
+        codes = [{"entity": self._entity, "time": self._time}[e] for e in self.effects]
+        frame, rows = self.design.frame, self.design.rows
+        for name in self.design.absorbed_columns:  # a column or an interaction a:b
+            combined = np.zeros(rows.size, dtype=np.int64)
+            for part in name.split(":"):
+                level, uniques = pd.factorize(frame[part].to_numpy()[rows])
+                combined = pd.factorize(combined * len(uniques) + level)[0]
+            codes.append(combined)
+        return tuple(codes)
+
+    @property
+    def _names_absorbed(self) -> tuple[str, ...]:
+        """``"entity"``, ``"time"`` and the absorbed columns (``info["effects"]``)."""
+        return self.effects + self.design.absorbed_columns
+
+    @property
+    def _effect_labels(self) -> list[str]:
+        """How the summary and messages name each absorbed effect."""
+        keys = {"entity": f"entity ({self.panel.entity})", "time": f"time ({self.panel.time})"}
+        return [keys[e] for e in self.effects] + list(self.design.absorbed_columns)
 
     def _drop_singletons(self, lone: np.ndarray) -> None:
         """Remove the singleton rows from the design, count them and warn."""
@@ -421,7 +443,7 @@ class FixedEffects(_StaticModel):
         self.n_singletons = int(lone.sum())
         old = design.dropped
         lost = old.index.append(design.y.index[lone]) if old.index is not None else None
-        keys = ", ".join(f"C({getattr(self.panel, e)})" for e in self.effects)
+        keys = ", ".join(self._effect_labels)
         dropped = Dropped(
             old.n + self.n_singletons, old.nobs_total,
             {**old.by_variable, f"singletons of {keys}": self.n_singletons}, lost,
@@ -457,9 +479,8 @@ class FixedEffects(_StaticModel):
         swept[:, 0], swept[:, 1:] = y, x.to_numpy()
         swept, absorbed = self._absorbed.sweep(swept, overwrite=True), self._absorbed.rank
         yw, xw = swept[:, 0], swept[:, 1:]
-        label = {"entity": f"entity ({self.panel.entity})", "time": f"time ({self.panel.time})"}
-        where = ("after the within transformation ("
-                 + " + ".join(label[e] for e in self.effects) + ")")
+        effects_text = " + ".join(self._effect_labels)
+        where = f"after the within transformation ({effects_text})"
         self._too_few(len(y), len(names), absorbed)
         _check_rank(xw, names, where, before=x.to_numpy(),
                     vanish_hint=" (it is constant within the absorbed effects)")
@@ -467,7 +488,7 @@ class FixedEffects(_StaticModel):
         index = self.design.y.index
         xb = x.to_numpy() @ coef
         rsq = {"within": _r2(resid, yw)}
-        if self.effects == ("entity",):
+        if self.effects == ("entity",) and not self.design.absorbed_columns:
             rsq.update({k: v for k, v in _stata_r2(y, xb, self._entity).items() if k != "within"})
         n, k = len(y), len(names)
         pooled_x = np.column_stack([np.ones(n), x.to_numpy()])
@@ -478,10 +499,9 @@ class FixedEffects(_StaticModel):
         fstat = (ssr_p - ssr) / df1 / (ssr / df2)
         ftest = TestResult(
             stat=float(fstat), pvalue=float(stats.f.sf(fstat, df1, df2)),
-            df=(float(df1), float(df2)), name="F test for " + " + ".join(self.effects)
+            df=(float(df1), float(df2)), name="F test for " + " + ".join(self._names_absorbed)
             + " effects", dist="F", null="all absorbed effects are zero (pooled OLS suffices)",
         )
-        effects_text = " + ".join(label[e] for e in self.effects)
         return _Estimate(
             params=_series(coef, pd.Index(names), "params"),
             reg=self._regression(xw, resid, absorbed),
@@ -490,7 +510,7 @@ class FixedEffects(_StaticModel):
             rsquared=rsq,
             n_entities=int(self._entity.max()) + 1,
             diagnostics={"F effects": ftest},
-            info={"effects": self.effects, "n_absorbed": absorbed,
+            info={"effects": self._names_absorbed, "n_absorbed": absorbed,
                   "n_singletons": self.n_singletons,
                   "summary_header": (("Effects", effects_text),),
                   "summary_footer": ("No intercept reported: it is absorbed by the effects.",)},

@@ -18,7 +18,12 @@ from hypothesis import strategies as st
 
 import stfi_models as sm
 from stfi_models.datasets import load_abdata, load_grunfeld
-from stfi_models.exceptions import EstimationError, MissingValueWarning, SpecificationError
+from stfi_models.exceptions import (
+    EstimationError,
+    FormulaError,
+    MissingValueWarning,
+    SpecificationError,
+)
 from stfi_models.models import absorb
 from stfi_models.models.absorb import AbsorbedEffects, group_means, singleton_rows
 
@@ -185,7 +190,7 @@ def test_singletons_dropped_counted_and_warned_without_changing_coefficients():
         kept = sm.fit("inv ~ value + capital + C(firm) + C(year)", data, entity="firm",
                       time="year", vcov="cluster", singletons="keep")
     assert dropped.nobs == kept.nobs - 2 == 200
-    assert dropped.dropped.n == 2 and "singletons of C(firm), C(year)" in str(dropped.dropped)
+    assert dropped.dropped.n == 2 and "singletons of entity (firm), time (year)" in str(dropped.dropped)
     assert dropped.info["n_singletons"] == 2 and kept.info["n_singletons"] == 0
     assert dropped.df_resid == kept.df_resid  # one row and one effect gone per singleton
     np.testing.assert_allclose(dropped.params, kept.params, rtol=1e-10)
@@ -199,3 +204,51 @@ def test_singleton_option_is_checked_and_all_singletons_is_an_error():
     one_each = g.drop_duplicates("firm")
     with pytest.raises(EstimationError, match="Every row is a singleton"):
         sm.fit("inv ~ value + C(firm)", one_each, entity="firm", time="year")
+
+
+# ---------------------------------------------------------------------------- other effects
+def _grunfeld_groups() -> pd.DataFrame:
+    g = load_grunfeld()
+    return g.assign(size=np.where(g.firm <= 5, "big", "small"),
+                    era=np.where(g.year < 1945, "early", "late"))
+
+
+def _lsdv_slopes(data: pd.DataFrame, y: str, xs: list[str], effects: list[list[str]]):
+    """Slopes of least squares on the regressors and every (combination) dummy."""
+    dummies = [pd.get_dummies(data[cols].astype(str).agg(":".join, axis=1)).to_numpy(float)
+               for cols in effects]
+    design = np.column_stack([data[xs].to_numpy(float), *dummies])
+    coef, *_ = np.linalg.lstsq(design, data[y].to_numpy(float), rcond=None)
+    return coef[: len(xs)], int(np.linalg.matrix_rank(np.column_stack(dummies)))
+
+
+@pytest.mark.parametrize(("part", "effects"), [
+    ("firm + year + size", [["firm"], ["year"], ["size"]]),
+    ("firm + size:year", [["firm"], ["size", "year"]]),
+    ("year + firm:era", [["year"], ["firm", "era"]]),
+    ("size:era", [["size", "era"]]),
+])
+def test_other_columns_and_interactions_equal_lsdv(part, effects):
+    """``| firm + size:year`` absorbs one effect per (size, year): slopes and the absorbed
+    rank equal least squares on every dummy (1e-10); a column redundant with the others
+    (size, nested in firm) adds nothing."""
+    data = _grunfeld_groups()
+    res = sm.fit(f"inv ~ value + capital | {part}", data, entity="firm", time="year",
+                 model="fe")
+    slopes, rank = _lsdv_slopes(data, "inv", ["value", "capital"], effects)
+    np.testing.assert_allclose(res.params.to_numpy(), slopes, rtol=1e-10)
+    assert res.info["n_absorbed"] == rank
+    assert set(res.info["effects"]) >= {p for p in part.replace(" ", "").split("+")
+                                         if p not in ("firm", "year")}
+
+
+def test_absorbed_column_missing_values_are_counted_and_unknown_columns_refused():
+    data = _grunfeld_groups()
+    data.loc[[3, 4], "size"] = None
+    with pytest.warns(MissingValueWarning, match="2 of 200 rows"):
+        res = sm.fit("inv ~ value | firm + size", data, entity="firm", time="year")
+    assert res.dropped.by_variable == {"size": 2} and res.nobs == 198
+    with pytest.raises(FormulaError, match="Did you mean 'size'"):
+        sm.fit("inv ~ value | firm + sise", data, entity="firm", time="year")
+    with pytest.raises(FormulaError, match="model='fe' absorbs any column"):
+        sm.fit("inv ~ value | size", data, entity="firm", time="year", model="pooled")
