@@ -4,7 +4,8 @@
   ``+`` form a system (panel VAR).
 * Top-level ``|`` splits the right-hand side into parts.  A part made of ``gmm()``/``iv()``
   calls is an instrument specification (:class:`InstrumentSpec`); a part of bare names is a
-  list of absorbed effects (fixest's ``| province + year``); any other part is kept as
+  list of absorbed effects (fixest's ``| province + year``; ``province:year`` absorbs one
+  effect per combination, fixest's ``province^year``); any other part is kept as
   plm-style instruments (``| lag(n, 2:99)``) for the estimators that use them.
 * The first right-hand part is a list of signed terms, each a checked :mod:`ast` tree.
 """
@@ -338,9 +339,20 @@ def _classify_part(node: ast.expr, text: str, offset: int, formula: str):
             "An instrument part must hold only gmm()/iv() blocks joined by '+':\n"
             f"{point_at(formula, offset, offset + len(text))}"
         )
-    if all(isinstance(t.node, ast.Name) and t.sign == 1 for t in terms):
-        return "effects", tuple(t.node.id for t in terms)  # type: ignore[attr-defined]
+    effects = [_effect_name(t.node) if t.sign == 1 else None for t in terms]
+    if all(effects):
+        return "effects", tuple(effects)
     return "extra", terms
+
+
+def _effect_name(node: ast.expr) -> str | None:
+    """Name the effect of ``node``: ``a`` (a name) or ``a:b`` (an interaction, fixest ``a^b``)."""
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.MatMult):
+        left, right = _effect_name(node.left), _effect_name(node.right)
+        return f"{left}:{right}" if left and right else None
+    return None
 
 
 def _check_no_instrument_calls(node: ast.expr, formula: str) -> None:
