@@ -111,6 +111,20 @@ def _weight_rows(
     return rows
 
 
+class _Columns:
+    """Columns of a block as float arrays, ``view[names]`` (no pandas indexing per call)."""
+
+    def __init__(self, frame: pd.DataFrame) -> None:
+        self.values = frame.to_numpy(dtype=float)
+        self.position = {c: j for j, c in enumerate(frame.columns)}
+
+    def __getitem__(self, names: list[str]) -> np.ndarray:
+        return self.values[:, [self.position[c] for c in names]]
+
+    def __len__(self) -> int:
+        return len(self.values)
+
+
 class _Builder:
     """Weights and scores of one block of rows (all rows, or one year)."""
 
@@ -138,15 +152,16 @@ class _Builder:
 
     def block(self, x: pd.DataFrame, block: object) -> tuple[np.ndarray, list[dict[str, Any]]]:
         """Scores (rows x [composite, sub-indices]) and weight-table rows for one block."""
+        view = _Columns(x)
         if self.options["hierarchy"] == "flat" or not self.spec.hierarchical:
-            return self._flat(x, block)
-        return self._hierarchical(x, block)
+            return self._flat(view, block)
+        return self._hierarchical(view, block)
 
-    def _hierarchical(self, x: pd.DataFrame, block: object):
-        inner = [self.weigh(x[cols].to_numpy(), cols, block) for cols in self.columns]
+    def _hierarchical(self, x: _Columns, block: object):
+        inner = [self.weigh(x[cols], cols, block) for cols in self.columns]
         sub = np.column_stack(
             [
-                self.score(x[cols].to_numpy(), w.weight)
+                self.score(x[cols], w.weight)
                 for cols, w in zip(self.columns, inner, strict=False)
             ]
         )
@@ -158,10 +173,10 @@ class _Builder:
         table += self._group_rows(outer, block)
         return np.column_stack([self.score(sub, outer.weight), sub]), table
 
-    def _flat(self, x: pd.DataFrame, block: object):
+    def _flat(self, x: _Columns, block: object):
         names = [c for cols in self.columns for c in cols]
-        w = self.weigh(x[names].to_numpy(), names, block)
-        composite = self.score(x[names].to_numpy(), w.weight)
+        w = self.weigh(x[names], names, block)
+        composite = self.score(x[names], w.weight)
         if not self.spec.hierarchical:
             rows = _weight_rows(w, names, self.directions[0], "indicator", self.spec.name,
                                 np.ones(len(names)), block)
@@ -173,7 +188,7 @@ class _Builder:
             total = part.weight.sum()  # the sub-index's weight: its indicators' share
             share = part.weight / total if total > 0 else np.zeros(len(cols))
             sub_scores.append(
-                self.score(x[cols].to_numpy(), share) if total > 0 else np.zeros(len(x))
+                self.score(x[cols], share) if total > 0 else np.zeros(len(x))
             )
             group_weight.append(total)
             table += _weight_rows(part.replace_weight(share), cols, self.directions[g],
