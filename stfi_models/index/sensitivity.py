@@ -46,13 +46,15 @@ import pandas as pd
 
 from stfi_models.exceptions import SpecificationError, check_choice, did_you_mean
 from stfi_models.index.composite import GIVEN, SCORING_RULES, WEIGHTS_BY, build_index
+from stfi_models.index.fastfit import FastFit
 from stfi_models.index.formula import IndexSpec
 from stfi_models.index.normalize import NORMALIZE_METHODS
-from stfi_models.index.propagate import OUTPUTS, as_specs, evaluate_all
+from stfi_models.index.propagate import OUTPUTS, Fit, as_specs, evaluate_all
 from stfi_models.index.result import IndexResult
 from stfi_models.index.sensitivity_result import SensitivityResult
 from stfi_models.index.sobol import saltelli_evaluate, sobol_convergence, sobol_table
 from stfi_models.index.weights import WEIGHT_METHODS
+from stfi_models.panel import as_panel
 from stfi_models.resample import Resampling
 
 __all__ = ["CHOICES", "sensitivity", "default_choices"]
@@ -148,11 +150,11 @@ class _IndexDraw:
     """One draw: levels from uniforms -> build_index -> ranks, rank shift, propagated stats."""
 
     def __init__(self, index: IndexResult, choices: dict, data: pd.DataFrame | None,
-                 specs: tuple, perturb: float) -> None:
+                 specs: tuple, perturb: float, fast: bool = True) -> None:
         self.spec: IndexSpec = index.spec
         self.entity, self.time = index.entity, index.time
         self.options = dict(index.options)
-        self.data = index._data
+        self.data = as_panel(index._data, index.entity, index.time)
         self.choices = choices
         self.weights = _nominal_weights(index)
         self.perturb = perturb
@@ -161,6 +163,12 @@ class _IndexDraw:
         self.nominal = _ranks(index.composite, self.time).to_numpy()
         frame = index._data if data is None else data
         self.base = frame.drop(columns=[c for c in index.scores.columns if c in frame.columns])
+        self.base_keys = pd.MultiIndex.from_frame(self.base[[self.entity, self.time]])
+        if self.base_keys.has_duplicates:
+            raise SpecificationError(
+                f"data= has duplicated ({self.entity}, {self.time}) rows; give one row per key."
+            )
+        self.runners = tuple(FastFit(s) if fast and isinstance(s, Fit) else s for s in specs)
 
     def dims(self) -> list[int]:
         return [1 + len(self.weights) if name == "method" and PERTURBED in levels else 1
@@ -194,9 +202,12 @@ class _IndexDraw:
         """Return the propagated statistics on the data with ``result``'s scores."""
         if not self.specs:
             return np.empty(0)
-        frame = self.base.merge(result.scores.reset_index(), on=[self.entity, self.time],
-                                how="left", validate="one_to_one")
-        return evaluate_all(self.specs, frame, self.entity, self.time)
+        return evaluate_all(self.runners, self.frame(result), self.entity, self.time)
+
+    def frame(self, result: IndexResult) -> pd.DataFrame:
+        """Return the downstream data with ``result``'s scores (rows in the order of the data)."""
+        return self.base.merge(result.scores.reset_index(), on=[self.entity, self.time],
+                               how="left", validate="one_to_one")
 
     def __call__(self, u: Sequence[np.ndarray]) -> np.ndarray:
         result = self.build(u)
@@ -213,6 +224,7 @@ def sensitivity(
     propagate: Any = None,
     data: pd.DataFrame | None = None,
     sobol: bool = True,
+    fast: bool = True,
     perturb: float = 0.25,
     bootstrap: int = 500,
     level: float = 0.9,
@@ -246,6 +258,9 @@ def sensitivity(
         columns are replaced by each draw's.  Default: the index's own data.
     sobol : bool
         Compute Sobol indices (the Saltelli design); ``False`` samples :math:`A` only.
+    fast : bool
+        Re-fit FE formulas by :mod:`stfi_models.index.fastfit` (the within projection built
+        once; used only where it reproduces :func:`stfi_models.fit` on the nominal index).
     perturb : float
         Half-width :math:`p` of the multiplicative weight perturbation, in (0, 1).
     bootstrap : int
@@ -275,8 +290,9 @@ def sensitivity(
             raise SpecificationError(f"data= needs the key column(s) {missing} of the index.")
     opts = Resampling.of(draws, seed, n_jobs, backend, progress)
     specs = as_specs(propagate)
-    model = _IndexDraw(index, chosen, data, specs, float(perturb))
-    nominal_stats = model.statistics(index)
+    model = _IndexDraw(index, chosen, data, specs, float(perturb), fast=bool(fast))
+    nominal_stats = (evaluate_all(specs, model.frame(index), index.entity, index.time)
+                     if specs else np.empty(0))
     y = saltelli_evaluate(model, model.dims(), opts.draws, sobol=sobol, seed=opts.seed,
                           n_jobs=opts.n_jobs, backend=opts.backend, progress=opts.progress)
     return _summarise(index, model, y, nominal_stats, sobol=sobol, bootstrap=bootstrap,

@@ -188,3 +188,40 @@ def test_rescaling_an_indicator_changes_no_rank(column, factor, normalize, metho
         other = build_index(FORMULA, scaled, **opts).composite
     ranks = [s.groupby(level="t").rank(ascending=False) for s in (base, other)]
     pd.testing.assert_series_equal(ranks[0], ranks[1])
+
+
+@pytest.mark.parametrize("formula", ["y ~ I + C(id) + C(t)", "y ~ I + g + a + C(id)",
+                                     "I ~ y + C(id) + C(t)"])
+@pytest.mark.parametrize("vcov", ["cluster", "robust", "unadjusted"])
+def test_fast_within_fit_equals_sm_fit(formula, vcov):
+    from stfi_models.index.fastfit import prepare
+
+    data = panel(seed=6)
+    nominal = build_index(FORMULA, data, entity="id", time="t")
+    coef = formula.split("~")[1].split("+")[0].strip()
+    spec = P.fit(formula, coef=coef, vcov=vcov)
+    fast = prepare(spec, nominal.to_frame(data=True), "id", "t")
+    assert fast is not None
+    for method in ("critic", "equal"):
+        frame = build_index(FORMULA, data, entity="id", time="t", method=method).to_frame(
+            data=True)
+        got = fast.evaluate(frame, "id", "t")
+        res = sm.fit(formula, frame, entity="id", time="t", vcov=vcov)
+        want = [res.params[coef], res.std_errors[coef], res.pvalues[coef]]
+        np.testing.assert_allclose(got, want, rtol=1e-10)
+
+
+def test_fast_path_declines_what_it_cannot_reproduce(index):
+    from stfi_models.index.fastfit import prepare
+
+    frame = index.to_frame(data=True)
+    for spec in (P.fit("y ~ I + C(id)", coef="I", vcov="driscoll-kraay"),
+                 P.fit("y ~ np.log(I + 1) + C(id)", coef="np.log(I + 1)"),
+                 P.fit("y ~ I", coef="I")):
+        assert prepare(spec, frame, "id", "t") is None
+
+
+def test_fast_and_generic_paths_give_the_same_draws(index):
+    fast = index.sensitivity(SMALL, draws=4, seed=3, propagate=FIT, bootstrap=10)
+    slow = index.sensitivity(SMALL, draws=4, seed=3, propagate=FIT, bootstrap=10, fast=False)
+    pd.testing.assert_frame_equal(fast.draws, slow.draws, rtol=1e-9)
