@@ -322,9 +322,10 @@ def _summarise(index: IndexResult, model: _IndexDraw, y: np.ndarray, nominal_sta
         root = opts.seed
         boot_seed = np.random.SeedSequence(root.entropy, spawn_key=(*root.spawn_key, 1 << 30))
         for name, col in outputs.items():
+            # the bootstrap costs microseconds per replication: in this process, since
+            # starting workers would take longer (same numbers either way)
             sobol_tables[name] = sobol_table(y[:, :, col], factors, bootstrap=bootstrap,
-                                             level=level, seed=boot_seed, n_jobs=opts.n_jobs,
-                                             backend=opts.backend, progress=opts.progress)
+                                             level=level, seed=boot_seed, progress=opts.progress)
         convergence = sobol_convergence(y[:, :, 0], factors)
     sobol_frame = (pd.concat(sobol_tables, names=["output"]) if sobol_tables else None)
     return SensitivityResult(
