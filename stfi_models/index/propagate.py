@@ -18,7 +18,6 @@ from __future__ import annotations
 import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from types import MappingProxyType
 from typing import Any
 
 import numpy as np
@@ -31,6 +30,18 @@ __all__ = ["Fit", "Dagum", "PROPAGATE_KINDS", "fit", "dagum", "from_dict", "as_s
 #: The statistics kept from every spec.
 OUTPUTS = ("estimate", "std_error", "pvalue")
 _NAN3 = np.full(3, np.nan)
+
+
+class _Options(dict):
+    """A read-only dict (picklable, unlike ``MappingProxyType``) for a spec's options."""
+
+    def _refuse(self, *args: Any, **kwargs: Any) -> None:
+        raise TypeError("propagate spec options are read-only; build a new spec.")
+
+    __setitem__ = __delitem__ = update = pop = popitem = clear = setdefault = _refuse
+
+    def __reduce__(self) -> tuple:
+        return (_Options, (dict(self),))
 
 
 @dataclass(frozen=True)
@@ -62,7 +73,7 @@ class Fit:
     def __post_init__(self) -> None:
         if not isinstance(self.formula, str) or not isinstance(self.coef, str):
             raise SpecificationError("propagate.fit() needs a formula and coef as strings.")
-        object.__setattr__(self, "options", MappingProxyType(dict(self.options)))
+        object.__setattr__(self, "options", _Options(self.options))
         if not self.label:
             object.__setattr__(self, "label", f"{self.model or 'fit'}: {self.coef}")
 

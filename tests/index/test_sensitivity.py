@@ -225,3 +225,12 @@ def test_fast_and_generic_paths_give_the_same_draws(index):
     fast = index.sensitivity(SMALL, draws=4, seed=3, propagate=FIT, bootstrap=10)
     slow = index.sensitivity(SMALL, draws=4, seed=3, propagate=FIT, bootstrap=10, fast=False)
     pd.testing.assert_frame_equal(fast.draws, slow.draws, rtol=1e-9)
+
+
+def test_specs_are_picklable_and_read_only():
+    import pickle
+
+    spec = P.fit("y ~ I + C(id)", coef="I", vcov="cluster")
+    assert pickle.loads(pickle.dumps(spec)) == spec
+    with pytest.raises(TypeError, match="read-only"):
+        spec.options["vcov"] = "robust"
