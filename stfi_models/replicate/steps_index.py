@@ -43,7 +43,7 @@ _SENSITIVITY_KEYS = ("index", "study", "choices", "draws", "seed", "propagate", 
 
 
 def _nominal_index(table: Mapping[str, Any], ctx: Context, where: str) -> IndexResult:
-    """The index of ``study = ...``, checked against the study data's ``index`` column."""
+    """Return the index of ``study = ...``, checked against the study data's ``index`` column."""
     name, file = table.get("index"), table.get("study")
     if not isinstance(name, str) or not isinstance(file, str):
         raise SpecificationError(f"[{where}] needs index = \"NAME\" and study = \"FILE.toml\" "
