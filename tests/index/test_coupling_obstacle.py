@@ -13,6 +13,7 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import check_reference_row, reference_rows
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -156,3 +157,9 @@ def test_a_row_at_the_best_everywhere_has_no_obstacle():
         res = obstacle_degree(idx)
     assert any(issubclass(c.category, MissingValueWarning) for c in caught)
     assert res.indicators.query("id == 3")["obstacle"].isna().all()
+
+
+@pytest.mark.parametrize(("topic", "row"), reference_rows("coupling"))
+def test_numpy_rederivation_on_the_bundled_panel(topic, row):
+    """validation/coupling/reference.csv: plain numpy formulas on the tech_finance_nqp study."""
+    check_reference_row(topic, row)
