@@ -3,7 +3,10 @@ r"""Variance-based sensitivity: Saltelli sampling and first-order / total Sobol 
 A model :math:`Y = f(X_1, \dots, X_k)` of independent factors is evaluated on two independent
 sample matrices :math:`A` and :math:`B` (:math:`N` rows each) and on the :math:`k` matrices
 :math:`A_B^{(i)}`, equal to :math:`A` except for column :math:`i`, taken from :math:`B`.  With
-:math:`V = \operatorname{Var}(Y)` estimated on the :math:`2N` rows of :math:`A` and :math:`B`,
+the outputs centred by their mean over all :math:`N(k+2)` rows (which makes the indices
+invariant to a shift of :math:`Y` and lowers the variance of :math:`S_i`; SALib 1.6 does the
+same) and :math:`V = \operatorname{Var}(Y)` estimated on the :math:`2N` rows of :math:`A`
+and :math:`B` (divisor :math:`2N`),
 
 .. math::
 
@@ -125,8 +128,9 @@ def sobol_indices(y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         Shape ``(k,)`` or ``(k, n_outputs)``; NaN for an output with zero variance.
     """
     y = np.asarray(y, dtype=float)
+    y = y - y.reshape(-1, *y.shape[2:]).mean(axis=0)
     f_a, f_b, f_ab = y[:, 0], y[:, 1], np.moveaxis(y[:, 2:], 1, 0)
-    var = np.var(np.concatenate([f_a, f_b]), axis=0, ddof=1)
+    var = np.var(np.concatenate([f_a, f_b]), axis=0)
     with np.errstate(invalid="ignore", divide="ignore"):
         var = np.where(var > 0, var, np.nan)
         first = np.mean(f_b * (f_ab - f_a), axis=1) / var

@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from conftest import check_reference_row, reference_rows
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from stfi_models.exceptions import SpecificationError
 from stfi_models.index.sobol import (
@@ -93,3 +96,19 @@ def test_bad_input_is_named():
         sobol_table(np.zeros((5, 3)), ["a", "b", "c"])
     with pytest.raises(SpecificationError, match="draws must be a positive integer"):
         saltelli_evaluate(ishigami, [1, 1, 1], 0)
+
+
+@pytest.mark.parametrize(("topic", "row"), reference_rows("sobol"))
+def test_salib_on_the_same_outputs(topic, row):
+    """validation/sobol/reference.csv: SALib 1.6.0 sobol.analyze on our design's outputs."""
+    check_reference_row(topic, row)
+
+
+@settings(max_examples=20, deadline=None)
+@given(shift=st.floats(-1e3, 1e3), scale=st.floats(1e-3, 1e3))
+def test_indices_do_not_depend_on_the_units_of_the_output(shift, scale):
+    y = saltelli_evaluate(ishigami, [1, 1, 1], 64, seed=4)[:, :, 0]
+    first, total = sobol_indices(y)
+    first2, total2 = sobol_indices(shift + scale * y)
+    np.testing.assert_allclose(first2, first, rtol=1e-6, atol=1e-9)
+    np.testing.assert_allclose(total2, total, rtol=1e-6, atol=1e-9)
