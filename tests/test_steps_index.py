@@ -92,3 +92,31 @@ def test_obstacle_step(nqp):
     dims = section.tables[0]
     assert dims.name == "obstacle_dimensions"
     assert "largest mean obstacle" in section.headline[0]
+
+
+PVAR = "STFI + innovation ~ L(1) | gmm(2:3, collapse=True)"
+
+
+def test_moran_and_irf_propagation_match_direct_calls(regional):
+    from stfi_models.index import propagate as P
+
+    frame = regional.frame
+    spec = P.moran("STFI", year=2020)
+    direct = sm.moran(frame[frame["year"] == 2020], sm.china_weights(key="province_en"),
+                      "STFI", id="province_en", permutations=0)
+    got = spec.evaluate(frame, "province_en", "year")
+    np.testing.assert_allclose(got, [direct.I, np.sqrt(direct.var_rand), direct.p_rand])
+    irf = P.irf(PVAR, "STFI", "innovation", horizon=2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # a near-unit-root VAR in levels: fine for the check
+        res = sm.fit(PVAR, frame, model="pvar", entity="province_en",
+                     time="year").irf(periods=2, kind="orth")
+        got_irf = irf.evaluate(frame, "province_en", "year")[0]
+    assert got_irf == pytest.approx(res.values[2, 1, 0], rel=1e-12)
+    for s in (spec, irf):
+        assert P.from_dict(s.to_dict()) == s
+    with pytest.raises(SpecificationError, match="Did you mean 'innovation'"):
+        P.irf(PVAR, "STFI", "inovation").evaluate(frame, "province_en",
+                                                                        "year")
+    with pytest.raises(SpecificationError, match="horizon"):
+        P.irf(PVAR, "STFI", "innovation", horizon=-1)

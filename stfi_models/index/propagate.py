@@ -2,7 +2,9 @@
 
 A propagation spec is a small frozen record: what to run on the data with the drawn index, and
 which number to keep.  It serialises to a plain dict (``to_dict``) that a study TOML table can
-hold, and :func:`from_dict` reads it back::
+hold, and :func:`from_dict` reads it back.  Kinds: ``fit`` (any :func:`stfi_models.fit`
+model: FE, GMM, ...), ``dagum`` (a component of the Dagum Gini decomposition), ``moran``
+(global Moran's I in one year) and ``irf`` (a panel VAR impulse response at one horizon)::
 
     sm.propagate.fit("innovation ~ STFI + C(province_en) + C(year)", coef="STFI",
                      vcov="cluster")
@@ -10,7 +12,9 @@ hold, and :func:`from_dict` reads it back::
 
 Every spec returns the same three numbers per draw, ``(estimate, std_error, pvalue)``
 (NaN where a step has no standard error), so a sensitivity result can report the share of
-draws in which the estimate keeps its sign and its significance.
+draws in which the estimate keeps its sign and its significance.  Columns derived from the
+index in the data (e.g. a growth rate) are not re-derived per draw: write them into the
+formula (``D(STFI)``, ``L(STFI, 1)``, ``np.log(STFI)``).
 """
 
 from __future__ import annotations
@@ -25,7 +29,8 @@ import pandas as pd
 
 from stfi_models.exceptions import SpecificationError, StfiError, check_choice, did_you_mean
 
-__all__ = ["Fit", "Dagum", "PROPAGATE_KINDS", "fit", "dagum", "from_dict", "as_specs"]
+__all__ = ["Fit", "Dagum", "Moran", "Irf", "PROPAGATE_KINDS", "fit", "dagum", "moran", "irf",
+           "from_dict", "as_specs"]
 
 #: The statistics kept from every spec.
 OUTPUTS = ("estimate", "std_error", "pvalue")
@@ -159,8 +164,119 @@ class Dagum:
         return out
 
 
-PROPAGATE_KINDS = {"fit": Fit, "dagum": Dagum}
-Spec = Fit | Dagum
+@dataclass(frozen=True)
+class Moran:
+    """Global Moran's I of the index in one year over the China province contiguity.
+
+    Keeps ``(I, sqrt(var_rand), p_rand)`` (randomisation inference).
+
+    Attributes
+    ----------
+    value : str
+        The index column.
+    year : optional
+        The period (default: the last one).
+    label : str
+    """
+
+    value: str
+    year: Any = None
+    label: str = ""
+
+    kind = "moran"
+
+    def __post_init__(self) -> None:
+        if not self.label:
+            suffix = "" if self.year is None else f" {self.year}"
+            object.__setattr__(self, "label", f"moran {self.value}{suffix}")
+
+    def evaluate(self, frame: pd.DataFrame, entity: str, time: str) -> np.ndarray:
+        """Return ``(I, sqrt(var_rand), p_rand)``."""
+        from stfi_models.spatial import china_weights, moran
+
+        year = frame[time].max() if self.year is None else self.year
+        part = frame.loc[frame[time] == year, [entity, self.value]].dropna()
+        w = china_weights(key=entity)
+        w = w.subset(sorted(part[entity], key=list(w.ids).index))
+        res = moran(part, w, self.value, id=entity, permutations=0)
+        return np.array([res.I, np.sqrt(res.var_rand), res.p_rand])
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the spec as a plain dict (a study TOML table)."""
+        out = {"kind": self.kind, "value": self.value, "label": self.label}
+        if self.year is not None:
+            out["year"] = self.year
+        return out
+
+
+@dataclass(frozen=True)
+class Irf:
+    """Fit a panel VAR and keep one impulse response at one horizon.
+
+    Keeps ``(response, NaN, NaN)``.
+
+    Attributes
+    ----------
+    formula : str
+        A panel VAR formula (``model="pvar"``).
+    impulse, response : str
+        Variables of the system.
+    horizon : int
+    irf : str
+        ``kind`` of the response (``"orth"``, ``"simple"``, ``"girf"``).
+    options : Mapping
+        Options of the PVAR fit (``steps=2``, ...).
+    label : str
+    """
+
+    formula: str
+    impulse: str
+    response: str
+    horizon: int = 1
+    irf: str = "orth"
+    options: Mapping[str, Any] = field(default_factory=dict)
+    label: str = ""
+
+    kind = "irf"
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.horizon, int) or not 0 <= self.horizon <= 100:
+            raise SpecificationError(f"propagate.irf(horizon=...) must be an integer in "
+                                     f"[0, 100], got {self.horizon!r}.")
+        object.__setattr__(self, "options", _Options(self.options))
+        if not self.label:
+            object.__setattr__(self, "label",
+                               f"irf {self.impulse}->{self.response} h={self.horizon}")
+
+    def evaluate(self, frame: pd.DataFrame, entity: str, time: str) -> np.ndarray:
+        """Return ``(response, NaN, NaN)`` of ``response`` to ``impulse`` at ``horizon``."""
+        from stfi_models.api import fit as fit_formula
+
+        res = fit_formula(self.formula, frame, model="pvar", entity=entity, time=time,
+                          **self.options)
+        irf = res.irf(periods=max(self.horizon, 1), kind=self.irf)
+        for name in (self.impulse, self.response):
+            if name not in irf.names:
+                raise SpecificationError(
+                    f"propagate.irf: '{name}' is not a variable of the VAR."
+                    f"{did_you_mean(name, irf.names)} Variables: {', '.join(irf.names)}."
+                )
+        value = irf.values[self.horizon, irf.names.index(self.response),
+                           irf.names.index(self.impulse)]
+        return np.array([float(value), np.nan, np.nan])
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the spec as a plain dict (a study TOML table)."""
+        out = {"kind": self.kind, "formula": self.formula, "impulse": self.impulse,
+               "response": self.response, "horizon": self.horizon, "irf": self.irf,
+               "label": self.label}
+        if self.options:
+            out["options"] = dict(self.options)
+        return out
+
+
+PROPAGATE_KINDS = {"fit": Fit, "dagum": Dagum, "moran": Moran, "irf": Irf}
+Spec = Fit | Dagum | Moran | Irf
 
 
 def fit(formula: str, coef: str, *, model: str | None = None, label: str = "",
@@ -173,6 +289,17 @@ def dagum(value: str, group: str, *, component: str = "G", year: Any = None,
           label: str = "") -> Dagum:
     """Propagate into a Dagum Gini decomposition (one component, one year or the mean)."""
     return Dagum(value, group, component, year, label)
+
+
+def moran(value: str, *, year: Any = None, label: str = "") -> Moran:
+    """Propagate into the global Moran's I of ``value`` in one year (default the last)."""
+    return Moran(value, year, label)
+
+
+def irf(formula: str, impulse: str, response: str, *, horizon: int = 1, kind: str = "orth",
+        label: str = "", **options: Any) -> Irf:
+    """Propagate into a panel VAR impulse response at one horizon."""
+    return Irf(formula, impulse, response, horizon, kind, options, label)
 
 
 def from_dict(table: Mapping[str, Any]) -> Spec:
@@ -198,7 +325,7 @@ def as_specs(propagate: Any) -> tuple[Spec, ...]:
     if propagate is None:
         return ()
     items = propagate if isinstance(propagate, list | tuple) else [propagate]
-    specs = tuple(p if isinstance(p, Fit | Dagum) else from_dict(p) for p in items)
+    specs = tuple(p if isinstance(p, Spec) else from_dict(p) for p in items)
     labels = [s.label for s in specs]
     if len(set(labels)) != len(labels):
         raise SpecificationError(f"propagate: labels must be unique, got {labels}; "
