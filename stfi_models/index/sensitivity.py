@@ -48,13 +48,14 @@ from stfi_models.exceptions import SpecificationError, check_choice, did_you_mea
 from stfi_models.index.composite import GIVEN, SCORING_RULES, WEIGHTS_BY, build_index
 from stfi_models.index.fastfit import FastFit
 from stfi_models.index.formula import IndexSpec
+from stfi_models.index.missing import handle_missing
 from stfi_models.index.normalize import NORMALIZE_METHODS
 from stfi_models.index.propagate import OUTPUTS, Fit, as_specs, evaluate_all
 from stfi_models.index.result import IndexResult
 from stfi_models.index.sensitivity_result import SensitivityResult
 from stfi_models.index.sobol import saltelli_evaluate, sobol_convergence, sobol_table
 from stfi_models.index.weights import WEIGHT_METHODS
-from stfi_models.panel import as_panel
+from stfi_models.panel import PanelData, as_panel
 from stfi_models.resample import Resampling
 
 __all__ = ["CHOICES", "sensitivity", "default_choices"]
@@ -155,6 +156,7 @@ class _IndexDraw:
         self.entity, self.time = index.entity, index.time
         self.options = dict(index.options)
         self.data = as_panel(index._data, index.entity, index.time)
+        self.gaps: dict[tuple, PanelData] = {}
         self.choices = choices
         self.weights = _nominal_weights(index)
         self.perturb = perturb
@@ -194,9 +196,20 @@ class _IndexDraw:
             options["weights"] = {k: w for k, w in options["weights"].items() if k in keep}
         else:
             options.pop("weights", None)
+        data = self.gaps_handled(spec, options.pop("missing"))
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # reported when the nominal index was built
-            return build_index(spec, self.data, entity=self.entity, time=self.time, **options)
+            return build_index(spec, data, missing="error", **options)
+
+    def gaps_handled(self, spec: IndexSpec, missing: str) -> PanelData:
+        """Return the data with the gaps of ``spec``'s indicators handled (once per variant)."""
+        key = (missing, spec.columns)
+        if key not in self.gaps:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                frame, _, _ = handle_missing(self.data, list(spec.columns), missing)
+            self.gaps[key] = as_panel(frame, self.entity, self.time)
+        return self.gaps[key]
 
     def statistics(self, result: IndexResult) -> np.ndarray:
         """Return the propagated statistics on the data with ``result``'s scores."""

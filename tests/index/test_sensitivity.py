@@ -234,3 +234,24 @@ def test_specs_are_picklable_and_read_only():
     assert pickle.loads(pickle.dumps(spec)) == spec
     with pytest.raises(TypeError, match="read-only"):
         spec.options["vcov"] = "robust"
+
+
+@pytest.mark.parametrize("missing", ["interpolate", "drop"])
+@pytest.mark.parametrize("leave_out", [None, "a"])
+def test_a_draw_equals_the_one_call_build(missing, leave_out):
+    data = panel(seed=9)
+    data.loc[[3, 10], "a"] = np.nan
+    data.loc[[5], "d"] = np.nan
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        idx = build_index(FORMULA, data, entity="id", time="t", missing="interpolate")
+        choices = _check_choices({"missing": ["interpolate", "drop"],
+                                  "leave_out": [None, "a"],
+                                  "scoring": ["weighted_sum", "topsis"]}, idx)
+        draw = _IndexDraw(idx, choices, None, (), 0.25)
+        u = [np.array([0.25 + 0.5 * (missing == "drop")]),
+             np.array([0.25 + 0.5 * (leave_out == "a")]), np.array([0.75])]
+        spec = idx.spec if leave_out is None else idx.spec.without(leave_out)
+        direct = build_index(spec, data, entity="id", time="t", missing=missing,
+                             scoring="topsis")
+    pd.testing.assert_frame_equal(draw.build(u).scores, direct.scores)
