@@ -39,7 +39,16 @@ from stfi_models.exceptions import (
     UnsafeFormulaError,
 )
 from stfi_models.formula import parse_formula
-from stfi_models.index import IndexResult, build_index, load_study, parse_index_formula, run_study
+from stfi_models.index import (
+    IndexResult,
+    build_index,
+    coupling_coordination,
+    load_study,
+    obstacle_degree,
+    parse_index_formula,
+    propagate,
+    run_study,
+)
 from stfi_models.inequality import dagum_gini, kernel_density, theil
 from stfi_models.models.gmm import DiffGMM, DynamicMultipliers, GmmResult, SystemGMM
 from stfi_models.models.mediation import MediationResult, mediate, sobel_tests
@@ -102,6 +111,9 @@ __all__ = [
     "MediationResult",
     "sobel_tests",
     "build_index",
+    "coupling_coordination",
+    "obstacle_degree",
+    "propagate",
     "IndexResult",
     "parse_index_formula",
     "run_study",

@@ -195,6 +195,20 @@ class IndexResult:
             table = table.drop(columns=self.time)
         return table.set_index(index)
 
+    def sensitivity(self, choices: Mapping[str, Any] | None = None, **options: Any) -> Any:
+        """Uncertainty and sensitivity analysis of this index's construction choices.
+
+        Rank bands, Sobol indices and propagated model statistics; see
+        :func:`stfi_models.index.sensitivity.sensitivity` for the options.
+
+        Returns
+        -------
+        SensitivityResult
+        """
+        from stfi_models.index.sensitivity import sensitivity
+
+        return sensitivity(self, choices, **options)
+
     # ------------------------------------------------------------------ display
     def plot(self, kind: str = "trend", *, by: str | None = None, ax: Axes | None = None) -> Axes:
         """Plot regional trend lines of the composite, or the weights.
