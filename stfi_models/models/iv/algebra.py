@@ -27,7 +27,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import linalg
 
-__all__ = ["IVArrays", "project", "score_cov", "liml_kappa", "kclass", "gmm", "Fit"]
+__all__ = ["IVArrays", "project", "score_cov", "liml_kappa", "kclass", "gmm", "Fit",
+           "moment_cov"]
 
 
 @dataclass(frozen=True)
@@ -112,7 +113,7 @@ def gmm(a: IVArrays, weight: np.ndarray) -> Fit:
 
 def moment_cov(z: np.ndarray, resid: np.ndarray, codes: np.ndarray | None,
                robust: bool) -> np.ndarray:
-    """Covariance (in sums) of the moments ``Z'e``: :math:`\\hat\\sigma^2 Z'Z` or robust."""
+    r"""Covariance (in sums) of the moments ``Z'e``: :math:`\hat\sigma^2 Z'Z` or robust."""
     if not robust:
         return float(resid @ resid) / len(resid) * (z.T @ z)
     return score_cov(z, resid, codes)
