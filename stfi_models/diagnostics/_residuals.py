@@ -23,7 +23,7 @@ def require_model(res: Result, models: tuple[str, ...], test: str, fix: str) -> 
 
 
 def panel_resid(res: Result, test: str) -> pd.Series:
-    """The residuals as a Series indexed by (entity, time), finite values only."""
+    """Return the residuals as a Series indexed by (entity, time), finite values only."""
     resid = res.resid
     if not isinstance(resid, pd.Series) or not isinstance(resid.index, pd.MultiIndex) or (
             resid.index.nlevels != 2):

@@ -19,7 +19,6 @@ Stata Journal 1(1), 101-104.
 
 from __future__ import annotations
 
-import numpy as np
 from scipy import stats
 
 from stfi_models.diagnostics._residuals import panel_resid, require_model
@@ -30,7 +29,7 @@ __all__ = ["groupwise_heteroskedasticity"]
 
 
 def groupwise_heteroskedasticity(res: Result) -> TestResult:
-    """Modified Wald test (xttest3) on a fixed-effects Result."""
+    """Run the modified Wald test (xttest3) on a fixed-effects Result."""
     require_model(res, ("fe",), "groupwise_heteroskedasticity",
                   "Fit the formula with model='fe' and pass that Result.")
     e = panel_resid(res, "groupwise_heteroskedasticity")

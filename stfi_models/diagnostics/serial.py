@@ -88,6 +88,10 @@ def wooldridge_fe(res: Result) -> TestResult:
                   "Fit the same formula with model='fe' (entity effects) and pass that Result.")
     resid = panel_resid(res, "wooldridge_fe")
     n_periods = resid.index.get_level_values(1).nunique()
+    if n_periods < 3:
+        raise EstimationError(
+            f"The panel has {n_periods} periods: too short for Wooldridge's FE test (within "
+            "residuals of 2 periods are perfectly negatively correlated); it needs 3+.")
     e, e_lag, ent = lagged(resid)
     stat, df2 = ar1_cluster_test(e, e_lag, ent, -1.0 / (n_periods - 1))
     return TestResult(stat=stat, pvalue=float(stats.f.sf(stat, 1, df2)), df=(1.0, float(df2)),

@@ -190,7 +190,7 @@ class Result:
         return self._revcov(vcov, **options)
 
     def diagnose(self, *tests: str, **options: Any) -> Result:
-        """Return a new Result with panel diagnostics added (:func:`stfi_models.diagnostics.diagnose`).
+        """Return a new Result with panel diagnostics added (see :mod:`stfi_models.diagnostics`).
 
         ``res.diagnose("cd", "lm")`` adds the Pesaran CD and Breusch-Pagan LM tests of
         cross-sectional dependence under those names; this Result is unchanged.
