@@ -28,6 +28,14 @@ from stfi_models.datasets import (
     simulate_dynamic_panel,
     simulate_stfi_panel,
 )
+from stfi_models.diagnostics import (
+    cross_section_dependence,
+    groupwise_heteroskedasticity,
+    pesaran_cd,
+    random_effects_lm,
+    wooldridge_fd,
+    wooldridge_fe,
+)
 from stfi_models.exceptions import (
     EstimationError,
     FormulaError,
@@ -42,6 +50,7 @@ from stfi_models.formula import parse_formula
 from stfi_models.index import IndexResult, build_index, load_study, parse_index_formula, run_study
 from stfi_models.inequality import dagum_gini, kernel_density, theil
 from stfi_models.models.gmm import DiffGMM, DynamicMultipliers, GmmResult, SystemGMM
+from stfi_models.models.iv import IVModel
 from stfi_models.models.mediation import MediationResult, mediate, sobel_tests
 from stfi_models.models.pvar import PanelVAR, PanelVARResult
 from stfi_models.models.static import hausman
@@ -80,6 +89,13 @@ __all__ = [
     "sigma_convergence",
     "beta_convergence",
     "hausman",
+    "IVModel",
+    "pesaran_cd",
+    "cross_section_dependence",
+    "wooldridge_fd",
+    "wooldridge_fe",
+    "groupwise_heteroskedasticity",
+    "random_effects_lm",
     "DiffGMM",
     "SystemGMM",
     "GmmResult",

@@ -116,7 +116,9 @@ class IVModel(PanelModel):
     --------
     >>> import stfi_models as sm
     >>> res = sm.fit("n ~ k + [w ~ ys + L(ys, 1)] | id + year", sm.load_abdata(),
-    ...              entity="id", time="year", vcov="cluster")  # doctest: +SKIP
+    ...              entity="id", time="year", vcov="cluster")
+    >>> round(float(res.params["w"]), 4), res.info["instruments"]
+    (0.2239, ('ys', 'L1.ys'))
     """
 
     name = "iv"
