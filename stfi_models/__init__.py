@@ -29,8 +29,10 @@ from stfi_models.datasets import (
     simulate_stfi_panel,
 )
 from stfi_models.diagnostics import (
+    cips_test,
     cross_section_dependence,
     groupwise_heteroskedasticity,
+    hadri_test,
     pesaran_cd,
     random_effects_lm,
     wooldridge_fd,
@@ -96,6 +98,8 @@ __all__ = [
     "wooldridge_fe",
     "groupwise_heteroskedasticity",
     "random_effects_lm",
+    "hadri_test",
+    "cips_test",
     "DiffGMM",
     "SystemGMM",
     "GmmResult",

@@ -102,3 +102,38 @@ def test_rescaling_leaves_every_statistic_unchanged(scale, column):
         for name in tests:
             assert b.diagnostics[name].stat == pytest.approx(a.diagnostics[name].stat,
                                                              rel=1e-7), name
+
+
+# ---------------------------------------------------------------------------- unit roots
+def test_hadri_refuses_unbalanced_panels():
+    with pytest.raises(sm.PanelDataError, match="balanced"):
+        sm.hadri_test(sm.load_abdata(), "n", entity="id", time="year")
+
+
+def test_cips_critical_values_hit_table_cells_and_bound_pvalues():
+    from stfi_models.diagnostics.cips_table import CIPS_CRITICAL
+
+    cv = dg.cips_critical_values(20, 30, "ct")
+    assert cv[5] == CIPS_CRITICAL[("trend", 5)][2][3]
+    g = sm.load_grunfeld()
+    res = sm.cips_test(g, "inv", entity="firm", time="year", lags=2)
+    assert res.pvalue == 0.10 and "p > 0.10" in res.name
+
+
+def test_cips_bad_input():
+    g = sm.load_grunfeld()
+    with pytest.raises(SpecificationError, match="lags"):
+        sm.cips_test(g, "inv", entity="firm", time="year", lags=-1)
+    with pytest.raises(sm.PanelDataError, match="too short"):
+        sm.cips_test(g[g["year"] < 1943], "inv", entity="firm", time="year", lags=2)
+
+
+@settings(max_examples=8, deadline=None)
+@given(scale=st.sampled_from([1e-4, 0.3, 10.0, 1e5]))
+def test_unit_root_statistics_do_not_depend_on_units(scale):
+    g = sm.load_grunfeld()
+    scaled = g.assign(inv=g["inv"] * scale)
+    for test in (sm.hadri_test, sm.cips_test):
+        a = test(g, "inv", entity="firm", time="year")
+        b = test(scaled, "inv", entity="firm", time="year")
+        assert b.stat == pytest.approx(a.stat, rel=1e-8)

@@ -8,6 +8,7 @@ import pandas as pd
 
 import stfi_models as sm
 from stfi_models import diagnostics as dg
+from stfi_models.diagnostics.unit_roots import cips_test, hadri_test
 
 #: data name -> (loader, entity, time, right-hand formula)
 SETUPS = {
@@ -20,6 +21,26 @@ SETUPS = {
 MODELS = {"fe": {"model": "fe"}, "fe2": {"model": "fe", "effects": "twoways"},
           "fd": {"model": "fd"}, "pooled": {"model": "pooled"}}
 _EFFECT = {"individual": "entity", "time": "time", "twoways": "twoways"}
+#: unit-root case -> (loader, entity, time, variable, row filter)
+UNITROOT = {
+    "grunfeld_inv": (sm.load_grunfeld, "firm", "year", "inv", None),
+    "grunfeld_value": (sm.load_grunfeld, "firm", "year", "value", None),
+    "china_rd": (sm.load_china_provinces, "prov_code", "year", "rd_intensity",
+                 lambda d: d[(d["year"] >= 2011) & (d["prov_code"] != 54)]),
+}
+_TREND = {"intercept": "c", "trend": "ct", "none": "n", "drift": "c"}
+
+
+def unit_root(case: str, quantity: str) -> sm.TestResult:
+    """Our unit-root test of a reference row (``<name>/data``)."""
+    loader, entity, time, variable, keep = UNITROOT[case.split("/")[0]]
+    data = loader() if keep is None else keep(loader())
+    parts = quantity.split("_")
+    if parts[0] == "hadri":
+        return hadri_test(data, variable, entity=entity, time=time, trend=_TREND[parts[1]],
+                          heteroskedastic=parts[2] == "het", dfcor=parts[-1] == "dfcor")
+    return cips_test(data, variable, entity=entity, time=time, trend=_TREND[parts[1]],
+                     lags=int(parts[2]))
 
 
 def fit(case: str) -> sm.Result:
@@ -53,13 +74,15 @@ def compute() -> pd.DataFrame:
     fits: dict[str, sm.Result] = {}
     rows = []
     for case, quantity, term in zip(ref["case"], ref["quantity"], ref["term"], strict=True):
-        if case not in fits:
-            fits[case] = fit(case)
-        res = fits[case]
         name, _, part = quantity.partition(":")
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", sm.SpecificationWarning)
-            test = test_of(res, name)
+            if case.endswith("/data"):
+                test = unit_root(case, name)
+            else:
+                if case not in fits:
+                    fits[case] = fit(case)
+                test = test_of(fits[case], name)
         rows.append({"case": case, "quantity": quantity, "term": term,
                      "value": test.pvalue if part == "pvalue" else test.stat})
     return pd.DataFrame(rows)
