@@ -13,7 +13,8 @@ name                    function                                       R plm / S
 ``"re_lm"``             :func:`random_effects_lm`                      ``plmtest``
 ======================= ============================================== =====================
 
-Unit-root tests take data, not residuals: :func:`hadri_test` and :func:`cips_test` here
+Unit-root tests take data, not residuals: :func:`llc_test`, :func:`hadri_test` and
+:func:`cips_test` here
 (:mod:`~stfi_models.diagnostics.unit_roots`); IPS and Fisher-ADF are in
 :mod:`stfi_models.unitroot`.
 """
@@ -32,14 +33,19 @@ from stfi_models.diagnostics.cross_section import (
 from stfi_models.diagnostics.effects import random_effects_lm
 from stfi_models.diagnostics.heteroskedasticity import groupwise_heteroskedasticity
 from stfi_models.diagnostics.serial import wooldridge_fd, wooldridge_fe
-from stfi_models.diagnostics.unit_roots import cips_critical_values, cips_test, hadri_test
+from stfi_models.diagnostics.unit_roots import (
+    cips_critical_values,
+    cips_test,
+    hadri_test,
+    llc_test,
+)
 from stfi_models.exceptions import SpecificationError, check_choice
 from stfi_models.results.result import Result, TestResult
 
 __all__ = ["DIAGNOSTICS", "diagnose", "cross_section_dependence", "pesaran_cd",
            "pairwise_correlations", "wooldridge_fd", "wooldridge_fe",
            "groupwise_heteroskedasticity", "random_effects_lm", "CD_TESTS", "hadri_test",
-           "cips_test", "cips_critical_values"]
+           "cips_test", "cips_critical_values", "llc_test"]
 
 
 def _cd(test: str) -> Callable[..., TestResult]:

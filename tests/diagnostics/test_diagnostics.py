@@ -105,9 +105,27 @@ def test_rescaling_leaves_every_statistic_unchanged(scale, column):
 
 
 # ---------------------------------------------------------------------------- unit roots
-def test_hadri_refuses_unbalanced_panels():
+@pytest.mark.parametrize("test", [sm.hadri_test, sm.llc_test])
+def test_balanced_only_tests_refuse_unbalanced_panels(test):
     with pytest.raises(sm.PanelDataError, match="balanced"):
-        sm.hadri_test(sm.load_abdata(), "n", entity="id", time="year")
+        test(sm.load_abdata(), "n", entity="id", time="year")
+
+
+def test_llc_bad_lags_and_short_panels():
+    g = sm.load_grunfeld()
+    with pytest.raises(SpecificationError, match="one per entity"):
+        sm.llc_test(g, "inv", entity="firm", time="year", lags=[1, 2])
+    with pytest.raises(sm.PanelDataError, match="too short"):
+        sm.llc_test(g[g["year"] < 1940], "inv", entity="firm", time="year", lags=2)
+
+
+def test_llc_per_entity_lags_equal_common_lags():
+    g = sm.load_grunfeld()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", sm.SpecificationWarning)
+        a = sm.llc_test(g, "inv", entity="firm", time="year", lags=1)
+        b = sm.llc_test(g, "inv", entity="firm", time="year", lags=[1] * 10)
+    assert a.stat == b.stat
 
 
 def test_cips_critical_values_hit_table_cells_and_bound_pvalues():
@@ -133,7 +151,9 @@ def test_cips_bad_input():
 def test_unit_root_statistics_do_not_depend_on_units(scale):
     g = sm.load_grunfeld()
     scaled = g.assign(inv=g["inv"] * scale)
-    for test in (sm.hadri_test, sm.cips_test):
-        a = test(g, "inv", entity="firm", time="year")
-        b = test(scaled, "inv", entity="firm", time="year")
+    for test in (sm.hadri_test, sm.cips_test, sm.llc_test):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", sm.SpecificationWarning)
+            a = test(g, "inv", entity="firm", time="year")
+            b = test(scaled, "inv", entity="firm", time="year")
         assert b.stat == pytest.approx(a.stat, rel=1e-8)

@@ -8,7 +8,7 @@ import pandas as pd
 
 import stfi_models as sm
 from stfi_models import diagnostics as dg
-from stfi_models.diagnostics.unit_roots import cips_test, hadri_test
+from stfi_models.diagnostics.unit_roots import cips_test, hadri_test, llc_test
 
 #: data name -> (loader, entity, time, right-hand formula)
 SETUPS = {
@@ -36,6 +36,9 @@ def unit_root(case: str, quantity: str) -> sm.TestResult:
     loader, entity, time, variable, keep = UNITROOT[case.split("/")[0]]
     data = loader() if keep is None else keep(loader())
     parts = quantity.split("_")
+    if parts[0] == "llc":
+        return llc_test(data, variable, entity=entity, time=time, trend=_TREND[parts[1]],
+                        lags=int(parts[2]))
     if parts[0] == "hadri":
         return hadri_test(data, variable, entity=entity, time=time, trend=_TREND[parts[1]],
                           heteroskedastic=parts[2] == "het", dfcor=parts[-1] == "dfcor")

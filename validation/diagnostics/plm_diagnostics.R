@@ -70,7 +70,7 @@ for (name in names(SETUPS)) {
 }
 residual_rows <- do.call(rbind, rows)
 
-# Unit roots: Hadri (purtest) and CIPS (cipstest; statistic only, see README)
+# Unit roots: Levin-Lin-Chu and Hadri (purtest) and CIPS (cipstest; statistic only, see README)
 rows <- list()
 UNITROOT <- list(
   grunfeld_inv = list(data = grunfeld, index = c("firm", "year"), variable = "inv"),
@@ -85,6 +85,11 @@ for (name in names(UNITROOT)) {
   u <- UNITROOT[[name]]
   x <- pdata.frame(u$data, index = u$index)[[u$variable]]
   if (name != "abdata_n") {
+    for (exo in c("none", "intercept", "trend")) for (lags in 0:2) {
+      h <- suppressWarnings(purtest(x, test = "levinlin", exo = exo, lags = lags))$statistic
+      add(paste0(name, "/data"), paste0("llc_", exo, "_", lags), h$statistic)
+      add(paste0(name, "/data"), paste0("llc_", exo, "_", lags, ":pvalue"), h$p.value)
+    }
     for (exo in c("intercept", "trend")) for (hc in c(TRUE, FALSE)) for (dfc in c(FALSE, TRUE)) {
       h <- purtest(x, test = "hadri", exo = exo, Hcons = hc, dfcor = dfc)$statistic
       q <- paste0("hadri_", exo, if (hc) "_het" else "_hom", if (dfc) "_dfcor" else "")
