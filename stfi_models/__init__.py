@@ -28,6 +28,17 @@ from stfi_models.datasets import (
     simulate_dynamic_panel,
     simulate_stfi_panel,
 )
+from stfi_models.diagnostics import (
+    cips_test,
+    cross_section_dependence,
+    groupwise_heteroskedasticity,
+    hadri_test,
+    llc_test,
+    pesaran_cd,
+    random_effects_lm,
+    wooldridge_fd,
+    wooldridge_fe,
+)
 from stfi_models.exceptions import (
     EstimationError,
     FormulaError,
@@ -51,6 +62,7 @@ from stfi_models.index import (
 )
 from stfi_models.inequality import dagum_gini, kernel_density, theil
 from stfi_models.models.gmm import DiffGMM, DynamicMultipliers, GmmResult, SystemGMM
+from stfi_models.models.iv import IVModel
 from stfi_models.models.mediation import MediationResult, mediate, sobel_tests
 from stfi_models.models.pvar import PanelVAR, PanelVARResult
 from stfi_models.models.static import hausman
@@ -89,6 +101,16 @@ __all__ = [
     "sigma_convergence",
     "beta_convergence",
     "hausman",
+    "IVModel",
+    "pesaran_cd",
+    "cross_section_dependence",
+    "wooldridge_fd",
+    "wooldridge_fe",
+    "groupwise_heteroskedasticity",
+    "random_effects_lm",
+    "hadri_test",
+    "llc_test",
+    "cips_test",
     "DiffGMM",
     "SystemGMM",
     "GmmResult",
