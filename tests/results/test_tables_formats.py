@@ -96,7 +96,7 @@ def test_excel_and_csv_hold_the_grid(table, tmp_path):
     from openpyxl import load_workbook
 
     sheet = load_workbook(table.save(tmp_path / "t.xlsx")).active
-    values = [[v if v is not None else "" for v in row] for row in sheet.iter_rows(values_only=True)]
+    values = [["" if v is None else v for v in row] for row in sheet.iter_rows(values_only=True)]
     assert values[0][0] == "Employment_1 & wages"
     grid = table.to_grid()
     assert [row[: len(grid[0])] for row in values[1 : 1 + len(grid)]] == grid
