@@ -388,7 +388,7 @@ class IRF(_Responses):
 
     @property
     def steps(self) -> np.ndarray:
-        """Horizons ``0 .. periods``."""
+        """Horizons 0 to ``periods``."""
         return np.arange(self.values.shape[0])
 
     def plot(self, impulse: str | Sequence[str] | None = None,
@@ -465,7 +465,7 @@ class FEVD(_Responses):
 
     @property
     def steps(self) -> np.ndarray:
-        """Forecast steps ``1 .. periods`` (the ``h`` column of :attr:`frame`)."""
+        """Forecast steps 1 to ``periods`` (the ``h`` column of :attr:`frame`)."""
         return np.arange(1, self.values.shape[0] + 1)
 
     def table(self, response: str) -> pd.DataFrame:

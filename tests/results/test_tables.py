@@ -7,21 +7,13 @@ import re
 import numpy as np
 import pandas as pd
 import pytest
+from hand_results import make_result
 
 from stfi_models import results
 from stfi_models.exceptions import SpecificationError
-from stfi_models.results import Result
 from stfi_models.results.tables import Table, etable
 
-
-def make(params: dict[str, float], se: list[float], **changes) -> Result:
-    """Build a Result by hand, so the table tests do not depend on any estimator."""
-    p = pd.Series(params, dtype=float)
-    cov = pd.DataFrame(np.diag(np.square(se)), index=p.index, columns=p.index)
-    fields = dict(model="fe", formula="n ~ w + k", dependent="n", nobs=1031, n_entities=140,
-                  df_resid=None, vcov_type="cluster (entity)")
-    fields.update(changes)
-    return Result(params=p, cov=cov, **fields)
+make = make_result
 
 
 @pytest.fixture

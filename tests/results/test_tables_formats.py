@@ -5,26 +5,21 @@ from __future__ import annotations
 
 import csv
 import re
+from functools import partial
 
 import numpy as np
 import pandas as pd
 import pytest
+from hand_results import make_result
+from hypothesis import given
+from hypothesis import strategies as st
 
 from stfi_models import results
 from stfi_models.exceptions import SpecificationError
-from stfi_models.results import Result
-from stfi_models.results.tables import Table, etable, frame_table, write_tables
+from stfi_models.results.tables import Row, Table, etable, frame_table, write_tables
 
-
-def make(params: dict[str, float], se: list[float], **changes) -> Result:
-    """Build a Result by hand, so these tests do not depend on any estimator."""
-    p = pd.Series(params, dtype=float)
-    cov = pd.DataFrame(np.diag(np.square(se)), index=p.index, columns=p.index)
-    fields = dict(model="fe", formula="n ~ w + k", dependent="n", nobs=1031, n_entities=140,
-                  df_resid=None, vcov_type="cluster (entity; G = 140)",
-                  info={"effects": ("entity",)}, rsquared={"within": 0.5})
-    fields.update(changes)
-    return Result(params=p, cov=cov, **fields)
+make = partial(make_result, vcov_type="cluster (entity; G = 140)",
+               info={"effects": ("entity",)}, rsquared={"within": 0.5})
 
 
 @pytest.fixture
@@ -150,6 +145,21 @@ def test_frame_table_formats_counts_and_missing_values():
 
 def test_rows_must_fit_the_columns_and_labels_be_plain():
     with pytest.raises(SpecificationError, match="2 cells for 1 columns"):
-        Table(columns=("a",), coefficients=(results.tables.Row("x", ("1", "2")),))
+        Table(columns=("a",), coefficients=(Row("x", ("1", "2")),))
     with pytest.raises(SpecificationError, match="LaTeX label"):
         Table(columns=("a",), label="tab:x y}")
+
+
+@given(st.text(alphabet=st.characters(codec="ascii", exclude_categories=("Cc",)),
+               min_size=1, max_size=20).filter(lambda s: s.strip() == s))
+def test_markdown_cells_survive_any_label(label):
+    """Whatever the label, the rendered table has its two cells and shows the label as text."""
+    import html as html_module
+
+    from markdown_it import MarkdownIt
+
+    table = Table(columns=("(1)",), coefficients=(Row(label, ("1.0",), "coef"),))
+    rendered = MarkdownIt("commonmark").enable("table").render(table.to_markdown())
+    cells = re.findall(r"<td[^>]*>(.*?)</td>", rendered)
+    assert len(cells) == 2
+    assert html_module.unescape(cells[0]) == label

@@ -13,14 +13,17 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
+from functools import partial
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from hand_results import make_result
+from hypothesis import given
+from hypothesis import strategies as st
 
 from stfi_models import results
-from stfi_models.results import Result
 from stfi_models.results.latex import escape_latex, latex_text
 from stfi_models.results.tables import etable, write_tables
 from stfi_models.results.tables.document import latex_document
@@ -34,19 +37,12 @@ needs_tex = pytest.mark.skipif(
 MOJIBAKE = ("¡", "¿", "—")
 
 
-def make(params: dict[str, float], se: list[float], **changes) -> Result:
-    """Build a Result by hand, so these tests do not depend on any estimator."""
-    p = pd.Series(params, dtype=float)
-    cov = pd.DataFrame(np.diag(np.square(se)), index=p.index, columns=p.index)
-    fields = dict(model="fe", formula="n ~ w + k", dependent="n", nobs=1031, n_entities=140,
-                  df_resid=900.0, vcov_type="cluster (entity; G = 140)",
-                  info={"effects": ("entity",)}, rsquared={"within": 0.5})
-    fields.update(changes)
-    return Result(params=p, cov=cov, **fields)
+make = partial(make_result, df_resid=900.0, vcov_type="cluster (entity; G = 140)",
+               info={"effects": ("entity",)}, rsquared={"within": 0.5})
 
 
 @pytest.fixture
-def models() -> list[Result]:
+def models() -> list:
     fe = make({"w": -0.5, "k_%": 0.3}, [0.1, 0.2])
     years = {f"C(year)[{y}]": 0.01 * (y - 1976) for y in range(1977, 1984)}
     gmm = make({"L1.n": 0.7, "w": -0.2, **years}, [0.1, 0.2, *[0.05] * 7], model="sys-gmm",
@@ -163,3 +159,12 @@ def test_latex_document_lists_the_packages_it_needs(models):
     source = latex_document([etable(models)])
     assert "\\usepackage{booktabs,amssymb}" in source
     assert source.count("\\begin{table}") == 1 and source.rstrip().endswith("\\end{document}")
+
+
+@given(st.text(alphabet=st.characters(codec="ascii", exclude_categories=("Cc",)), max_size=40))
+def test_escaped_text_leaves_no_special_character_bare(text):
+    """Outside ``$...$`` and control sequences, no character LaTeX treats specially is left."""
+    out = escape_latex(text)
+    bare = re.sub(r"\\(textbackslash|textasciicircum)\{\}|\\[&%$#_{}]", "", out)
+    bare = re.sub(r"\$[^$]*\$", "", bare)
+    assert not set(bare) & set("\\&%$#_{}~^<>|")

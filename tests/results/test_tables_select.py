@@ -3,33 +3,25 @@ chosen by key, what goes beneath an estimate, stars, notes, and extra row blocks
 
 from __future__ import annotations
 
-import numpy as np
-import pandas as pd
+from functools import partial
+
 import pytest
+from hand_results import make_result
 from hypothesis import given
 from hypothesis import strategies as st
 
 from stfi_models import results
 from stfi_models.exceptions import SpecificationError
-from stfi_models.results import Result
 from stfi_models.results.tables import ROW_BLOCKS, Row, etable
 
 YEARS = {f"C(year)[{y}]": 0.01 * (y - 1976) for y in range(1977, 1984)}
 
 
-def make(params: dict[str, float], se: list[float] | None = None, **changes) -> Result:
-    """Build a Result by hand, so these tests do not depend on any estimator."""
-    p = pd.Series(params, dtype=float)
-    se = [0.1] * len(p) if se is None else se
-    cov = pd.DataFrame(np.diag(np.square(se)), index=p.index, columns=p.index)
-    fields = dict(model="fe", formula="n ~ w + k", dependent="n", nobs=1031, n_entities=140,
-                  df_resid=None, vcov_type="robust")
-    fields.update(changes)
-    return Result(params=p, cov=cov, **fields)
+make = partial(make_result, vcov_type="robust")
 
 
 @pytest.fixture
-def gmm_pair() -> list[Result]:
+def gmm_pair() -> list:
     one = make({"L1.n": 0.7, "w": -0.2, "k": 0.1, **YEARS, "Intercept": 1.0}, model="diff-gmm",
                info={"n_instruments": 30})
     two = make({"L1.n": 0.8, "w": -0.3, **YEARS}, model="sys-gmm", info={"n_instruments": 41})
