@@ -6,6 +6,7 @@ Formulas in, one immutable Result out::
     res = sm.fit("n ~ w + k + C(id)", sm.load_abdata(), entity="id", time="year")
 """
 
+from stfi_models._plotting import save_figure
 from stfi_models.api import fit
 from stfi_models.convergence import beta_convergence, sigma_convergence
 from stfi_models.datasets import (
@@ -72,7 +73,7 @@ from stfi_models.replicate import load_replication, replicate
 from stfi_models.results import Result, TestResult
 from stfi_models.results.irf import FEVD, IRF
 from stfi_models.results.stability import Stability
-from stfi_models.results.tables import etable
+from stfi_models.results.tables import etable, write_tables
 from stfi_models.spatial import (
     SpatialWeights,
     china_weights,
@@ -89,6 +90,8 @@ __version__ = "0.2.0.dev0"
 __all__ = [
     "fit",
     "etable",
+    "write_tables",
+    "save_figure",
     "dagum_gini",
     "theil",
     "kernel_density",

@@ -96,7 +96,7 @@ def test_tables_hold_the_published_quantities(report):
                                atol=1e-12)
     assert list(dagum["year"]) == list(range(2012, 2023))
     tex = (out / "tables" / "stfi_regional__regressions_fe.tex").read_text()
-    assert tex.startswith("\\begin{tabular}") and "ln\\_gdp\\_pc" in tex
+    assert tex.startswith("\\begin{table}") and "ln\\_gdp\\_pc" in tex
 
 
 def test_data_option_on_a_csv_export_gives_the_same_numbers(report, tmp_path):
