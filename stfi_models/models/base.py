@@ -34,6 +34,7 @@ MODELS: dict[str, str] = {
     "diff-gmm": "stfi_models.models.gmm:DiffGMM",
     "sys-gmm": "stfi_models.models.gmm:SystemGMM",
     "pvar": "stfi_models.models.pvar:PanelVAR",
+    "threshold": "stfi_models.models.threshold:PanelThreshold",
 }
 
 
