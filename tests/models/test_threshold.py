@@ -78,6 +78,24 @@ def test_vectorised_ssr_equals_explicit_ols_at_every_candidate(convention):
     np.testing.assert_allclose(search.ssr(batch)[:, 1], 4 * slow, rtol=1e-11)
 
 
+def test_period_effects_equal_lsdv_with_entity_and_year_dummies():
+    """``| id + year``: SSR, slopes and classical SEs of LSDV with both sets of dummies."""
+    df = _simulated(n=15, t=6, seed=4)
+    res = sm.fit("y ~ x + regimes(z0, by=q) | id + year", df, entity="id", time="year",
+                 model="threshold", grid=30, trim=0.1, bootstrap=20, seed=1)
+    gamma = res.thresholds[0]
+    dummies = pd.get_dummies(df[["id", "year"]].astype(str), drop_first=True, dtype=float)
+    regimes = np.column_stack([df.z0 * (df.q <= gamma), df.z0 * (df.q > gamma)])
+    design = np.column_stack([df.x, regimes, np.ones(len(df)), dummies])
+    coef, ssr, *_ = np.linalg.lstsq(design, df.y, rcond=None)
+    np.testing.assert_allclose(res.params.to_numpy(), coef[:3], rtol=1e-9)
+    assert float((res.resid ** 2).sum()) == pytest.approx(float(ssr[0]), rel=1e-10)
+    sigma2 = ssr[0] / (len(df) - design.shape[1])
+    se = np.sqrt(np.diag(sigma2 * np.linalg.inv(design.T @ design))[:3])
+    np.testing.assert_allclose(res.std_errors.to_numpy(), se, rtol=1e-8)
+    assert res.info["effects"] == ("entity", "time") and res.info["df_sigma"] == 90 - 15 - 5
+
+
 def test_threshold_found_in_simulated_data():
     res = sm.fit("y ~ x + regimes(z0, by=q) | id", _simulated(n=80, seed=2), entity="id",
                  time="year", model="threshold", bootstrap=0)
@@ -220,7 +238,8 @@ def test_rescaling(scale, q_scale):
          "Did you mean 'bootstrap'"),
         ("y ~ z0 + regimes(z0, by=q) | id", {}, FormulaError, "both inside regimes"),
         ("y ~ x + regimes(z0, by=q) + regimes(x, by=q) | id", {}, FormulaError, "one regimes"),
-        ("y ~ x + regimes(z0, by=q) | id + year", {}, FormulaError, "entity effects only"),
+        ("y ~ x + regimes(z0, by=q) | id + year", {"convention": "hansen"},
+         SpecificationError, "no period effects"),
         ("y ~ x + regimes(z0, by=C(c)) | id", {}, FormulaError, "numeric"),
     ],
 )

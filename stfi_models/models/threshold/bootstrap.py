@@ -11,7 +11,8 @@ in the span of both models and changes no sum of squares), and computes
     F^*_k = \frac{S^*_{k-1} - \min_\gamma S^*_k(\gamma)}{\min_\gamma S^*_k(\gamma) / n(T-1)}
 
 over the same candidates as the estimate, the :math:`k-1` thresholds fixed at their
-estimates.  The p-value is the share of draws with :math:`F^*_k \ge F_k`; critical values are
+estimates.  With period effects the resampled outcome is transformed again (its period means
+are no longer zero).  The p-value is the share of draws with :math:`F^*_k \ge F_k`; critical values are
 quantiles of the :math:`F^*_k`.  Draws run through :mod:`stfi_models.resample` (per-draw seeds:
 the same seed gives the same statistics for any ``n_jobs`` or backend), a chunk of draws at a
 time through :meth:`GridSearch.ssr`.
@@ -70,6 +71,8 @@ def _chunk_stats(chunk: DrawChunk, searcher: GridSearch, blocks: np.ndarray,
     n = blocks.shape[0]
     outcomes = np.column_stack([blocks[rng.integers(0, n, n)].ravel()
                                 for rng in chunk.generators()])
+    if searcher.transform.time is not None:  # resampled rows no longer sum to 0 by period
+        outcomes = searcher.transform.apply(outcomes)
     null = searcher.null_ssr(outcomes)
     alt = searcher.ssr(outcomes).min(axis=0)
     return (null - alt) / (alt / df_sigma)

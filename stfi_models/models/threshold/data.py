@@ -48,6 +48,8 @@ class ThresholdData:
         Entity code ``0..N-1`` of each row.
     time : numpy.ndarray
         Time code of each row.
+    time_effects : bool
+        The formula absorbs period effects too (``| id + year`` or ``C(year)``).
     """
 
     design: Design
@@ -60,6 +62,7 @@ class ThresholdData:
     q_name: str
     entity: np.ndarray
     time: np.ndarray
+    time_effects: bool = False
 
     @property
     def index(self) -> pd.MultiIndex:
@@ -102,11 +105,6 @@ def threshold_data(spec: FormulaSpec, panel: PanelData) -> ThresholdData:
     q_term = Term(regimes.by, spec.text[regimes.by.src_start:regimes.by.src_end], 1)
     design = build_design(dataclasses.replace(spec, rhs=(*controls, *z_terms, q_term)), panel,
                           absorb=True)
-    if "time" in design.absorbed:
-        raise FormulaError(
-            f"model='threshold' sweeps out entity effects only (Hansen 1999); remove "
-            f"C({panel.time}) / '| {panel.time}' from the formula.\n  {spec.text}"
-        )
     columns = list(design.x.columns)
     z_names = [_column_name(v, evaluator, spec, "regime-dependent variable")
                for v in regimes.variables]
@@ -155,4 +153,4 @@ def threshold_data(spec: FormulaSpec, panel: PanelData) -> ThresholdData:
     return ThresholdData(design, design.y.iloc[:, 0].to_numpy(dtype=float),
                          design.x[x_names].to_numpy(dtype=float),
                          design.x[z_names].to_numpy(dtype=float), q, x_names, z_names,
-                         q_name, entity, time)
+                         q_name, entity, time, "time" in design.absorbed)

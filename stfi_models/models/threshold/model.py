@@ -23,6 +23,8 @@ Two conventions (``convention=``):
     values with ``qn = grid``, and his exclusion of ``qn * trim`` grid positions around fixed
     thresholds.  ``grid=400, trim=(0.01, 0.01, 0.05)`` reproduces his ``thresh.out``.
 
+Period effects (``| id + year`` or ``C(year)``) are swept out too with the standard
+convention (two-way within transformation of the balanced panel; Hansen's program has none).
 In both, :math:`\hat\sigma^2 = S/(n(T-1))` (Hansen's eq. 9) in F and LR statistics; Stata's
 xthreg prints MSE = RSS/(NT - T), so its F statistics are ours times (NT - T)/(n(T-1)).
 Standard errors of the slopes treat the thresholds as known (Hansen 1999, sec. 3.3):
@@ -151,7 +153,13 @@ class PanelThreshold(PanelModel):
         self.data: ThresholdData = threshold_data(spec, panel)
         d = self.data
         hansen = self.convention == "hansen"
-        within = Within(d.entity, drop_last=hansen)
+        if hansen and d.time_effects:
+            raise SpecificationError(
+                "convention='hansen' follows Hansen's program, which has no period effects; "
+                f"use convention='standard' with '| {panel.entity} + {panel.time}', or drop "
+                "the period effects.")
+        within = Within(d.entity, drop_last=hansen,
+                        time=d.time if d.time_effects else None)
         self.problem = ThresholdProblem(within, within.apply(d.y), within.apply(d.x), d.z,
                                         d.q, strict=hansen)
         gamma = base_grid(d.q, self.trims[0], self.grid, self.convention)
@@ -242,7 +250,7 @@ class PanelThreshold(PanelModel):
         names = d.x_names + [f"{z} [{lab}]" for z in d.z_names for lab in labels]
         index = d.index[keep]
         reg = Regression(x=design, resid=resid, entity=d.entity[keep], time=d.time[keep],
-                         index=index, n_absorbed=problem.transform.n_entities)
+                         index=index, n_absorbed=problem.transform.n_absorbed)
         frame = self.panel.frame.set_index([self.panel.entity, self.panel.time])
         cov, vcov_type, note = compute_vcov(choice, reg, frame,
                                             (self.panel.entity, self.panel.time))
@@ -290,7 +298,8 @@ class PanelThreshold(PanelModel):
                 "lr_curves": curves, "level": level, "ssr0": ssr0,
                 "sigma2": stages[-1].ssr / problem.transform.df_sigma,
                 "df_sigma": problem.transform.df_sigma, "convention": self.convention,
-                "grid": self.rule.gamma, "trim": self.trims, "effects": ("entity",),
+                "grid": self.rule.gamma, "trim": self.trims,
+                "effects": ("entity", "time") if d.time_effects else ("entity",),
                 "bootstrap": None if options is None else {
                     "draws": options.draws, "seed_entropy": options.seed.entropy},
                 "summary_header": tuple(header), "summary_footer": tuple(footer),

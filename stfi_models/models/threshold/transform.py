@@ -10,6 +10,11 @@ mean, :math:`a^*_{it} = a_{it} - \bar a_i`.  Two conventions:
   (Hansen 1999, sec. 3.1).  :math:`P = S M_D` with :math:`S` the row selection.
 
 :meth:`Within.apply` computes :math:`P a`; :meth:`Within.adjoint` computes :math:`P^\prime v`,
+With ``time`` codes (balanced panels only) the two-way transformation
+:math:`a_{it} - \bar a_i - \bar a_t + \bar a` also sweeps out period effects (``| id + year``),
+still a projection.
+
+:meth:`Within.apply` computes :math:`P a`; :meth:`Within.adjoint` computes :math:`P^\prime v`,
 which lets the grid search write :math:`(P a)^\prime v = a^\prime (P^\prime v)` as a sum over
 the rows of :math:`a`.
 
@@ -38,10 +43,14 @@ class Within:
         ``(n,)`` entity code ``0..N-1`` of each row (rows grouped by entity, in time order).
     drop_last : bool
         Delete each entity's last row after demeaning (Hansen's convention).
+    time : numpy.ndarray, optional
+        ``(n,)`` period code ``0..T-1`` of each row: also sweep out period effects (the
+        panel must be balanced).
     """
 
     entity: np.ndarray
     drop_last: bool = False
+    time: np.ndarray | None = None
 
     @property
     def n_entities(self) -> int:
@@ -63,16 +72,27 @@ class Within:
         return int(self.keep.sum())
 
     @property
+    def n_absorbed(self) -> int:
+        """Effects swept out: ``N``, plus ``T - 1`` with period effects."""
+        extra = int(self.time.max()) if self.time is not None else 0
+        return self.n_entities + extra
+
+    @property
     def df_sigma(self) -> int:
-        r""":math:`n(T-1)` for balanced panels: the divisor of :math:`\hat\sigma^2` (eq. 9)."""
-        return self.entity.size - self.n_entities
+        r""":math:`n(T-1)` (less :math:`T-1` with period effects): the divisor of
+        :math:`\hat\sigma^2` (Hansen 1999, eq. 9)."""
+        return self.entity.size - self.n_absorbed
 
     def _demean(self, values: np.ndarray) -> np.ndarray:
         flat = values.reshape(values.shape[0], -1)
         starts = np.flatnonzero(np.r_[True, self.entity[1:] != self.entity[:-1]])
         counts = np.diff(np.r_[starts, self.entity.size])
         means = np.add.reduceat(flat, starts, axis=0) / counts[:, None]
-        return (flat - np.repeat(means, counts, axis=0)).reshape(values.shape)
+        out = flat - np.repeat(means, counts, axis=0)
+        if self.time is not None:  # balanced, entity-major: subtract the period means
+            cube = out.reshape(self.n_entities, -1, out.shape[1])
+            out = (cube - cube.mean(axis=0, keepdims=True)).reshape(out.shape)
+        return out.reshape(values.shape)
 
     def apply(self, values: np.ndarray) -> np.ndarray:
         """:math:`P a`: demean within entity (and drop the last rows if asked)."""
