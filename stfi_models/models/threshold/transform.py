@@ -79,8 +79,10 @@ class Within:
 
     @property
     def df_sigma(self) -> int:
-        r""":math:`n(T-1)` (less :math:`T-1` with period effects): the divisor of
-        :math:`\hat\sigma^2` (Hansen 1999, eq. 9)."""
+        r"""Divisor of :math:`\hat\sigma^2` (Hansen 1999, eq. 9).
+
+        :math:`n(T-1)`, less :math:`T-1` with period effects.
+        """
         return self.entity.size - self.n_absorbed
 
     def _demean(self, values: np.ndarray) -> np.ndarray:
