@@ -13,9 +13,9 @@ in the span of both models and changes no sum of squares), and computes
 over the same candidates as the estimate, the :math:`k-1` thresholds fixed at their
 estimates.  With period effects the resampled outcome is transformed again (its period
 means are no longer zero).  The p-value is the share of draws with :math:`F^*_k \ge F_k`;
-critical values are quantiles of the :math:`F^*_k`.  Draws run through :mod:`stfi_models.resample` (per-draw seeds:
-the same seed gives the same statistics for any ``n_jobs`` or backend), a chunk of draws at a
-time through :meth:`GridSearch.ssr`.
+critical values are quantiles of the :math:`F^*_k`.  Draws run through
+:mod:`stfi_models.resample` (per-draw seeds: the same seed gives the same statistics for any
+``n_jobs`` or backend), a chunk of draws at a time through :meth:`GridSearch.ssr`.
 """
 
 from __future__ import annotations
