@@ -54,6 +54,15 @@ def china_fit(case: str) -> sm.Result:
                 **cases.CHINA_CASES[case])
 
 
+def _threshold_rows(case: str, res: sm.Result) -> list[tuple]:
+    """Each threshold with its 95 % LR interval."""
+    ci = res.threshold_ci
+    return [(case, quantity, name, value) for name, row in ci.iterrows()
+            for quantity, value in (("threshold", row["estimate"]),
+                                    ("ci95_lower", row["lower"]),
+                                    ("ci95_upper", row["upper"]))]
+
+
 def _hansen_rows() -> list[tuple]:
     rows = []
     names = {1: "single", 2: "double", 3: "triple"}
@@ -63,11 +72,7 @@ def _hansen_rows() -> list[tuple]:
         case = f"hansen/{names[k]}"
         tests = res.threshold_tests.loc[k]
         rows += [(case, "fstat", "", tests["fstat"]), (case, "ssr", "", tests["ssr"])]
-        ci = res.threshold_ci
-        for j, g in enumerate(res.thresholds, start=1):
-            rows += [(case, "threshold", f"gamma{j}", g),
-                     (case, "ci95_lower", f"gamma{j}", ci.loc[f"gamma{j}", "lower"]),
-                     (case, "ci95_upper", f"gamma{j}", ci.loc[f"gamma{j}", "upper"])]
+        rows += _threshold_rows(case, res)
         white = res.with_vcov("robust", df_adjust="none").std_errors
         terms = list(cases.HANSEN_TERMS) + [f"cf_r{j}" for j in range(1, k + 2)]
         for term, name in zip(terms, res.params.index, strict=True):
@@ -84,11 +89,7 @@ def _china_rows(case: str) -> list[tuple]:
     for k in tests.index:
         rows += [(case, f"fstat{k}", "", tests.loc[k, "fstat"]),
                  (case, f"ssr{k}", "", tests.loc[k, "ssr"])]
-    ci = res.threshold_ci
-    for j, g in enumerate(res.thresholds, start=1):
-        rows += [(case, "threshold", f"gamma{j}", g),
-                 (case, "ci95_lower", f"gamma{j}", ci.loc[f"gamma{j}", "lower"]),
-                 (case, "ci95_upper", f"gamma{j}", ci.loc[f"gamma{j}", "upper"])]
+    rows += _threshold_rows(case, res)
     hc0 = res.with_vcov("robust", df_adjust="none").std_errors
     cr0 = res.with_vcov("cluster", df_adjust="none", group_debias=False).std_errors
     terms = ["x1", "x2"] + [f"z_r{j}" for j in range(1, len(res.thresholds) + 2)]
