@@ -243,3 +243,8 @@ def validate_command(
     typer.echo(report.to_text(misses_only=misses_only))
     if not report.passed:
         raise typer.Exit(code=1)
+
+
+def main() -> None:
+    """Entry point of ``stfi`` and ``python -m stfi_models``."""
+    app()

@@ -73,17 +73,17 @@ def test_html_references_every_figure_and_table(report):
     tables = sorted((out / "tables").glob("*.csv"))
     assert figures and tables
     for path in figures:
-        assert f"data-file='figures/{path.name}'" in page, path.name
+        assert f'data-file="figures/{path.name}"' in page, path.name
     for path in tables:
-        assert f"href='tables/{path.name}'" in page, path.name
-        assert f"href='tables/{path.stem}.tex'" in page
+        assert f'href="tables/{path.name}"' in page, path.name
+        assert f'href="tables/{path.stem}.tex"' in page
         assert path.with_suffix(".tex").is_file()
     names = {p.stem for p in figures}
     for study, expected in FIGURES.items():
         assert {f"{study}__{f}" for f in expected} <= names
     # self-contained: every image is embedded, nothing is loaded from elsewhere
     assert page.count("<img") == len(figures)
-    assert page.count("src='data:image/png;base64,") == len(figures)
+    assert page.count('src="data:image/png;base64,') == len(figures)
     assert "http://" not in page and "https://" not in page
 
 
@@ -171,8 +171,8 @@ def _study_copy(tmp_path: Path, old: str, new: str) -> Path:
     assert old in text
     path = tmp_path / "study.toml"
     formulas = STUDIES["tech_finance_nqp"].parent
-    text = text.replace('"tech_finance_split.toml"', f'"{formulas / "tech_finance_split.toml"}"')
-    text = text.replace('"nqp_index.toml"', f'"{formulas / "nqp_index.toml"}"')
+    for index_file in ("tech_finance_split.toml", "nqp_index.toml"):  # travel with the study
+        (tmp_path / index_file).write_bytes((formulas / index_file).read_bytes())
     path.write_text(text.replace(old, new), encoding="utf-8")
     return path
 

@@ -1,8 +1,9 @@
 """The replication report: sections of tables and figures, written atomically.
 
 ``write_report`` writes ``index.html`` (self-contained: figures embedded as base64 PNG,
-tables inline), ``tables/<study>__<name>.csv`` and ``.tex`` and ``figures/<study>__<name>.png``
-into a temporary folder next to the target and moves it into place only when everything is
+tables inline; Jinja2 with autoescape, ``templates/report.html.j2``),
+``tables/<study>__<name>.csv`` and ``.tex`` and ``figures/<study>__<name>.png`` into a
+temporary folder next to the target and moves it into place only when everything is
 written, so an error never leaves a half-written report.  A folder is only replaced if it
 is empty or holds a previous report (marker file ``.stfi-report``).
 """
@@ -10,7 +11,7 @@ is empty or holds a previous report (marker file ``.stfi-report``).
 from __future__ import annotations
 
 import base64
-import html
+import functools
 import io
 import os
 import shutil
@@ -21,6 +22,8 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+from jinja2 import Environment, PackageLoader, StrictUndefined
+from markupsafe import Markup
 
 from stfi_models.exceptions import SpecificationError
 from stfi_models.results.latex import escape_latex
@@ -131,54 +134,35 @@ ul.headline{background:#f4f7fa;padding:.8em 2em;border-left:4px solid #345}
 FOLD_ROWS = 30
 
 
-def _table_html(study: str, table: ReportTable) -> str:
-    stem = f"tables/{study}__{table.name}"
-    body = f"<div class='scroll'>{table.html}</div>"
-    if len(table.frame) > FOLD_ROWS:
-        rows = len(table.frame)
-        body = f"<details><summary>{rows} rows (click to show)</summary>{body}</details>"
-    return (
-        f"<div class='table' data-file='{stem}.csv'><p class='caption'>"
-        f"{html.escape(table.caption)} <span class='files'>(<a href='{stem}.csv'>csv</a>, "
-        f"<a href='{stem}.tex'>tex</a>)</span></p>{body}</div>"
-    )
+def _b64(figure: ReportFigure) -> str:
+    return base64.b64encode(figure.png).decode("ascii")
 
 
-def _figure_html(study: str, figure: ReportFigure) -> str:
-    data = base64.b64encode(figure.png).decode("ascii")
-    return (
-        f"<figure data-file='figures/{study}__{figure.name}.png'><img alt='"
-        f"{html.escape(figure.caption)}' src='data:image/png;base64,{data}'>"
-        f"<figcaption>{html.escape(figure.caption)}</figcaption></figure>"
-    )
+def _trusted_table(markup: str) -> Markup:
+    """Mark a table's HTML as safe: pandas and :mod:`stfi_models.results` escape every cell."""
+    return Markup(markup)
+
+
+@functools.cache
+def _environment() -> Environment:
+    """Return the Jinja2 environment of the report, with autoescape on.
+
+    Every string from a study file, a dataset or a column name is escaped; only table HTML
+    built by escaping renderers is marked safe.
+    """
+    env = Environment(loader=PackageLoader("stfi_models.replicate", "templates"),
+                      autoescape=True, undefined=StrictUndefined, trim_blocks=True,
+                      lstrip_blocks=True)
+    env.filters["b64"] = _b64
+    env.filters["trusted_table"] = _trusted_table
+    return env
 
 
 def render_html(studies: list[StudyReport]) -> str:
-    """Render the self-contained HTML page of the report."""
+    """Render the self-contained HTML page of the report (Jinja2, autoescaped)."""
     stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    parts = ["<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>",
-             "<title>stfi-models replication report</title>",
-             f"<style>{_CSS}</style></head><body>",
-             "<h1>stfi-models replication report</h1>",
-             f"<p class='note'>Generated {stamp} by <code>stfi replicate</code>. Tables are also "
-             "in <code>tables/</code> (CSV and LaTeX), figures in <code>figures/</code>.</p>",
-             "<ul>" + "".join(f"<li><a href='#{s.name}'>{html.escape(s.title)}</a></li>"
-                              for s in studies) + "</ul>"]
-    for study in studies:
-        parts.append(f"<h1 id='{study.name}'>{html.escape(study.title)}</h1>")
-        parts.append(f"<p>{html.escape(study.description)}</p>")
-        parts.append(f"<p class='note'>{html.escape(study.data_note)}</p>")
-        if study.headline:
-            parts.append("<ul class='headline'>" + "".join(
-                f"<li>{html.escape(line)}</li>" for line in study.headline) + "</ul>")
-        for section in study.sections:
-            parts.append(f"<h2 id='{study.name}-{section.key}'>{html.escape(section.title)}</h2>")
-            if section.note:
-                parts.append(f"<p class='note'>{html.escape(section.note)}</p>")
-            parts.extend(_figure_html(study.name, f) for f in section.figures)
-            parts.extend(_table_html(study.name, t) for t in section.tables)
-    parts.append("</body></html>")
-    return "\n".join(parts)
+    return _environment().get_template("report.html.j2").render(
+        studies=studies, css=Markup(_CSS), stamp=stamp, fold_rows=FOLD_ROWS)
 
 
 def _check_target(out: Path) -> None:
