@@ -35,6 +35,7 @@ MODELS: dict[str, str] = {
     "sys-gmm": "stfi_models.models.gmm:SystemGMM",
     "pvar": "stfi_models.models.pvar:PanelVAR",
     "threshold": "stfi_models.models.threshold:PanelThreshold",
+    "pstr": "stfi_models.models.threshold:PanelSmoothTransition",
 }
 
 

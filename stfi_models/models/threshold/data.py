@@ -70,17 +70,17 @@ class ThresholdData:
         return self.design.y.index  # type: ignore[return-value]
 
 
-def _regime_block(spec: FormulaSpec) -> tuple[RegimeSpec, list[Term]]:
+def _regime_block(spec: FormulaSpec, model: str) -> tuple[RegimeSpec, list[Term]]:
     blocks = [t for t in spec.rhs if is_regimes(t.node)]
     if not blocks:
         raise FormulaError(
-            "model='threshold' needs a regimes() term naming the regressors whose slope "
+            f"model='{model}' needs a regimes() term naming the regressors whose slope "
             "switches and the threshold variable, e.g. 'y ~ x + regimes(z, by=q) | id':\n  "
             f"{spec.text}"
         )
     if len(blocks) > 1:
         raise FormulaError(
-            "model='threshold' takes one regimes() term; list several regime-dependent "
+            f"model='{model}' takes one regimes() term; list several regime-dependent "
             "variables inside it, regimes(z1, z2, by=q):\n"
             f"{point_at_node(spec.text, blocks[1].node)}"
         )
@@ -97,9 +97,13 @@ def _column_name(node, evaluator: OperatorEvaluator, spec: FormulaSpec, what: st
     return unquote(term_text(nodes[0]))
 
 
-def threshold_data(spec: FormulaSpec, panel: PanelData) -> ThresholdData:
-    """Build the sample of a threshold model (errors name the term and the fix)."""
-    regimes, controls = _regime_block(spec)
+def threshold_data(spec: FormulaSpec, panel: PanelData, model: str = "threshold"
+                   ) -> ThresholdData:
+    """Build the sample of a threshold (or smooth transition) model.
+
+    Errors name the term, the option and the fix; ``model`` is quoted in them.
+    """
+    regimes, controls = _regime_block(spec, model)
     evaluator = OperatorEvaluator(panel, spec.text)
     z_terms = [Term(v, spec.text[v.src_start:v.src_end], 1) for v in regimes.variables]
     q_term = Term(regimes.by, spec.text[regimes.by.src_start:regimes.by.src_end], 1)
@@ -135,12 +139,12 @@ def threshold_data(spec: FormulaSpec, panel: PanelData) -> ThresholdData:
     sample = PanelData(rows.to_frame(index=False), panel.entity, panel.time).balance
     if not sample.balanced:
         raise PanelDataError(
-            f"model='threshold' needs a balanced panel (Hansen's bootstrap resamples whole "
-            f"entities' residual series); the estimation sample has {sample.n_entities} "
-            f"entities with {sample.t_min} to {sample.t_max} of {sample.n_periods} periods "
-            f"({design.dropped}). Keep the entities observed in every period, e.g. "
-            "df.groupby(entity).filter(lambda g: g[cols].notna().all().all() and "
-            "len(g) == n_periods)."
+            f"model='{model}' needs a balanced panel (bootstraps resample whole entities' "
+            "residual series; period effects are swept out by period means); the estimation "
+            f"sample has {sample.n_entities} entities with {sample.t_min} to {sample.t_max} of "
+            f"{sample.n_periods} periods ({design.dropped}). Keep the entities observed in "
+            "every period, e.g. df.groupby(entity).filter(lambda g: "
+            "g[cols].notna().all().all() and len(g) == n_periods)."
         )
     q = design.x[q_name].to_numpy(dtype=float)
     if np.ptp(q) == 0:
@@ -149,7 +153,7 @@ def threshold_data(spec: FormulaSpec, panel: PanelData) -> ThresholdData:
             "cannot split the observations into regimes. Choose another by= variable."
         )
     if sample.n_periods < 2:
-        raise EstimationError("model='threshold' needs at least 2 periods per entity.")
+        raise EstimationError(f"model='{model}' needs at least 2 periods per entity.")
     return ThresholdData(design, design.y.iloc[:, 0].to_numpy(dtype=float),
                          design.x[x_names].to_numpy(dtype=float),
                          design.x[z_names].to_numpy(dtype=float), q, x_names, z_names,

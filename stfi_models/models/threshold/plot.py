@@ -14,7 +14,7 @@ import pandas as pd
 from stfi_models.exceptions import SpecificationError
 from stfi_models.models.threshold.lr import critical_value
 
-__all__ = ["lr_plot"]
+__all__ = ["lr_plot", "transition_plot"]
 
 
 def lr_plot(curves: Mapping[str, pd.Series], estimates: tuple[float, ...], q_name: str,
@@ -65,4 +65,18 @@ def lr_plot(curves: Mapping[str, pd.Series], estimates: tuple[float, ...], q_nam
         axis.set_ylabel("likelihood ratio")
         axis.set_title(f"{names[j]} = {estimates[j]:.6g}")
         axis.legend(loc="best", fontsize="small")
+    return fig
+
+
+def transition_plot(curve: pd.Series, locations: tuple[float, ...], ax: Any = None) -> Any:
+    """Draw a PSTR transition function ``g(q)`` (sample points) and its locations."""
+    import matplotlib.pyplot as plt
+
+    fig, ax = (plt.subplots(figsize=(5, 3.6)) if ax is None else (ax.figure, ax))
+    ax.plot(curve.index, curve.to_numpy(), ".", ms=2, color="C0")
+    for c in locations:
+        ax.axvline(c, color="grey", ls=":", lw=1)
+    ax.set_xlabel(str(curve.index.name))
+    ax.set_ylabel("transition g")
+    ax.set_ylim(-0.05, 1.05)
     return fig

@@ -19,7 +19,7 @@ import pandas as pd
 from stfi_models.models.threshold.lr import critical_value, lr_interval
 from stfi_models.results.result import Result
 
-__all__ = ["ThresholdResult", "regime_labels"]
+__all__ = ["ThresholdResult", "SmoothTransitionResult", "regime_labels"]
 
 
 def _number(value: float) -> str:
@@ -96,6 +96,22 @@ class ThresholdResult(Result):
 
         return lr_plot(self.lr_curves, self.thresholds, self.info["threshold_name"],
                        level if level is not None else self.info["level"], threshold, ax)
+
+
+@dataclass(frozen=True)
+class SmoothTransitionResult(Result):
+    """Result of a panel smooth transition regression (González et al. 2005).
+
+    ``params`` hold the slopes, ``gamma`` and the locations ``c1`` (``c2``); ``info`` the
+    transition function over the sample (``info["transition"]``); ``diagnostics`` the
+    linearity tests.
+    """
+
+    def plot(self, *, ax: Any = None) -> Any:
+        """Draw the estimated transition function g(q) over the sample; return the Figure."""
+        from stfi_models.models.threshold.plot import transition_plot
+
+        return transition_plot(self.info["transition"], self.info["c"], ax)
 
 
 def tests_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
