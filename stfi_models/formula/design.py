@@ -241,8 +241,9 @@ def build_design(
     for term in spec.rhs:
         if is_regimes(term.node):
             raise FormulaError(
-                "regimes() makes slopes switch at estimated thresholds: it needs "
-                f"model='threshold' (Hansen 1999).\n{point_at_node(spec.text, term.node)}"
+                "regimes() makes slopes switch with a threshold variable: it needs "
+                "model='threshold' (Hansen 1999) or model='pstr' (smooth transition).\n"
+                f"{point_at_node(spec.text, term.node)}"
             )
     _check_columns(spec, frame)
     for name in extra_columns:
