@@ -142,6 +142,18 @@ def test_same_seed_same_statistics_for_any_n_jobs(china):
     assert not one.threshold_tests["crit5"].equals(other.threshold_tests["crit5"])
 
 
+@pytest.mark.slow
+def test_dask_backend_gives_the_same_statistics(china):
+    distributed = pytest.importorskip("distributed")
+    options = dict(thresholds=2, trim=0.05, grid=40, bootstrap=16, seed=11)
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
+                                  dashboard_address=None) as cluster, \
+            distributed.Client(cluster):
+        on_dask = _fit(CASES.CHINA_FORMULA, china, backend="dask", **options)
+    local = _fit(CASES.CHINA_FORMULA, china, **options)
+    pd.testing.assert_frame_equal(on_dask.threshold_tests, local.threshold_tests)
+
+
 def test_no_bootstrap_gives_nan_pvalues(china):
     res = _fit(CASES.CHINA_FORMULA, china, grid=40, bootstrap=0)
     assert np.isnan(res.threshold_tests.loc[1, "pvalue"])
