@@ -253,10 +253,15 @@ def test_rescaling(scale, q_scale):
         ("y ~ x + regimes(z0, by=q) | id + year", {"convention": "hansen"},
          SpecificationError, "no period effects"),
         ("y ~ x + regimes(z0, by=C(c)) | id", {}, FormulaError, "numeric"),
+        ("y ~ x + x2 + regimes(z0, by=q) | id", {}, EstimationError,
+         "x2 is a linear combination"),
+        ("y ~ x + regimes(c, by=q) | id", {"convention": "hansen"}, EstimationError,
+         "constant within entity"),
     ],
 )
 def test_bad_input(formula, options, error, words):
     df = _simulated(n=10, t=5).assign(c=1.0)
+    df["x2"] = 2 * df.x
     with pytest.raises(error, match=words):
         sm.fit(formula, df, entity="id", time="year", model="threshold",
                **{"bootstrap": 0, **options})

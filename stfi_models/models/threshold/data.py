@@ -22,9 +22,10 @@ from stfi_models.formula.grammar import FormulaSpec, RegimeSpec, Term, is_regime
 from stfi_models.formula.operators import OperatorEvaluator
 from stfi_models.formula.render import term_text, unquote
 from stfi_models.formula.safety import point_at_node
+from stfi_models.models.static import _check_rank
 from stfi_models.panel import PanelData
 
-__all__ = ["ThresholdData", "threshold_data"]
+__all__ = ["ThresholdData", "threshold_data", "check_identified"]
 
 
 @dataclass(frozen=True)
@@ -158,3 +159,20 @@ def threshold_data(spec: FormulaSpec, panel: PanelData, model: str = "threshold"
                          design.x[x_names].to_numpy(dtype=float),
                          design.x[z_names].to_numpy(dtype=float), q, x_names, z_names,
                          q_name, entity, time, "time" in design.absorbed)
+
+
+def check_identified(data: ThresholdData, transformed: np.ndarray) -> None:
+    """Raise if the linear model (controls and regime variables) is not identified.
+
+    ``transformed`` holds the within-transformed controls and regime variables.  A regime
+    variable constant within entity has no regime slopes either: their sum is absorbed by the
+    fixed effects.
+
+    Raises
+    ------
+    EstimationError
+        Naming the columns that vanish or are collinear, and the fix.
+    """
+    _check_rank(transformed, data.x_names + data.z_names, "after the within transformation",
+                before=np.column_stack([data.x, data.z]),
+                vanish_hint=" (constant within entity)")

@@ -54,7 +54,7 @@ from stfi_models.formula.grammar import FormulaSpec
 from stfi_models.models.base import PanelModel
 from stfi_models.models.covariance import Regression, VcovChoice, compute_vcov, resolve_vcov
 from stfi_models.models.threshold.bootstrap import BootstrapTest, bootstrap_test
-from stfi_models.models.threshold.data import ThresholdData, threshold_data
+from stfi_models.models.threshold.data import ThresholdData, check_identified, threshold_data
 from stfi_models.models.threshold.grid import base_grid
 from stfi_models.models.threshold.lr import critical_value, lr_curve
 from stfi_models.models.threshold.problem import ThresholdProblem
@@ -162,6 +162,7 @@ class PanelThreshold(PanelModel):
                         time=d.time if d.time_effects else None)
         self.problem = ThresholdProblem(within, within.apply(d.y), within.apply(d.x), d.z,
                                         d.q, strict=hansen)
+        check_identified(d, np.column_stack([self.problem.x, within.apply(d.z)]))
         gamma = base_grid(d.q, self.trims[0], self.grid, self.convention)
         self.rule = GridRule(gamma, self.trims, self.grid, self.convention)
 

@@ -26,6 +26,7 @@ from stfi_models.models.threshold.transform import Within
 __all__ = ["ThresholdProblem"]
 
 
+
 @dataclass(frozen=True)
 class ThresholdProblem:
     """Transformed outcome and controls, raw regime variables and threshold variable.

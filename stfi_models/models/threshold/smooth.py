@@ -53,7 +53,7 @@ from stfi_models.exceptions import SpecificationError, SpecificationWarning, che
 from stfi_models.formula.grammar import FormulaSpec
 from stfi_models.models.base import PanelModel
 from stfi_models.models.covariance import Regression, compute_vcov, resolve_vcov
-from stfi_models.models.threshold.data import threshold_data
+from stfi_models.models.threshold.data import check_identified, threshold_data
 from stfi_models.models.threshold.results import SmoothTransitionResult
 from stfi_models.models.threshold.transform import Within
 from stfi_models.panel import PanelData
@@ -109,6 +109,7 @@ class PanelSmoothTransition(PanelModel):
         self.within = Within(d.entity, time=d.time if d.time_effects else None)
         self.y = self.within.apply(d.y)
         self.linear = self.within.apply(np.column_stack([d.x, d.z]))
+        check_identified(d, self.linear)
         self.scale = float(np.std(d.q, ddof=1))
 
     # ------------------------------------------------------------------ estimation
