@@ -25,7 +25,7 @@ from stfi_models.formula.safety import point_at_node
 from stfi_models.models.static import _check_rank
 from stfi_models.panel import PanelData
 
-__all__ = ["ThresholdData", "threshold_data", "check_identified"]
+__all__ = ["ThresholdData", "threshold_data", "check_identified", "regime_block", "column_name"]
 
 
 @dataclass(frozen=True)
@@ -71,7 +71,8 @@ class ThresholdData:
         return self.design.y.index  # type: ignore[return-value]
 
 
-def _regime_block(spec: FormulaSpec, model: str) -> tuple[RegimeSpec, list[Term]]:
+def regime_block(spec: FormulaSpec, model: str) -> tuple[RegimeSpec, list[Term]]:
+    """Return the one ``regimes()`` block of the formula and the other right-hand terms."""
     blocks = [t for t in spec.rhs if is_regimes(t.node)]
     if not blocks:
         raise FormulaError(
@@ -88,7 +89,8 @@ def _regime_block(spec: FormulaSpec, model: str) -> tuple[RegimeSpec, list[Term]
     return parse_regimes(blocks[0], spec.text), [t for t in spec.rhs if t is not blocks[0]]
 
 
-def _column_name(node, evaluator: OperatorEvaluator, spec: FormulaSpec, what: str) -> str:
+def column_name(node, evaluator: OperatorEvaluator, spec: FormulaSpec, what: str) -> str:
+    """Return the design column a one-column term becomes (``L(x, 1)`` -> ``L1.x``)."""
     nodes = evaluator.expand_term(Term(node, "", 1))
     if len(nodes) != 1:
         raise FormulaError(
@@ -104,16 +106,16 @@ def threshold_data(spec: FormulaSpec, panel: PanelData, model: str = "threshold"
 
     Errors name the term, the option and the fix; ``model`` is quoted in them.
     """
-    regimes, controls = _regime_block(spec, model)
+    regimes, controls = regime_block(spec, model)
     evaluator = OperatorEvaluator(panel, spec.text)
     z_terms = [Term(v, spec.text[v.src_start:v.src_end], 1) for v in regimes.variables]
     q_term = Term(regimes.by, spec.text[regimes.by.src_start:regimes.by.src_end], 1)
     design = build_design(dataclasses.replace(spec, rhs=(*controls, *z_terms, q_term)), panel,
                           absorb=True)
     columns = list(design.x.columns)
-    z_names = [_column_name(v, evaluator, spec, "regime-dependent variable")
+    z_names = [column_name(v, evaluator, spec, "regime-dependent variable")
                for v in regimes.variables]
-    q_name = _column_name(regimes.by, evaluator, spec, "threshold variable (by=)")
+    q_name = column_name(regimes.by, evaluator, spec, "threshold variable (by=)")
     for name, node in [*zip(z_names, regimes.variables, strict=True), (q_name, regimes.by)]:
         if name not in columns:
             raise FormulaError(
