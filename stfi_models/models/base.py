@@ -36,7 +36,7 @@ MODELS: dict[str, str] = {
     "pvar": "stfi_models.models.pvar:PanelVAR",
     "threshold": "stfi_models.models.threshold:PanelThreshold",
     "pstr": "stfi_models.models.threshold:PanelSmoothTransition",
-    "dynamic-threshold": "stfi_models.models.threshold.dynamic:DynamicThreshold",
+    "dynamic-threshold": "stfi_models.models.threshold:DynamicThreshold",
 }
 
 
