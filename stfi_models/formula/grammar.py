@@ -19,13 +19,19 @@ import ast
 from dataclasses import dataclass, field
 
 from stfi_models.exceptions import FormulaError, did_you_mean
-from stfi_models.formula.registry import INSTRUMENT_FUNCTIONS, NUMPY_MODULES, PANEL_OPERATORS
+from stfi_models.formula.registry import (
+    INSTRUMENT_FUNCTIONS,
+    NUMPY_MODULES,
+    PANEL_OPERATORS,
+    REGIME_FUNCTIONS,
+)
 from stfi_models.formula.safety import parse_expression, point_at, point_at_node
 
 __all__ = [
     "Term",
     "InstrumentSpec",
     "EndogenousSpec",
+    "RegimeSpec",
     "FormulaSpec",
     "parse_formula",
     "split_top_level",
@@ -35,6 +41,8 @@ __all__ = [
     "plain_column",
     "column_references",
     "is_panel_operator",
+    "is_regimes",
+    "parse_regimes",
 ]
 
 _DIFF_EQ = ("diff", "level", "both")
@@ -110,6 +118,21 @@ class EndogenousSpec:
 
     endogenous: tuple[Term, ...]
     instruments: tuple[Term, ...]
+class RegimeSpec:
+    """A regime-dependent block ``regimes(x1, x2, by=q)`` of a threshold model.
+
+    Attributes
+    ----------
+    variables : tuple of ast.expr
+        The regressors whose slopes switch with the regime (each one column).
+    by : ast.expr
+        The threshold variable (a column or an expression of columns).
+    text : str
+        The block as written.
+    """
+
+    variables: tuple[ast.expr, ...]
+    by: ast.expr
     text: str
 
 
@@ -355,6 +378,59 @@ def _literal(node: ast.expr | None, formula: str, typ: type, default: object) ->
     )
 
 
+def is_regimes(node: ast.AST) -> bool:
+    """``regimes(...)``: a regime-dependent block of a threshold model."""
+    return (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+            and node.func.id in REGIME_FUNCTIONS)
+
+
+def parse_regimes(term: Term, formula: str) -> RegimeSpec:
+    """Read ``regimes(x1, x2, by=q)`` (nothing is evaluated).
+
+    Raises
+    ------
+    FormulaError
+        No variable, no ``by=``, another keyword, or a subtracted block.
+    """
+    call = term.node
+    where = point_at_node(formula, call)
+    if term.sign < 0:
+        raise FormulaError(f"regimes() cannot be subtracted:\n{where}")
+    for kw in call.keywords:  # type: ignore[attr-defined]
+        if kw.arg != "by":
+            raise FormulaError(
+                f"regimes() has no option '{kw.arg}'.{did_you_mean(str(kw.arg), ['by'])} "
+                f"Write regimes(x, by=q): x switches regime on the threshold variable q.\n{where}"
+            )
+    by = [kw.value for kw in call.keywords]  # type: ignore[attr-defined]
+    if not by:
+        raise FormulaError(
+            "regimes() needs the threshold variable as by=, e.g. regimes(x, by=gdp_pc):\n"
+            f"{where}"
+        )
+    if not call.args:  # type: ignore[attr-defined]
+        raise FormulaError(
+            f"regimes() names no regime-dependent variable, e.g. regimes(x, by=q):\n{where}"
+        )
+    return RegimeSpec(tuple(call.args), by[0], term.text)  # type: ignore[attr-defined]
+
+
+def _check_regimes_top_level(node: ast.expr, formula: str, allowed: bool) -> None:
+    """``regimes()`` is a whole term of the first right-hand part, never nested."""
+    top = {id(t.node) for t in flatten_sum(node, formula, grouped=True)} if allowed else set()
+    for n in ast.walk(node):
+        if is_regimes(n) and id(n) not in top:
+            raise FormulaError(
+                "regimes() must be a term of its own on the right-hand side, before any '|' "
+                f"(e.g. y ~ x + regimes(z, by=q) | id):\n{point_at_node(formula, n)}"
+            )
+        if is_regimes(n):
+            for inner in ast.walk(n):
+                if inner is not n and is_regimes(inner):
+                    raise FormulaError(f"regimes() cannot be nested:\n"
+                                       f"{point_at_node(formula, inner)}")
+
+
 def _classify_part(node: ast.expr, text: str, offset: int, formula: str):
     terms = flatten_sum(node, text, offset, grouped=True)
     calls = [t.node for t in terms if isinstance(t.node, ast.Call)]
@@ -436,6 +512,7 @@ def _parse_formula(formula: str) -> FormulaSpec:
     lhs_node = parse_expression(lhs_text, formula=formula, offset=lhs_off)
     _shift(lhs_node, lhs_off)
     _check_no_instrument_calls(lhs_node, formula)
+    _check_regimes_top_level(lhs_node, formula, allowed=False)
     lhs = flatten_sum(lhs_node, formula)
     if any(t.sign < 0 for t in lhs):
         raise FormulaError(f"The left-hand side cannot subtract terms:\n  {formula}")
@@ -447,6 +524,7 @@ def _parse_formula(formula: str) -> FormulaSpec:
         main_node = parse_expression(rhs_main, formula=formula, offset=rhs_off + main_off)
         _shift(main_node, rhs_off + main_off)
         _check_no_instrument_calls(main_node, formula)
+        _check_regimes_top_level(main_node, formula, allowed=True)
         rhs = flatten_sum(main_node, formula, grouped=True)
     instruments: list[InstrumentSpec] = []
     effects: list[str] = []
@@ -454,6 +532,7 @@ def _parse_formula(formula: str) -> FormulaSpec:
     for text, off in parts[1:]:
         node = parse_expression(text, formula=formula, offset=rhs_off + off)
         _shift(node, rhs_off + off)
+        _check_regimes_top_level(node, formula, allowed=False)
         kind, content = _classify_part(node, text, rhs_off + off, formula)
         if kind == "instruments":
             instruments.extend(content)
