@@ -118,6 +118,10 @@ class EndogenousSpec:
 
     endogenous: tuple[Term, ...]
     instruments: tuple[Term, ...]
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
 class RegimeSpec:
     """A regime-dependent block ``regimes(x1, x2, by=q)`` of a threshold model.
 
