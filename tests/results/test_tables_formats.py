@@ -163,3 +163,12 @@ def test_markdown_cells_survive_any_label(label):
     cells = re.findall(r"<td[^>]*>(.*?)</td>", rendered)
     assert len(cells) == 2
     assert html_module.unescape(cells[0]) == label
+
+
+def test_write_tables_takes_anything_with_to_table(table, tmp_path):
+    class Wrapped:
+        def to_table(self):
+            return table
+
+    text = write_tables({"Wrapped": Wrapped()}, tmp_path / "t.tex").read_text()
+    assert "\\caption{Wrapped}" in text
