@@ -22,6 +22,7 @@ from stfi_models._plotting import (  # noqa: E402
     save_figure,
 )
 from stfi_models.datasets import load_abdata, load_china_provinces  # noqa: E402
+from stfi_models.datasets.synthetic_mediation import simulate_mediation_panel  # noqa: E402
 from stfi_models.exceptions import SpecificationError  # noqa: E402
 from stfi_models.results.irf import FEVD, IRF  # noqa: E402
 from stfi_models.results.stability import Stability  # noqa: E402
@@ -46,6 +47,11 @@ def plots(china):
         moran = sm.moran(china, w, "rd_intensity", id="prov_code", by="year", permutations=0)
         local = sm.local_moran(china[china["year"] == 2020], w, "rd_intensity",
                                id="prov_code", permutations=0)
+        index = sm.build_index("S ~ a(rd_exp_total + patent_grant_total)", china,
+                               entity="province_en", time="year", missing="interpolate")
+        mediation = sm.mediate("x", "m", "y", simulate_mediation_panel(20, 5, seed=1),
+                               entity="id", time="year", model="fe", bootstrap=20, seed=1,
+                               progress=False)
     values = np.random.default_rng(0).normal(size=(6, 2, 2)).cumsum(axis=0)
     irf = IRF(values, ("a", "b"), "orth", ("a", "b"))
     fevd = FEVD(np.full((5, 2, 2), 0.5), ("a", "b"), ("a", "b"))
@@ -63,6 +69,9 @@ def plots(china):
         "irf": (lambda ax: irf.plot(ax=ax), 4, None),
         "fevd": (lambda ax: fevd.plot(impulse="a", response="b", ax=ax), 1, None),
         "stability": (lambda ax: stab.plot(ax=ax), 1, None),
+        "index trend": (lambda ax: index.plot("trend", by="region3", ax=ax), 1, None),
+        "index weights": (lambda ax: index.plot("weights", ax=ax), 1, None),
+        "mediation": (lambda ax: mediation.plot(ax=ax), 1, None),
     }
 
 
@@ -74,7 +83,8 @@ def multipliers():
 
 
 PLOT_NAMES = ["density lines", "density ridge", "density surface", "dagum", "theil", "sigma",
-              "moran panel", "moran scatter", "lisa", "irf", "fevd", "stability"]
+              "moran panel", "moran scatter", "lisa", "irf", "fevd", "stability",
+              "index trend", "index weights", "mediation"]
 
 
 @pytest.mark.parametrize("name", PLOT_NAMES)
@@ -97,7 +107,7 @@ def test_every_plot_draws_into_the_given_axes(plots, name):
     fig = plt.figure()
     axes = [fig.add_subplot(1, n_axes, k + 1, projection=projection) for k in range(n_axes)]
     assert draw(axes[0] if n_axes == 1 else axes) is fig
-    assert len(fig.axes) == n_axes and all(ax.has_data() for ax in axes)
+    assert len(fig.axes) == n_axes and all(ax.has_data() or ax.texts for ax in axes)
     plt.close(fig)
 
 
@@ -118,7 +128,8 @@ def _tick_values(ax, axis="x"):
     return [t for t in ticks if lo - 1e-9 <= t <= hi + 1e-9]
 
 
-@pytest.mark.parametrize("name", ["irf", "fevd", "dagum", "theil", "sigma", "moran panel"])
+@pytest.mark.parametrize("name", ["irf", "fevd", "dagum", "theil", "sigma", "moran panel",
+                                  "index trend"])
 def test_horizons_and_years_get_integer_ticks(plots, name):
     fig = plots[name][0](None)
     fig.canvas.draw()

@@ -163,3 +163,36 @@ def test_markdown_cells_survive_any_label(label):
     cells = re.findall(r"<td[^>]*>(.*?)</td>", rendered)
     assert len(cells) == 2
     assert html_module.unescape(cells[0]) == label
+
+
+def test_write_tables_takes_anything_with_to_table(table, tmp_path):
+    class Wrapped:
+        def to_table(self):
+            return table
+
+    text = write_tables({"Wrapped": Wrapped()}, tmp_path / "t.tex").read_text()
+    assert "\\caption{Wrapped}" in text
+
+
+def test_column_groups_span_their_columns_in_every_format(tmp_path):
+    from docx import Document
+    from openpyxl import load_workbook
+
+    models = [make({"w": -0.5}, [0.1]) for _ in range(3)]
+    table = etable(models, groups={"Static": 2, "GMM": 1})
+    assert table.to_text().splitlines()[1].split() == ["Static", "GMM"]
+    assert "<tr><th></th><th colspan='2'>Static</th><th colspan='1'>GMM</th></tr>" \
+        in table.to_html()
+    latex = table.to_latex()
+    assert "& \\multicolumn{2}{c}{Static} & \\multicolumn{1}{c}{GMM} \\\\" in latex
+    assert "\\cmidrule(lr){2-3}\\cmidrule(lr){4-4}" in latex
+    assert "|  | Static |  | GMM |" in table.to_markdown()
+    word = Document(str(table.save(tmp_path / "t.docx"))).tables[0]
+    assert [c.text for c in word.rows[0].cells] == ["", "Static", "Static", "GMM"]
+    assert [c.text for c in word.rows[1].cells] == ["", "(1)", "(2)", "(3)"]
+    sheet = load_workbook(table.save(tmp_path / "t.xlsx")).active
+    assert "B1:C1" in {str(r) for r in sheet.merged_cells.ranges}
+    with open(table.save(tmp_path / "t.csv"), encoding="utf-8") as handle:
+        assert handle.readline().strip() == ",Static,,GMM"
+    with pytest.raises(SpecificationError, match="add up to the 3 columns"):
+        etable(models, groups={"Static": 2})

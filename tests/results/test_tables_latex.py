@@ -90,13 +90,14 @@ def test_escape_sends_comparison_and_bar_to_math_mode():
 @needs_tex
 def test_etable_compiles_and_prints_legend_and_symbols(models, tmp_path):
     table = etable(models, caption="Employment <and> wages | 1976-1984", label="tab:emp",
+                   groups={"Static": 1, "Dynamic": 1},
                    notes="Robust standard errors; a long note " + "that wraps " * 30 + ".")
     text = squash(typeset(document(table.to_latex()), tmp_path))
     assert "* p<0.1, ** p<0.05, *** p<0.01" in text
     assert "Employment <and> wages | 1976-1984" in text
     for needle in ("Year dummies", "Entity FE", "Clustered by entity", "Hansen p 0.350",
                    "AR(2) p 0.548", "Instruments 41", "Within R2 0.500", "System GMM",
-                   "k%", "−0.500∗∗∗"):
+                   "k%", "−0.500∗∗∗", "Static Dynamic"):
         assert needle in text, needle
     assert "C(year)" not in text
     assert not any(ch in text for ch in MOJIBAKE)

@@ -176,6 +176,7 @@ def etable(
     results: Sequence[Result] | Mapping[str, Result] | Result,
     *,
     titles: Sequence[str] | None = None,
+    groups: Mapping[str, int] | Sequence[tuple[str, int]] = (),
     stars: Sequence[float] | Mapping[str, float] | None = (0.1, 0.05, 0.01),
     se: SeKind = "std_error",
     level: float = 0.95,
@@ -203,6 +204,9 @@ def etable(
         The models, one column each; list columns are headed ``(1)``, ``(2)``, ...
     titles : list of str, optional
         Column titles (one per model), replacing the numbers or the dict keys.
+    groups : dict title -> span, or list of (title, span)
+        Titles spanning neighbouring columns, above the column titles
+        (``{"Static": 2, "Dynamic": 2}``); the spans add up to the number of models.
     stars : sequence of float, dict symbol -> level, or None
         Significance levels; with levels ``(0.1, 0.05, 0.01)`` a coefficient gets ``*``,
         ``**`` or ``***`` when its p-value is below 10, 5 or 1 %.  A dict sets the symbols
@@ -309,4 +313,6 @@ def etable(
         statistics=tuple(_statistic_rows(models, stats, fmt)),
         notes=tuple(standard + [str(n) for n in user]), caption=str(caption),
         label=str(label), math=bool(math), indicators=indicators, extra=extra,
+        groups=tuple((str(t), int(n)) for t, n in
+                     (groups.items() if isinstance(groups, Mapping) else groups)),
     )

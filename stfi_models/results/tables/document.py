@@ -63,10 +63,11 @@ def format_value(value: Any, digits: int = 4) -> str:
 
 
 def as_table(item: TableLike, caption: str = "") -> Table:
-    """Turn a Table, a Summary or a DataFrame into a :class:`Table` captioned ``caption``."""
-    from stfi_models.results.summary import Summary
+    """Turn a Table, a DataFrame or anything with ``to_table()`` (a Summary) into a Table.
 
-    if isinstance(item, Summary):
+    ``caption``, when given, replaces the table's own.
+    """
+    if not isinstance(item, Table) and callable(getattr(item, "to_table", None)):
         item = item.to_table()
     if isinstance(item, pd.DataFrame):
         return frame_table(item, caption)
@@ -74,7 +75,7 @@ def as_table(item: TableLike, caption: str = "") -> Table:
         return item.replace(caption=caption) if caption else item
     raise SpecificationError(
         f"Cannot write a {type(item).__name__} as a table: give an etable() Table, a "
-        "summary() or a pandas DataFrame."
+        "summary(), a pandas DataFrame or an object with a to_table() method."
     )
 
 
@@ -110,8 +111,9 @@ def write_tables(items: Iterable[TableLike] | Mapping[str, TableLike], path: str
     Parameters
     ----------
     items : list of tables, or dict caption -> table
-        :class:`Table` (``etable``), ``Summary`` (``res.summary()``) or DataFrame; a dict key
-        replaces the table's own caption.
+        :class:`Table` (``etable``), ``Summary`` (``res.summary()``), DataFrame, or any object
+        with a ``to_table()`` method returning a Table; a dict key replaces the table's own
+        caption.
     path : str or Path
         ``.tex`` (a standalone document that compiles with pdflatex; it needs the LaTeX
         packages ``geometry``, ``booktabs`` and ``amssymb``) or ``.docx``.

@@ -26,8 +26,11 @@ def to_html(table: Table) -> str:
         f"<tr><td colspan='{len(table.columns) + 1}'>{html.escape(n)}</td></tr>"
         for n in table.notes
     )
+    groups = "".join(f"<th colspan='{span}'>{html.escape(title)}</th>"
+                     for title, span in table.groups)
+    group_row = f"<tr><th></th>{groups}</tr>" if table.groups else ""
     return (
-        f"<table class='stfi-etable'>{caption}<thead>"
+        f"<table class='stfi-etable'>{caption}<thead>{group_row}"
         + line(table.stub, table.columns, "th") + "</thead>"
         + body + f"<tfoot>{foot}</tfoot></table>"
     )

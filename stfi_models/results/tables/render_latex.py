@@ -43,7 +43,7 @@ def to_latex(table: Table, *, float_env: bool = True, width: str = r"\linewidth"
     head = " & ".join([latex_text(table.stub, math=table.math),
                        *(latex_text(c, math=table.math) for c in table.columns)]) + r" \\"
     out = [rf"\begin{{tabular*}}{{{width}}}{{@{{\extracolsep{{\fill}}}}l{'c' * k}@{{}}}}",
-           r"\toprule", head]
+           r"\toprule", *_group_lines(table), head]
     for block in table.blocks():
         out.append(r"\midrule")
         out.extend(line(r) for r in block)
@@ -61,3 +61,15 @@ def to_latex(table: Table, *, float_env: bool = True, width: str = r"\linewidth"
     if table.label:
         lead.append(rf"\label{{{table.label}}}")
     return "\n".join([*lead, *out, r"\end{table}"])
+
+
+def _group_lines(table: Table) -> list[str]:
+    r"""Return the spanning group titles and their ``\cmidrule``s (none without groups)."""
+    if not table.groups:
+        return []
+    cells, rules, first = [""], [], 2
+    for title, span in table.groups:
+        cells.append(rf"\multicolumn{{{span}}}{{c}}{{{latex_text(title, math=table.math)}}}")
+        rules.append(rf"\cmidrule(lr){{{first}-{first + span - 1}}}")
+        first += span
+    return [" & ".join(cells) + r" \\", "".join(rules)]

@@ -41,9 +41,19 @@ def add_docx_table(document: Any, table: Table, font_size: float = 10) -> None:
         para = document.add_paragraph()
         para.add_run(table.caption).bold = True
     grid = table.to_grid()
+    if table.groups:
+        grid = [["", *table.group_cells()], *grid]
     word = document.add_table(rows=len(grid), cols=len(grid[0]))
-    rules = {0: ("top", "bottom"), len(grid) - 1: ("bottom",)}
-    starts = _block_starts(table)
+    first = 1  # merge first: filling a merged cell twice adds empty runs only
+    for _, span in table.groups:  # merge each group's title over its columns
+        if span > 1:
+            word.cell(0, first).merge(word.cell(0, first + span - 1))
+        first += span
+    offset = 1 if table.groups else 0  # the group line, above the column titles
+    rules: dict[int, list[str]] = {}
+    for row, edge in ((0, "top"), (offset, "bottom"), (len(grid) - 1, "bottom")):
+        rules.setdefault(row, []).append(edge)
+    starts = {row + offset for row in _block_starts(table)}
     for i, values in enumerate(grid):
         for j, value in enumerate(values):
             cell = word.cell(i, j)
@@ -51,10 +61,10 @@ def add_docx_table(document: Any, table: Table, font_size: float = 10) -> None:
             para.alignment = WD_ALIGN_PARAGRAPH.LEFT if j == 0 else WD_ALIGN_PARAGRAPH.CENTER
             run = para.add_run(value)
             run.font.size = Pt(font_size)
-            run.bold = i == 0
+            run.bold = i <= offset
             for edge in rules.get(i, ()):
                 _rule(cell, edge, 12)
-            if i in starts and i > 1:
+            if i in starts and i > 1 + offset:
                 _rule(cell, "top", 4)
     for note in table.notes:
         para = document.add_paragraph()
@@ -81,6 +91,15 @@ def write_excel(table: Table, path: Path) -> Path:
     if table.caption:
         sheet.append([table.caption])
         sheet.cell(sheet.max_row, 1).font = Font(bold=True)
+    if table.groups:
+        sheet.append(["", *table.group_cells()])
+        first = 2
+        for _, span in table.groups:
+            sheet.cell(sheet.max_row, first).alignment = Alignment(horizontal="center")
+            if span > 1:
+                sheet.merge_cells(start_row=sheet.max_row, start_column=first,
+                                  end_row=sheet.max_row, end_column=first + span - 1)
+            first += span
     for i, values in enumerate(table.to_grid()):
         sheet.append(values)
         for j in range(2, len(values) + 1):
@@ -97,7 +116,10 @@ def write_excel(table: Table, path: Path) -> Path:
 
 
 def write_csv(table: Table, path: Path) -> Path:
-    """Write the grid (title line, then one line per row) as UTF-8 CSV."""
+    """Write the grid (group line, title line, one line per row) as UTF-8 CSV."""
+    grid = table.to_grid()
+    if table.groups:
+        grid = [["", *table.group_cells()], *grid]
     with path.open("w", newline="", encoding="utf-8") as handle:
-        csv.writer(handle).writerows(table.to_grid())
+        csv.writer(handle).writerows(grid)
     return path

@@ -23,7 +23,15 @@ def to_text(table: Table) -> str:
 
     width = label_w + sum(w + 2 for w in col_w)
     out = [table.caption] if table.caption else []
-    out += ["=" * width, line(top)]
+    out.append("=" * width)
+    if table.groups:
+        spans, start = [], 0
+        for title, span in table.groups:
+            span_w = sum(col_w[start:start + span]) + 2 * (span - 1)
+            spans.append(title.center(span_w))
+            start += span
+        out.append((" " * label_w + "  " + "  ".join(spans)).rstrip())
+    out.append(line(top))
     for block in table.blocks():
         out.append("-" * width)
         out.extend(line(r) for r in block)
@@ -52,6 +60,8 @@ def to_markdown(table: Table) -> str:
 
     out = [f"**{escape_markdown(table.caption)}**", ""] if table.caption else []
     out += [line(table.stub, table.columns), "|:---|" + "---:|" * len(table.columns)]
+    if table.groups:  # pipe tables have one header line: the groups open the body
+        out.append(line("", table.group_cells()))
     out.extend(line(r.label, r.cells) for r in table.rows())
     for note in table.notes:
         out += ["", escape_markdown(note)]

@@ -65,6 +65,9 @@ class Table:
         Check-mark rows (fixed effects, collapsed dummies, clustering).
     extra : tuple of tuple of Row
         Further blocks between the body and the indicators (e.g. spatial effects).
+    groups : tuple of (str, int)
+        Spanning titles above the column titles: ``(("Static", 2), ("GMM", 2))``; the spans
+        add up to the number of columns.
     """
 
     columns: tuple[str, ...]
@@ -78,6 +81,7 @@ class Table:
     math: bool = False
     indicators: tuple[Row, ...] = ()
     extra: tuple[tuple[Row, ...], ...] = ()
+    groups: tuple[tuple[str, int], ...] = ()
 
     def __post_init__(self) -> None:
         k = len(self.columns)
@@ -86,6 +90,12 @@ class Table:
                 raise SpecificationError(
                     f"Table row {row.label!r} has {len(row.cells)} cells for {k} columns."
                 )
+        spans = [n for _, n in self.groups]
+        if self.groups and (sum(spans) != k or min(spans) < 1):
+            raise SpecificationError(
+                f"groups {list(self.groups)} span {sum(spans)} columns; give positive spans "
+                f"that add up to the {k} columns."
+            )
         if not re.fullmatch(r"[\w:.\-]*", self.label):
             raise SpecificationError(
                 f"label={self.label!r}: a LaTeX label takes letters, digits and ': . - _' "
@@ -120,6 +130,13 @@ class Table:
     def to_grid(self) -> list[list[str]]:
         """Header line then one list per row: ``[label, cell, cell, ...]``."""
         return [[self.stub, *self.columns], *([r.label, *r.cells] for r in self.rows())]
+
+    def group_cells(self) -> list[str]:
+        """One cell per column: a group's title over its first column, empty elsewhere."""
+        cells: list[str] = []
+        for title, span in self.groups:
+            cells += [title] + [""] * (span - 1)
+        return cells
 
     def replace(self, **changes: Any) -> Table:
         """Return a copy with some fields changed (e.g. ``caption=``, ``notes=``)."""
