@@ -39,7 +39,7 @@ Hausman, J. A. (1978). Econometrica 46(6), 1251-1271.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, partial
 from typing import Any
 
 import numpy as np
@@ -49,8 +49,16 @@ from scipy import stats
 from stfi_models.exceptions import EstimationError, SpecificationError, check_choice, check_kwargs
 from stfi_models.formula.design import Design, absorbed_effects, build_design
 from stfi_models.formula.grammar import FormulaSpec
+from stfi_models.inference.covariance import (
+    CR_TYPES,
+    VCOV_TYPES,
+    Regression,
+    VcovChoice,
+    compute_vcov,
+    contrast_df,
+    resolve_vcov,
+)
 from stfi_models.models.base import PanelModel
-from stfi_models.models.covariance import Regression, VcovChoice, compute_vcov, resolve_vcov
 from stfi_models.panel import PanelData
 from stfi_models.results.result import Result, TestResult
 
@@ -58,7 +66,8 @@ __all__ = ["PooledOLS", "FixedEffects", "RandomEffects", "FirstDifference", "Bet
            "hausman", "EFFECTS"]
 
 EFFECTS = ("entity", "time", "twoways")
-_VCOV_OPTIONS = ("cluster", "kernel", "bandwidth", "df_adjust", "group_debias", "count_effects")
+_VCOV_OPTIONS = ("cluster", "kernel", "bandwidth", "df_adjust", "group_debias", "count_effects",
+                 "test_df")
 
 
 # ---------------------------------------------------------------------------- linear algebra
@@ -185,7 +194,7 @@ class _StaticModel(PanelModel):
     #: Title of the printed summary.
     title: str = ""
     #: Covariance types that make sense for this estimator.
-    _vcov_types: tuple[str, ...] = ("unadjusted", "robust", "cluster", "driscoll-kraay")
+    _vcov_types: tuple[str, ...] = VCOV_TYPES
 
     def __init__(self, spec: FormulaSpec, panel: PanelData) -> None:
         super().__init__(spec, panel)
@@ -239,22 +248,25 @@ class _StaticModel(PanelModel):
         self,
         *,
         vcov: str = "unadjusted",
-        cluster: str | None = None,
+        cluster: str | list[str] | None = None,
         kernel: str | None = None,
         bandwidth: float | None = None,
         df_adjust: str | None = None,
         group_debias: bool | None = None,
         count_effects: str = "none",
+        test_df: str | None = None,
     ) -> Result:
         """Estimate and return a :class:`~stfi_models.results.Result`.
 
         Parameters
         ----------
-        vcov : {"unadjusted", "robust", "cluster", "driscoll-kraay"}
-            Covariance estimator (see :mod:`stfi_models.models.covariance`).
-        cluster : str, optional
-            For ``vcov="cluster"``: ``"entity"`` (default), ``"time"``, ``"twoway"`` or any
-            column of the data.
+        vcov : {"unadjusted", "robust", "cluster", "driscoll-kraay", "CR0", "CR1", "CR1S", \
+"CR2", "CR3"}
+            Covariance estimator (see :mod:`stfi_models.inference.covariance`); the ``CR*``
+            kinds are R clubSandwich's (CR2 = Bell-McCaffrey, with Satterthwaite df).
+        cluster : str or list of str, optional
+            For clustered kinds: ``"entity"`` (default), ``"time"``, ``"twoway"``, any column
+            of the data, or a list of them for multi-way clustering (``vcov="cluster"``).
         kernel : {"bartlett", "parzen", "quadratic-spectral"}, optional
             For ``vcov="driscoll-kraay"`` (default ``"bartlett"``).
         bandwidth : float, optional
@@ -268,6 +280,9 @@ class _StaticModel(PanelModel):
         count_effects : {"none", "constant", "all"}
             What absorbed effects add to ``k`` of ``df_adjust``: nothing (default, plm), one
             (Stata's ``xtreg, fe``, which reports ``_cons``) or all (Stata's ``areg``).
+        test_df : {"residual", "clusters", "satterthwaite"}, optional
+            Degrees of freedom of the t tests: n - k - absorbed (default for all but the
+            ``CR*`` kinds), G - 1, or Satterthwaite per coefficient (default for ``CR*``).
 
         Returns
         -------
@@ -275,7 +290,7 @@ class _StaticModel(PanelModel):
         """
         choice = resolve_vcov(vcov, cluster=cluster, kernel=kernel, bandwidth=bandwidth,
                               df_adjust=df_adjust, group_debias=group_debias,
-                              count_effects=count_effects)
+                              count_effects=count_effects, test_df=test_df)
         return self._result(choice)
 
     def _revcov(self, vcov: str, **options: Any) -> Result:
@@ -290,21 +305,26 @@ class _StaticModel(PanelModel):
             )
         est = self._fitted
         frame = self.panel.frame.set_index([self.panel.entity, self.panel.time])
-        cov, vcov_type, note = compute_vcov(choice, est.reg, frame,
-                                            (self.panel.entity, self.panel.time))
+        keys = (self.panel.entity, self.panel.time)
+        computed = compute_vcov(choice, est.reg, frame, keys)
+        hooks: dict[str, Any] = {}
+        if choice.vcov in CR_TYPES:
+            hooks["htz"] = partial(contrast_df, choice, est.reg, frame, keys)
         names = est.params.index
         sample = self.design.y.index.to_frame(index=False)
         return Result(
             params=est.params,
-            cov=pd.DataFrame(cov, index=names, columns=names),
+            cov=pd.DataFrame(computed.cov, index=names, columns=names),
             model=self.name,
             formula=self.spec.text,
             dependent=self._depvar,
             nobs=est.reg.nobs,
             n_entities=est.n_entities,
             df_resid=float(est.reg.df_resid),
-            vcov_type=vcov_type,
-            vcov_note=note,
+            vcov_type=computed.name,
+            vcov_note=computed.note,
+            df_params=(None if computed.df_params is None
+                       else pd.Series(computed.df_params, index=names, name="df")),
             resid=est.resid,
             fitted=est.fitted,
             rsquared=est.rsquared,
@@ -314,11 +334,14 @@ class _StaticModel(PanelModel):
             info=est.info,
             title=self.title,
             _revcov=self._revcov,
+            _hooks=hooks,
         )
 
-    def _regression(self, x: np.ndarray, resid: np.ndarray, absorbed: int = 0) -> Regression:
+    def _regression(self, x: np.ndarray, resid: np.ndarray, absorbed: int = 0,
+                    sweep: Any = None, theta: np.ndarray | None = None) -> Regression:
         return Regression(x=x, resid=resid, entity=self._entity, time=self._time,
-                          index=self.design.y.index, n_absorbed=absorbed)
+                          index=self.design.y.index, n_absorbed=absorbed, sweep=sweep,
+                          theta=theta)
 
 
 def _series(values: np.ndarray, index: pd.Index, name: str) -> pd.Series:
@@ -406,6 +429,10 @@ class FixedEffects(_StaticModel):
             chosen = {"entity"}
         self.effects: tuple[str, ...] = tuple(e for e in ("entity", "time") if e in chosen)
 
+    def _sweep(self, values: np.ndarray) -> np.ndarray:
+        """Apply the within transformation of this model's effects (for CR2, the bootstrap)."""
+        return _within(values, self._entity, self._time, self.effects)[0]
+
     def _estimate(self) -> _Estimate:
         x = self.design.x.drop(columns="Intercept", errors="ignore")
         names = list(x.columns)
@@ -445,7 +472,7 @@ class FixedEffects(_StaticModel):
         effects_text = " + ".join(label[e] for e in self.effects)
         return _Estimate(
             params=_series(coef, pd.Index(names), "params"),
-            reg=self._regression(xw, resid, absorbed),
+            reg=self._regression(xw, resid, absorbed, sweep=self._sweep),
             resid=_series(resid, index, "resid"),
             fitted=_series(y - resid, index, "fitted"),
             rsquared=rsq,
@@ -560,7 +587,7 @@ class RandomEffects(_StaticModel):
         fitted = x.to_numpy() @ coef
         return _Estimate(
             params=params,
-            reg=self._regression(xs, resid),
+            reg=self._regression(xs, resid, theta=comp.theta),
             resid=_series(y - fitted, index, "resid"),
             fitted=_series(fitted, index, "fitted"),
             rsquared=rsq,
