@@ -58,6 +58,7 @@ from stfi_models.inference.covariance import (
     contrast_df,
     resolve_vcov,
 )
+from stfi_models.inference.wild import wild_bootstrap
 from stfi_models.models.base import PanelModel
 from stfi_models.panel import PanelData
 from stfi_models.results.result import Result, TestResult
@@ -193,6 +194,8 @@ class _StaticModel(PanelModel):
     _refuse_entity: str = ""
     #: Title of the printed summary.
     title: str = ""
+    #: The wild cluster bootstrap applies (not to one row per entity).
+    _bootstrap = True
     #: Covariance types that make sense for this estimator.
     _vcov_types: tuple[str, ...] = VCOV_TYPES
 
@@ -310,6 +313,8 @@ class _StaticModel(PanelModel):
         hooks: dict[str, Any] = {}
         if choice.vcov in CR_TYPES:
             hooks["htz"] = partial(contrast_df, choice, est.reg, frame, keys)
+        if self._bootstrap:
+            hooks["wild_bootstrap"] = partial(wild_bootstrap, est.reg, frame, keys)
         names = est.params.index
         sample = self.design.y.index.to_frame(index=False)
         return Result(
@@ -724,6 +729,7 @@ class Between(_StaticModel):
     name = "between"
     title = "Between (entity means)"
     _vcov_types = ("unadjusted", "robust")  # one row per entity: nothing to cluster
+    _bootstrap = False
     _refuse_entity = "averages within entity; C(entity) leaves one row per dummy"
 
     def _estimate(self) -> _Estimate:
