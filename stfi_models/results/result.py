@@ -181,6 +181,20 @@ class Result:
         p = 2 * (stats.t.sf(t, self._t_df) if self.uses_t else stats.norm.sf(t))
         return pd.Series(p, index=self.params.index, name="p_value")
 
+    @property
+    def rsquared_adj(self) -> float | None:
+        r"""Adjusted R-squared of the estimated regression, as R plm's ``summary``.
+
+        .. math:: \bar R^2 = 1 - (1 - R^2)\frac{n - 1}{\nu}
+
+        with :math:`R^2` = ``rsquared["r2"]`` (``["within"]`` for FE) and :math:`\nu` =
+        ``df_resid`` (absorbed effects included).  ``None`` when either is undefined.
+        """
+        r2 = self.rsquared.get("r2", self.rsquared.get("within"))
+        if r2 is None or self.df_resid is None or self.df_resid <= 0:
+            return None
+        return float(1 - (1 - r2) * (self.nobs - 1) / self.df_resid)
+
     def conf_int(self, level: float = 0.95) -> pd.DataFrame:
         """Confidence intervals at ``level`` (columns ``lower``, ``upper``)."""
         if not 0 < level < 1:

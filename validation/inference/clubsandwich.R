@@ -1,6 +1,6 @@
 # Reference numbers for the small-sample cluster-robust covariances (CR0-CR3), their
 # Satterthwaite degrees of freedom and the HTZ Wald test, computed with R clubSandwich on plm
-# models.
+# models; plus plm's adjusted R-squared (summary(m)$r.squared["adjrsq"]).
 #
 # Run from the repository root:
 #   Rscript validation/inference/clubsandwich.R ../shared/data/abdata.csv \
@@ -53,6 +53,7 @@ run <- function(prefix, data, index, formula, hyp, models) {
     idx <- attr(model.frame(m), "index")
     case <- paste0(prefix, "/", name)
     cat("\n---- ", case, "\n", sep = "")
+    add(case, "adjrsq", c(adjrsq = unname(summary(m)$r.squared[["adjrsq"]])))
     add_cr(case, m, idx[[1]], "", hyp)
     if (name == "within_individual") add_cr(case, m, idx[[2]], "_time", hyp)
   }

@@ -4,7 +4,8 @@ Mapping: clubSandwich ``vcovCR(m, type = T)`` = ``res.with_vcov(T)`` (T = CR0, C
 CR3), clustering by entity (``_time``: by the time key, ``cluster="time"``);
 ``coef_test(m, vcov, test = "Satterthwaite")$df_Satt`` = ``res.df_params``;
 ``Wald_test(m, constrain_zero(c(a, b)), vcov = CR2, test = "HTZ")`` =
-``res.with_vcov("CR2").wald_test("a = 0, b = 0")``.  README.md has the conventions.
+``res.with_vcov("CR2").wald_test("a = 0, b = 0")``; plm's ``summary(m)$r.squared["adjrsq"]``
+= ``res.rsquared_adj``.  README.md has the conventions.
 """
 
 from __future__ import annotations
@@ -75,6 +76,7 @@ def compute() -> pd.DataFrame:
         for model in MODELS:
             res = fit_case(data, model, frame)
             found = _quantities(res, "", "entity", hyp)
+            found["adjrsq"] = pd.Series({"adjrsq": res.rsquared_adj})
             if model == "within_individual":
                 found.update(_quantities(res, "_time", "time", hyp))
             for quantity, values in found.items():
