@@ -285,7 +285,8 @@ class _StaticModel(PanelModel):
             Driscoll-Kraay.
         count_effects : {"none", "constant", "all"}
             What absorbed effects add to ``k`` of ``df_adjust``: nothing (default, plm), one
-            (Stata's ``xtreg, fe``, which reports ``_cons``) or all (Stata's ``areg``).
+            (Stata's ``xtreg, fe``, which reports ``_cons``: ``vcov="cluster",
+            count_effects="constant"`` is ``xtreg, fe vce(cluster)``) or all (Stata's ``areg``).
         test_df : {"residual", "clusters", "satterthwaite"}, optional
             Degrees of freedom of the t tests: n - k - absorbed (default for all but the
             ``CR*`` kinds), G - 1, or Satterthwaite per coefficient (default for ``CR*``).

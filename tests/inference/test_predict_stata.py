@@ -11,7 +11,7 @@ from conftest import check_reference_row, reference_rows, validation_module
 import stfi_models as sm
 from stfi_models.exceptions import MissingValueWarning, SpecificationError
 
-STATA = validation_module("stata_re")
+STATA = validation_module("stata_xtreg")
 
 
 @pytest.fixture(scope="module")
@@ -26,9 +26,10 @@ def _fit(formula, data, **options):
 
 
 # ---------------------------------------------------------------------------- Stata RE
-@pytest.mark.parametrize(("topic", "row"), reference_rows("stata_re"))
+@pytest.mark.parametrize(("topic", "row"), reference_rows("stata_xtreg"))
 def test_matches_stata_xtreg_re(topic, row):
-    """42 numbers of Stata 13's xtreg, re (balanced and two unbalanced panels) at 1e-9."""
+    """Stata 13's xtreg, re and xtreg, fe (conventional and vce(cluster), the latter with
+    count_effects="constant"), balanced and two unbalanced panels, at 1e-9."""
     check_reference_row(topic, row)
 
 
