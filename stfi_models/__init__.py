@@ -41,6 +41,7 @@ from stfi_models.exceptions import (
 from stfi_models.formula import parse_formula
 from stfi_models.index import IndexResult, build_index, load_study, parse_index_formula, run_study
 from stfi_models.inequality import dagum_gini, kernel_density, theil
+from stfi_models.inference import WildBootstrap
 from stfi_models.models.gmm import DiffGMM, DynamicMultipliers, GmmResult, SystemGMM
 from stfi_models.models.mediation import MediationResult, mediate, sobel_tests
 from stfi_models.models.pvar import PanelVAR, PanelVARResult
@@ -80,6 +81,7 @@ __all__ = [
     "sigma_convergence",
     "beta_convergence",
     "hausman",
+    "WildBootstrap",
     "DiffGMM",
     "SystemGMM",
     "GmmResult",
