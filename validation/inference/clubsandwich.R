@@ -6,10 +6,10 @@
 #   Rscript validation/inference/clubsandwich.R ../shared/data/abdata.csv \
 #       stfi_models/datasets/grunfeld/grunfeld.csv stfi_models/datasets/china/panel.csv \
 #       > validation/inference/clubsandwich_output.txt
-# It writes validation/inference/clubsandwich_raw.csv (case, quantity, term, value) and prints
-# every coef_test / Wald_test (the raw output kept next to this script).
+# It writes validation/inference/reference.csv (case, quantity, term, value, tolerance, source)
+# and prints every coef_test / Wald_test (the raw output kept next to this script).
 suppressPackageStartupMessages({library(plm); library(clubSandwich)})
-options(digits = 15)
+options(digits = 15)  # write.csv keeps 15 significant digits
 
 args <- commandArgs(trailingOnly = TRUE)
 abdata <- read.csv(args[1])
@@ -76,5 +76,9 @@ run("china", china[, c("province_en", "year", "lpat", "lrd", "lgdp", "lpop")],
     c("province_en", "year"), lpat ~ lrd + lgdp + lpop, c("lrd", "lgdp"), MODELS)
 
 out <- do.call(rbind, rows)
-write.csv(out, "validation/inference/clubsandwich_raw.csv", row.names = FALSE)
+out$term[out$term == "(Intercept)"] <- "Intercept"
+out$tolerance <- 1e-6  # absolute; the issue's acceptance bound (both sides read the same files)
+out$source <- paste0("R 4.2 clubSandwich 0.5.8 on plm 2.6.2, validation/inference/",
+                     "clubsandwich.R (output in clubsandwich_output.txt)")
+write.csv(out, "validation/inference/reference.csv", row.names = FALSE)
 cat("\nwrote", nrow(out), "rows\n")
