@@ -81,13 +81,15 @@ from stfi_models.exceptions import (
     SpecificationError,
     SpecificationWarning,
     check_choice,
+    check_kwargs,
     did_you_mean,
 )
 from stfi_models.inference import small_sample as ss
 
-__all__ = ["VCOV_TYPES", "CR_TYPES", "DF_ADJUST", "COUNT_EFFECTS", "KERNELS", "TEST_DF",
-           "DEFAULTS", "FEW_CLUSTERS", "MAX_CLUSTER_DIMENSIONS", "Regression", "VcovChoice",
-           "Covariance", "resolve_vcov", "compute_vcov", "cluster_codes", "contrast_df"]
+__all__ = ["VCOV_TYPES", "VCOV_OPTIONS", "CR_TYPES", "DF_ADJUST", "COUNT_EFFECTS", "KERNELS",
+           "TEST_DF", "DEFAULTS", "FEW_CLUSTERS", "MAX_CLUSTER_DIMENSIONS", "Regression",
+           "VcovChoice", "Covariance", "resolve_vcov", "compute_vcov", "cluster_codes",
+           "contrast_df"]
 
 #: One-way cluster-robust kinds in R clubSandwich's naming.
 CR_TYPES = ("CR0", "CR1", "CR1S", "CR2", "CR3")
@@ -96,6 +98,9 @@ DF_ADJUST = ("none", "hc1", "stata")
 COUNT_EFFECTS = ("none", "constant", "all")
 KERNELS = ("bartlett", "parzen", "quadratic-spectral")
 TEST_DF = ("residual", "clusters", "satterthwaite")
+#: Options of a covariance request besides its kind (keywords of fit() and with_vcov()).
+VCOV_OPTIONS = ("cluster", "kernel", "bandwidth", "df_adjust", "group_debias", "count_effects",
+                "test_df")
 #: Below this many clusters a CR0/CR1 request warns (Angrist & Pischke 2009).
 FEW_CLUSTERS = 42
 #: Multi-way clustering sums 2^m - 1 meats; more dimensions than this are refused.
@@ -243,24 +248,28 @@ def _cluster_names(cluster: Any) -> tuple[str, ...]:
     )
 
 
-def resolve_vcov(
-    vcov: str,
-    *,
-    cluster: str | Sequence[str] | None = None,
-    kernel: str | None = None,
-    bandwidth: float | None = None,
-    df_adjust: str | None = None,
-    group_debias: bool | None = None,
-    count_effects: str = "none",
-    test_df: str | None = None,
-) -> VcovChoice:
+def resolve_vcov(vcov: str, **options: Any) -> VcovChoice:
     """Validate a covariance request and fill in the documented defaults.
+
+    Parameters
+    ----------
+    vcov : str
+        One of :data:`VCOV_TYPES`.
+    **options
+        :data:`VCOV_OPTIONS`: ``cluster``, ``kernel``, ``bandwidth``, ``df_adjust``,
+        ``group_debias``, ``count_effects`` (default ``"none"``), ``test_df`` (module notes);
+        ``None`` means the default.
 
     Raises
     ------
     SpecificationError
         Unknown names (with a suggestion) or options that do not apply to ``vcov``.
     """
+    check_kwargs("with_vcov", options, VCOV_OPTIONS)
+    cluster, kernel, bandwidth, df_adjust, group_debias, test_df = (
+        options.get(name) for name in ("cluster", "kernel", "bandwidth", "df_adjust",
+                                       "group_debias", "test_df"))
+    count_effects = options.get("count_effects") or "none"
     vcov = check_choice("vcov", vcov, VCOV_TYPES)
     defaults = DEFAULTS[vcov]
     clustered = vcov == "cluster" or vcov in CR_TYPES

@@ -46,7 +46,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from stfi_models.exceptions import EstimationError, SpecificationError, check_choice, check_kwargs
+from stfi_models.exceptions import EstimationError, SpecificationError, check_choice
 from stfi_models.formula.design import Design, absorbed_effects, build_design
 from stfi_models.formula.grammar import FormulaSpec
 from stfi_models.inference.covariance import (
@@ -70,8 +70,6 @@ __all__ = ["PooledOLS", "FixedEffects", "RandomEffects", "FirstDifference", "Bet
 EFFECTS = ("entity", "time", "twoways")
 #: Variance-component forms of random effects: plm's (Baltagi-Chang) or Stata's xtreg, re.
 VARIANCE_COMPONENTS = ("plm", "stata")
-_VCOV_OPTIONS = ("cluster", "kernel", "bandwidth", "df_adjust", "group_debias", "count_effects",
-                 "test_df")
 
 
 # ---------------------------------------------------------------------------- linear algebra
@@ -301,7 +299,6 @@ class _StaticModel(PanelModel):
         return self._result(choice)
 
     def _revcov(self, vcov: str, **options: Any) -> Result:
-        check_kwargs("with_vcov", options, _VCOV_OPTIONS)
         return self._result(resolve_vcov(vcov, **options))
 
     def _result(self, choice: VcovChoice) -> Result:
