@@ -163,3 +163,36 @@ def test_hypothesis_text_forms(grunfeld):
     b = res.wald_test(["value - capital == 0", "2*Intercept/2 = 0"])
     assert a.stat == pytest.approx(b.stat, rel=1e-12) and a.df == (2.0, res.df_resid)
     assert "value = capital" in a.null
+
+
+def test_fit_with_a_list_of_cluster_columns(grunfeld):
+    """The issue's case: cluster=["firm", "year"] through fit() (it raised a raw TypeError)."""
+    data = grunfeld.assign(size=np.where(grunfeld["capital"] > grunfeld["capital"].median(),
+                                         "big", "small"))
+    res = _quiet(sm.fit, "inv ~ value + capital", data, entity="firm", time="year",
+                 vcov="cluster", cluster=["firm", "size"])
+    assert res.vcov_type.startswith("cluster (firm, size; G = 10, 2)")
+    assert np.isfinite(res.std_errors).all()
+
+
+@settings(max_examples=30, deadline=None)
+@given(a=st.integers(-5, 5), b=st.integers(-5, 5), c=st.integers(-9, 9))
+def test_restriction_text_gives_its_matrix(a, b, c):
+    from stfi_models.inference.hypothesis import parse_restrictions
+
+    if a == 0 and b == 0:
+        return
+    parsed = parse_restrictions(f"{a}*L1.x + ({b})*np.log(z) = {c} + 0*Intercept",
+                                ["Intercept", "L1.x", "np.log(z)"])
+    np.testing.assert_array_equal(parsed.matrix, [[0.0, a, b]])
+    np.testing.assert_array_equal(parsed.value, [float(c)])
+
+
+def test_wald_test_after_gmm_is_chi2():
+    ab = sm.load_abdata()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = sm.fit("n ~ L(n, 1) + w + k | gmm(n, 2:4) + iv(w, k)", ab, entity="id",
+                     time="year", model="diff-gmm", steps=1)
+    test = res.wald_test("w = 0, k = 0")
+    assert test.dist == "chi2" and test.df == 2.0 and 0 <= test.pvalue <= 1
