@@ -51,6 +51,7 @@ Journal of Economics 56(3), 839-858.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -58,7 +59,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from stfi_models.exceptions import EstimationError, SpecificationError, check_choice, check_kwargs
+from stfi_models.exceptions import (
+    EstimationError,
+    SpecificationError,
+    SpecificationWarning,
+    check_choice,
+    check_kwargs,
+)
 from stfi_models.inference.covariance import Regression, cluster_codes
 from stfi_models.inference.hypothesis import parse_restrictions
 from stfi_models.inference.small_sample import MAX_ELEMENTS, cluster_groups
@@ -74,6 +81,8 @@ SCHEMES = ("WCR", "WCU")
 #: Which tail(s) the p-value counts.
 PVALUE_TYPES = ("symmetric", "greater", "less")
 _TIE = 1e-10
+#: Below this many clusters Rademacher weights warn (Webb 2023: use Webb's six points).
+_FEW_RADEMACHER = 12
 #: Draws per chunk, fixed so that the numbers never depend on n_jobs (same chunks everywhere).
 _CHUNK = 1024
 _WEBB = np.array([-np.sqrt(1.5), -1.0, -np.sqrt(0.5), np.sqrt(0.5), 1.0, np.sqrt(1.5)])
@@ -327,6 +336,13 @@ def wild_bootstrap(reg: Regression, frame: pd.DataFrame, keys: tuple[str, str],
     n_groups = len(groups)
     if n_groups < 2:
         raise EstimationError(f"cluster={cluster!r} leaves one cluster; the bootstrap needs 2+.")
+    if weights == "rademacher" and n_groups < _FEW_RADEMACHER:
+        warnings.warn(
+            f"Rademacher weights on {n_groups} clusters give only {2 ** n_groups} distinct "
+            f"bootstrap samples, so p-values move in steps of {2.0 ** -n_groups:.2g}; Webb "
+            "(2023) recommends weights='webb' with fewer than 12 clusters.",
+            SpecificationWarning, stacklevel=3,
+        )
     enumerate_ = weights == "rademacher" and 2 ** n_groups <= opts.draws
     draws = 2 ** n_groups if enumerate_ else opts.draws
     setup = _setup(reg, groups, result.params.to_numpy(dtype=float), restr.matrix,

@@ -11,9 +11,12 @@ import pytest
 from conftest import check_reference_row, reference_rows
 
 import stfi_models as sm
-from stfi_models.exceptions import SpecificationError
+from stfi_models.exceptions import SpecificationError, SpecificationWarning
 from stfi_models.inference.wild import _TIE
 from stfi_models.validation import VALIDATION_ROOT
+
+#: Grunfeld has 10 firms: the Rademacher few-cluster warning is expected in the exactness tests.
+pytestmark = pytest.mark.filterwarnings("ignore:Rademacher weights on 10 clusters")
 
 
 @pytest.fixture(scope="module")
@@ -206,3 +209,12 @@ def test_wildboottest_differs_only_by_the_tied_draws(grunfeld, model, term):
     wb = res.wild_bootstrap(f"{term} = 0", draws=9999, ci=False)
     ties = np.abs(np.abs(wb.boot_stats) / abs(wb.stat) - 1) <= _TIE
     assert ties.sum() == 2 and theirs == pytest.approx(wb.pvalue + 2 / 1024, abs=1e-12)
+
+
+def test_few_clusters_with_rademacher_weights_warn(grunfeld):
+    res = sm.fit("inv ~ value + capital", grunfeld, entity="firm", time="year")
+    with pytest.warns(SpecificationWarning, match="weights='webb'"):
+        res.wild_bootstrap("capital = 0", draws=99, ci=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", SpecificationWarning)
+        res.wild_bootstrap("capital = 0", draws=99, weights="webb", ci=False, seed=1)
