@@ -8,15 +8,19 @@ dummy-variable design = our ``model="fe"`` (see README.md for the ties it counts
 
 from __future__ import annotations
 
+import warnings
+
 import pandas as pd
 
 import stfi_models as sm
+from stfi_models.exceptions import SpecificationWarning
 
 
 def compute() -> pd.DataFrame:
     """One row per (case, quantity, term)."""
     data = sm.load_grunfeld()
     rows = []
+    warnings.filterwarnings("ignore", "Rademacher weights on 10", SpecificationWarning)
     for model in ("pooled", "fe"):
         res = sm.fit("inv ~ value + capital", data, entity="firm", time="year", model=model)
         for param in ("value", "capital"):
