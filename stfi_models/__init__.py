@@ -63,6 +63,7 @@ from stfi_models.index import (
     run_study,
 )
 from stfi_models.inequality import dagum_gini, kernel_density, theil
+from stfi_models.inference import WildBootstrap
 from stfi_models.models.gmm import DiffGMM, DynamicMultipliers, GmmResult, SystemGMM
 from stfi_models.models.iv import IVModel
 from stfi_models.models.mediation import MediationResult, mediate, sobel_tests
@@ -115,6 +116,7 @@ __all__ = [
     "hadri_test",
     "llc_test",
     "cips_test",
+    "WildBootstrap",
     "DiffGMM",
     "SystemGMM",
     "GmmResult",
