@@ -403,8 +403,9 @@ class FixedEffects(_StaticModel):
     singletons : {"drop", "keep"}
         Rows alone in a level of an absorbed effect (found iteratively) fit perfectly and
         change no coefficient, but count in ``n`` and the clusters of the small-sample
-        factors.  ``"drop"`` (default, as reghdfe and fixest/pyfixest) removes them, counts
-        them on ``result.dropped`` and warns; ``"keep"`` keeps them (R plm, Stata ``xtreg``).
+        factors.  ``"keep"`` (default) keeps them, as R plm and Stata ``xtreg`` do, so the
+        numbers match those references; ``"drop"`` (reghdfe, fixest) removes them, counts
+        them on ``result.dropped`` and warns.
 
     Notes
     -----
@@ -426,7 +427,7 @@ class FixedEffects(_StaticModel):
     _absorb = True
 
     def __init__(self, spec: FormulaSpec, panel: PanelData, *, effects: str | None = None,
-                 singletons: str = "drop") -> None:
+                 singletons: str = "keep") -> None:
         super().__init__(spec, panel)
         check_choice("singletons", singletons, SINGLETONS)
         chosen = set(self.design.absorbed)

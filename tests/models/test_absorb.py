@@ -184,11 +184,11 @@ def test_singletons_dropped_counted_and_warned_without_changing_coefficients():
     data = _with_singletons()
     with pytest.warns(MissingValueWarning, match="2 singleton rows dropped"):
         dropped = sm.fit("inv ~ value + capital + C(firm) + C(year)", data, entity="firm",
-                         time="year", vcov="cluster")
+                         time="year", vcov="cluster", singletons="drop")
     with warnings.catch_warnings():
-        warnings.simplefilter("error")
+        warnings.simplefilter("error", MissingValueWarning)
         kept = sm.fit("inv ~ value + capital + C(firm) + C(year)", data, entity="firm",
-                      time="year", vcov="cluster", singletons="keep")
+                      time="year", vcov="cluster")  # keep is the default (plm, Stata)
     assert dropped.nobs == kept.nobs - 2 == 200
     assert dropped.dropped.n == 2 and "singletons of entity (firm), time (year)" in str(dropped.dropped)
     assert dropped.info["n_singletons"] == 2 and kept.info["n_singletons"] == 0
@@ -203,7 +203,8 @@ def test_singleton_option_is_checked_and_all_singletons_is_an_error():
         sm.fit("inv ~ value + C(firm)", g, entity="firm", time="year", singletons="dorp")
     one_each = g.drop_duplicates("firm")
     with pytest.raises(EstimationError, match="Every row is a singleton"):
-        sm.fit("inv ~ value + C(firm)", one_each, entity="firm", time="year")
+        sm.fit("inv ~ value + C(firm)", one_each, entity="firm", time="year",
+               singletons="drop")
 
 
 # ---------------------------------------------------------------------------- other effects
