@@ -253,8 +253,8 @@ class PanelThreshold(PanelModel):
         reg = Regression(x=design, resid=resid, entity=d.entity[keep], time=d.time[keep],
                          index=index, n_absorbed=problem.transform.n_absorbed)
         frame = self.panel.frame.set_index([self.panel.entity, self.panel.time])
-        cov, vcov_type, note = compute_vcov(choice, reg, frame,
-                                            (self.panel.entity, self.panel.time))
+        computed = compute_vcov(choice, reg, frame, (self.panel.entity, self.panel.time))
+        cov, vcov_type, note = computed.cov, computed.name, computed.note
         rows = []
         for stage, test in zip(stages, tests, strict=True):
             boot = nan_tests(stage.fstat) if test is None else {

@@ -221,8 +221,8 @@ class PanelSmoothTransition(PanelModel):
         reg = Regression(x=jac, resid=resid, entity=d.entity, time=d.time, index=index,
                          n_absorbed=self.within.n_absorbed)
         frame = self.panel.frame.set_index([self.panel.entity, self.panel.time])
-        cov, vcov_type, note = compute_vcov(choice, reg, frame,
-                                            (self.panel.entity, self.panel.time))
+        computed = compute_vcov(choice, reg, frame, (self.panel.entity, self.panel.time))
+        cov, vcov_type, note = computed.cov, computed.name, computed.note
         q = d.q_name
         names = (d.x_names + d.z_names + [f"{z} x g({q})" for z in d.z_names] + ["gamma"]
                  + [f"c{j + 1}" for j in range(self.m)])
