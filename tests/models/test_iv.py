@@ -31,6 +31,20 @@ def test_linearmodels_reference(topic, row):
     check_reference_row(topic, row)
 
 
+def test_bracket_part_is_parsed_and_checked_like_the_rest():
+    spec = sm.parse_formula("y ~ x + [w1 + L(w2, 1) ~ z1 + np.log(z2)] | id")
+    assert [t.text for t in spec.rhs] == ["x"] and spec.effects == ("id",)
+    assert [t.text for t in spec.endogenous.endogenous] == ["w1", "L(w2, 1)"]
+    assert spec.names() == {"y", "x", "w1", "w2", "z1", "z2", "id"}
+    with pytest.raises(sm.UnsafeFormulaError):
+        sm.parse_formula("y ~ x + [w ~ __import__('os')]")
+    with pytest.raises(FormulaError, match="one instrumental-variables part"):
+        sm.parse_formula("y ~ [w ~ z] + [v ~ q]")
+    with pytest.raises(FormulaError, match="cannot be subtracted"):
+        sm.parse_formula("y ~ x - [w ~ z]")
+    assert sm.parse_formula("y ~ Q('a[b ~ c]') + x").endogenous is None
+
+
 def test_bracket_chooses_iv_and_absorbs_both_spellings():
     a = _fit(AB)
     b = _fit("n ~ k + C(id) + [w ~ ys + L(ys, 1)] + C(year)")

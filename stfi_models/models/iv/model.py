@@ -216,9 +216,8 @@ class IVModel(PanelModel):
         keys = {"entity": self._entity, self.panel.entity: self._entity,
                 "time": self._time, self.panel.time: self._time}
         name = "entity" if cluster is None else cluster
-        if name in keys:
-            label = self.panel.entity if keys[name] is self._entity else self.panel.time
-            return keys[name], label
+        if name in keys:  # labelled "entity"/"time" as the static models' footers
+            return keys[name], "entity" if keys[name] is self._entity else "time"
         frame = self.panel.frame
         if name not in frame.columns:
             raise SpecificationError(
