@@ -121,6 +121,16 @@ def test_bad_input(formula, error, match):
         _fit(formula)
 
 
+def test_too_few_clusters_are_refused_or_left_out():
+    ab = sm.load_abdata().assign(half=lambda d: d["id"] % 2)
+    with pytest.raises(EstimationError, match="singular"):
+        _fit(AB, ab, method="gmm", vcov="cluster", cluster="half")
+    with pytest.warns(sm.SpecificationWarning):
+        res = _fit(AB, ab, vcov="cluster", cluster="half")
+    assert "overid" not in res.diagnostics and "endogeneity" not in res.diagnostics
+    assert np.isnan(res.diagnostics["rk_wald"].stat)
+
+
 def test_other_models_refuse_the_bracket():
     with pytest.raises(SpecificationError, match="model='iv'"):
         _fit(AB, model="fe")

@@ -58,6 +58,7 @@ from stfi_models.models.iv.algebra import (
     Fit,
     IVArrays,
     gmm,
+    is_singular,
     kclass,
     liml_kappa,
     moment_cov,
@@ -267,7 +268,13 @@ class IVModel(PanelModel):
         elif self.method == "liml":
             est = kclass(a, liml_kappa(a))
         else:
-            est = gmm(a, np.linalg.inv(moment_cov(a.z, first.resid, codes, robust)))
+            s = moment_cov(a.z, first.resid, codes, robust)
+            if is_singular(s):
+                raise EstimationError(
+                    f"The covariance of the {s.shape[0]} moment conditions is singular "
+                    f"({n_clusters} clusters): two-step GMM cannot weight them. Use "
+                    "method='2sls', or cluster on a column with more groups than instruments.")
+            est = gmm(a, np.linalg.inv(s))
         n, k = a.y.size, a.x.shape[1]
         df_resid = n - k - absorbed
         cov = self._cov(est, a, codes, robust, small, df_resid)
@@ -278,7 +285,9 @@ class IVModel(PanelModel):
         overid = overid_test(a, est.resid, first.resid, codes, robust)
         if overid is not None:
             diagnostics["overid"] = overid
-        diagnostics["endogeneity"] = endogeneity_test(a, codes, robust)
+        endogeneity = endogeneity_test(a, codes, robust)
+        if endogeneity is not None:
+            diagnostics["endogeneity"] = endogeneity
         index = self.design.y.index
         resid = pd.Series(est.resid, index=index, name="resid")
         tss = float(a.y @ a.y) if absorbed else float(((a.y - a.y.mean()) ** 2).sum())
