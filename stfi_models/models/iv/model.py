@@ -347,8 +347,10 @@ class IVModel(PanelModel):
     @staticmethod
     def _note(vcov: str, small: bool, df_resid: int) -> str:
         if not small:
-            return ("small=False: no small-sample factor (sigma^2 = e'e/n), z inference "
-                    "(ivreg2, linearmodels' default)")
+            what = {"unadjusted": "sigma^2 = e'e/n", "robust": "HC0",
+                    "cluster": "no G/(G-1) or (n-1)/(n-K) factor"}[vcov]
+            return (f"small=False: {what}, z inference (ivreg2's and linearmodels' default; "
+                    "small=True for Stata's small-sample factors)")
         factor = {"unadjusted": "sigma^2 = e'e/(n-K-a)", "robust": "n/(n-K-a)",
                   "cluster": "(n-1)/(n-K-a) * G/(G-1)"}[vcov]
         return f"small=True: {factor}, t({df_resid}); K counts all absorbed effects"
