@@ -305,7 +305,8 @@ class IVModel(PanelModel):
             vcov_type=vcov_type,
             vcov_note=self._note(vcov, small, df_resid),
             resid=resid,
-            fitted=pd.Series(a.y - est.resid, index=index, name="fitted"),
+            fitted=pd.Series(self.design.y.iloc[:, 0].to_numpy(float) - est.resid, index=index,
+                             name="fitted"),  # y - e in levels, as the FE model
             rsquared={"within" if absorbed else "r2": 1.0 - float(est.resid @ est.resid) / tss},
             diagnostics=diagnostics,
             dropped=self.design.dropped,
