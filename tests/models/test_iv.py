@@ -163,3 +163,15 @@ def test_rescaling_changes_only_that_coefficient(scale, column, method, vcov):
     for key, test in a.diagnostics.items():
         assert b.diagnostics[key].stat == pytest.approx(test.stat, rel=1e-6)
     assert b.info["weak_id_f"] == pytest.approx(a.info["weak_id_f"], rel=1e-6)
+
+
+@pytest.mark.parametrize("vcov", ["robust", "cluster"])
+def test_one_endogenous_rk_wald_is_the_first_stage_wald(vcov):
+    """With one endogenous regressor the rk Wald is the robust first-stage Wald (no factor)."""
+    res = _fit(AB, vcov=vcov)
+    row = res.info["first_stage"].iloc[0]
+    n, big_l = res.nobs, 3 + res.info["n_absorbed"]  # k, ys, L1.ys and the effects
+    factor = n / (n - big_l) if vcov == "robust" else (
+        (n - 1) / (n - big_l) * res.n_entities / (res.n_entities - 1))
+    assert res.diagnostics["rk_wald"].stat == pytest.approx(row["f_stat"] * 2 * factor,
+                                                            rel=1e-9)
