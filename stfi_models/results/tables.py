@@ -36,6 +36,8 @@ _DIAGNOSTIC_ROWS = (
     ("Sargan p", re.compile(r"sargan(test)?")),
     ("AR(1) p", re.compile(r"(ar|m)1(test)?")),
     ("AR(2) p", re.compile(r"(ar|m)2(test)?")),
+    ("Overid. p", re.compile(r"overid")),  # IV: Hansen J / Sargan
+    ("Endogeneity p", re.compile(r"endogeneity")),  # IV: C test
 )
 
 _EFFECT_LABELS = {"entity": "Entity FE", "time": "Time FE"}
@@ -367,6 +369,7 @@ def etable(
     for label, pattern in _DIAGNOSTIC_ROWS:
         add(label, [_maybe(fmt, _diagnostic(r, pattern)) for r in models])
     add("Instruments", [_maybe(str, r.info.get("n_instruments")) for r in models])
+    add("Weak-ID F", [_maybe(fmt, r.info.get("weak_id_f")) for r in models])  # IV
 
     notes = [_SE_NOTE[se]]
     if levels:

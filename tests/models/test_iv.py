@@ -93,6 +93,12 @@ def test_first_stage_table_and_summary():
     assert res.info["stock_yogo"]["size 10%"] == 19.93
 
 
+def test_etable_rows_for_iv():
+    text = str(sm.etable([_fit("n ~ k + w | id + year"), _fit(AB, vcov="robust")]))
+    for label in ("Overid. p", "Endogeneity p", "Weak-ID F"):
+        assert label in text
+
+
 def test_with_vcov_and_small():
     res = _fit(AB)
     small = res.with_vcov("robust", small=True)
