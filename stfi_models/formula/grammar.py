@@ -4,7 +4,8 @@
   ``+`` form a system (panel VAR).
 * Top-level ``|`` splits the right-hand side into parts.  A part made of ``gmm()``/``iv()``
   calls is an instrument specification (:class:`InstrumentSpec`); a part of bare names is a
-  list of absorbed effects (fixest's ``| province + year``); any other part is kept as
+  list of absorbed effects (fixest's ``| province + year``; ``province:year`` absorbs one
+  effect per combination, fixest's ``province^year``); any other part is kept as
   plm-style instruments (``| lag(n, 2:99)``) for the estimators that use them.
 * The first right-hand part is a list of signed terms, each a checked :mod:`ast` tree.
 * A bracket in the first part, ``y ~ x + [endog ~ z1 + z2] | province``, is fixest's
@@ -19,13 +20,19 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from stfi_models.exceptions import FormulaError, did_you_mean
-from stfi_models.formula.registry import INSTRUMENT_FUNCTIONS, NUMPY_MODULES, PANEL_OPERATORS
+from stfi_models.formula.registry import (
+    INSTRUMENT_FUNCTIONS,
+    NUMPY_MODULES,
+    PANEL_OPERATORS,
+    REGIME_FUNCTIONS,
+)
 from stfi_models.formula.safety import parse_expression, point_at, point_at_node
 
 __all__ = [
     "Term",
     "InstrumentSpec",
     "EndogenousSpec",
+    "RegimeSpec",
     "FormulaSpec",
     "parse_formula",
     "split_top_level",
@@ -35,6 +42,8 @@ __all__ = [
     "plain_column",
     "column_references",
     "is_panel_operator",
+    "is_regimes",
+    "parse_regimes",
 ]
 
 _DIFF_EQ = ("diff", "level", "both")
@@ -110,6 +119,25 @@ class EndogenousSpec:
 
     endogenous: tuple[Term, ...]
     instruments: tuple[Term, ...]
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class RegimeSpec:
+    """A regime-dependent block ``regimes(x1, x2, by=q)`` of a threshold model.
+
+    Attributes
+    ----------
+    variables : tuple of ast.expr
+        The regressors whose slopes switch with the regime (each one column).
+    by : ast.expr
+        The threshold variable (a column or an expression of columns).
+    text : str
+        The block as written.
+    """
+
+    variables: tuple[ast.expr, ...]
+    by: ast.expr
     text: str
 
 
@@ -367,6 +395,59 @@ def _literal(node: ast.expr | None, formula: str, typ: type, default: object) ->
     )
 
 
+def is_regimes(node: ast.AST) -> bool:
+    """``regimes(...)``: a regime-dependent block of a threshold model."""
+    return (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+            and node.func.id in REGIME_FUNCTIONS)
+
+
+def parse_regimes(term: Term, formula: str) -> RegimeSpec:
+    """Read ``regimes(x1, x2, by=q)`` (nothing is evaluated).
+
+    Raises
+    ------
+    FormulaError
+        No variable, no ``by=``, another keyword, or a subtracted block.
+    """
+    call = term.node
+    where = point_at_node(formula, call)
+    if term.sign < 0:
+        raise FormulaError(f"regimes() cannot be subtracted:\n{where}")
+    for kw in call.keywords:  # type: ignore[attr-defined]
+        if kw.arg != "by":
+            raise FormulaError(
+                f"regimes() has no option '{kw.arg}'.{did_you_mean(str(kw.arg), ['by'])} "
+                f"Write regimes(x, by=q): x switches regime on the threshold variable q.\n{where}"
+            )
+    by = [kw.value for kw in call.keywords]  # type: ignore[attr-defined]
+    if not by:
+        raise FormulaError(
+            "regimes() needs the threshold variable as by=, e.g. regimes(x, by=gdp_pc):\n"
+            f"{where}"
+        )
+    if not call.args:  # type: ignore[attr-defined]
+        raise FormulaError(
+            f"regimes() names no regime-dependent variable, e.g. regimes(x, by=q):\n{where}"
+        )
+    return RegimeSpec(tuple(call.args), by[0], term.text)  # type: ignore[attr-defined]
+
+
+def _check_regimes_top_level(node: ast.expr, formula: str, allowed: bool) -> None:
+    """``regimes()`` is a whole term of the first right-hand part, never nested."""
+    top = {id(t.node) for t in flatten_sum(node, formula, grouped=True)} if allowed else set()
+    for n in ast.walk(node):
+        if is_regimes(n) and id(n) not in top:
+            raise FormulaError(
+                "regimes() must be a term of its own on the right-hand side, before any '|' "
+                f"(e.g. y ~ x + regimes(z, by=q) | id):\n{point_at_node(formula, n)}"
+            )
+        if is_regimes(n):
+            for inner in ast.walk(n):
+                if inner is not n and is_regimes(inner):
+                    raise FormulaError(f"regimes() cannot be nested:\n"
+                                       f"{point_at_node(formula, inner)}")
+
+
 def _classify_part(node: ast.expr, text: str, offset: int, formula: str):
     terms = flatten_sum(node, text, offset, grouped=True)
     calls = [t.node for t in terms if isinstance(t.node, ast.Call)]
@@ -380,9 +461,20 @@ def _classify_part(node: ast.expr, text: str, offset: int, formula: str):
             "An instrument part must hold only gmm()/iv() blocks joined by '+':\n"
             f"{point_at(formula, offset, offset + len(text))}"
         )
-    if all(isinstance(t.node, ast.Name) and t.sign == 1 for t in terms):
-        return "effects", tuple(t.node.id for t in terms)  # type: ignore[attr-defined]
+    effects = [_effect_name(t.node) if t.sign == 1 else None for t in terms]
+    if all(effects):
+        return "effects", tuple(effects)
     return "extra", terms
+
+
+def _effect_name(node: ast.expr) -> str | None:
+    """Name the effect of ``node``: ``a`` (a name) or ``a:b`` (an interaction, fixest ``a^b``)."""
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.MatMult):
+        left, right = _effect_name(node.left), _effect_name(node.right)
+        return f"{left}:{right}" if left and right else None
+    return None
 
 
 def _check_no_instrument_calls(node: ast.expr, formula: str) -> None:
@@ -437,6 +529,7 @@ def _parse_formula(formula: str) -> FormulaSpec:
     lhs_node = parse_expression(lhs_text, formula=formula, offset=lhs_off)
     _shift(lhs_node, lhs_off)
     _check_no_instrument_calls(lhs_node, formula)
+    _check_regimes_top_level(lhs_node, formula, allowed=False)
     lhs = flatten_sum(lhs_node, formula)
     if any(t.sign < 0 for t in lhs):
         raise FormulaError(f"The left-hand side cannot subtract terms:\n  {formula}")
@@ -448,6 +541,7 @@ def _parse_formula(formula: str) -> FormulaSpec:
         main_node = parse_expression(rhs_main, formula=formula, offset=rhs_off + main_off)
         _shift(main_node, rhs_off + main_off)
         _check_no_instrument_calls(main_node, formula)
+        _check_regimes_top_level(main_node, formula, allowed=True)
         rhs = flatten_sum(main_node, formula, grouped=True)
     instruments: list[InstrumentSpec] = []
     effects: list[str] = []
@@ -455,6 +549,7 @@ def _parse_formula(formula: str) -> FormulaSpec:
     for text, off in parts[1:]:
         node = parse_expression(text, formula=formula, offset=rhs_off + off)
         _shift(node, rhs_off + off)
+        _check_regimes_top_level(node, formula, allowed=False)
         kind, content = _classify_part(node, text, rhs_off + off, formula)
         if kind == "instruments":
             instruments.extend(content)

@@ -35,6 +35,9 @@ MODELS: dict[str, str] = {
     "sys-gmm": "stfi_models.models.gmm:SystemGMM",
     "pvar": "stfi_models.models.pvar:PanelVAR",
     "iv": "stfi_models.models.iv:IVModel",
+    "threshold": "stfi_models.models.threshold:PanelThreshold",
+    "pstr": "stfi_models.models.threshold:PanelSmoothTransition",
+    "dynamic-threshold": "stfi_models.models.threshold:DynamicThreshold",
 }
 
 

@@ -53,6 +53,7 @@ from stfi_models.exceptions import (
 )
 from stfi_models.formula.design import Design, absorbed_key, build_design
 from stfi_models.formula.grammar import FormulaSpec, Term
+from stfi_models.models.absorb import AbsorbedEffects
 from stfi_models.models.base import PanelModel
 from stfi_models.models.iv.algebra import (
     Fit,
@@ -72,7 +73,7 @@ from stfi_models.models.iv.identification import (
     rank_tests,
 )
 from stfi_models.models.iv.stock_yogo import stock_yogo
-from stfi_models.models.static import _check_rank, _within
+from stfi_models.models.static import _check_rank
 from stfi_models.panel import PanelData
 from stfi_models.results.result import Result
 
@@ -190,7 +191,9 @@ class IVModel(PanelModel):
         cols = [*self.exog, *self.endog, *self.instruments]
         raw = np.column_stack([design.y.iloc[:, 0].to_numpy(float), x[cols].to_numpy(float)])
         if effects:
-            swept, absorbed = _within(raw, self._entity, self._time, effects)
+            sweeper = AbsorbedEffects([{"entity": self._entity, "time": self._time}[e]
+                                       for e in effects])
+            swept, absorbed = sweeper.sweep(raw), sweeper.rank
         else:
             swept, absorbed = raw, 0
         k1, k2 = len(self.exog), len(self.endog)
