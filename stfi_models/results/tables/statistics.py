@@ -92,6 +92,9 @@ STATISTICS: dict[str, Statistic] = {
     "hansen_p": Statistic("Hansen p", _diagnostic(r"hansen(j|test)?")),
     "sargan_p": Statistic("Sargan p", _diagnostic(r"sargan(test)?")),
     "hausman_p": Statistic("Hausman p", _diagnostic(r"hausman(test)?")),
+    "weak_id_f": Statistic("Weak-ID F", lambda r: r.info.get("weak_id_f")),  # IV: KP / CD F
+    "overid_p": Statistic("Overid. p", _diagnostic(r"overid")),  # IV: Hansen J / Sargan
+    "endogeneity_p": Statistic("Endogeneity p", _diagnostic(r"endogeneity")),  # IV: C test
     "clusters": Statistic("Clusters", lambda r: (clustering(r) or (None, None))[1] or None,
                           "text"),
     "vcov": Statistic("Std. errors", _vcov, "text"),
@@ -110,6 +113,8 @@ FAMILY_STATISTICS: dict[str, tuple[str, ...]] = {
     "diff-gmm": _GMM,
     "sys-gmm": _GMM,
     "pvar": ("nobs", "entities", "instruments", "hansen_p", "vcov"),
+    "iv": ("nobs", "entities", "r2", "r2_within", "weak_id_f", "overid_p", "endogeneity_p",
+           "clusters", "vcov"),
 }
 
 #: Statistic keys of a model whose family is not listed above.
@@ -126,6 +131,7 @@ ESTIMATOR_LABELS: dict[str, str] = {
     "diff-gmm": "Difference GMM",
     "sys-gmm": "System GMM",
     "pvar": "Panel VAR",
+    "iv": "IV",
 }
 
 
