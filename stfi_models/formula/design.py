@@ -191,6 +191,7 @@ def build_design(
     absorb: bool = True,
     warn: bool = True,
     extra_columns: tuple[str, ...] = (),
+    weights: object = None,
 ) -> Design:
     """Build the design matrices of ``spec`` on ``panel``.
 
@@ -205,6 +206,8 @@ def build_design(
         Emit :class:`MissingValueWarning` when rows are dropped.
     extra_columns : tuple of str
         Further columns that must be non-missing on the sample (e.g. a cluster variable).
+    weights : SpatialWeights, optional
+        Spatial weights for the ``W(x)`` operator.
 
     Returns
     -------
@@ -240,7 +243,7 @@ def build_design(
                 f"column of the data.{did_you_mean(name, map(str, frame.columns))}"
             )
     system = tuple(t.node for t in spec.lhs) if spec.is_system else ()
-    evaluator = OperatorEvaluator(panel, spec.text, system)
+    evaluator = OperatorEvaluator(panel, spec.text, system, weights)
 
     absorbed: list[str] = []
     rhs_nodes: list[tuple[int, ast.expr]] = []

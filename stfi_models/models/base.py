@@ -34,6 +34,9 @@ MODELS: dict[str, str] = {
     "diff-gmm": "stfi_models.models.gmm:DiffGMM",
     "sys-gmm": "stfi_models.models.gmm:SystemGMM",
     "pvar": "stfi_models.models.pvar:PanelVAR",
+    "sar": "stfi_models.models.spatial:SpatialLag",
+    "sem": "stfi_models.models.spatial:SpatialError",
+    "sdm": "stfi_models.models.spatial:SpatialDurbin",
 }
 
 

@@ -1,0 +1,14 @@
+"""Spatial panel models with fixed effects (SAR, SEM, SDM) by maximum likelihood.
+
+Modules, one job each: :mod:`.stack` (balanced panel in weights order, within transformation,
+spatial lags), :mod:`.logdet` (log-determinant and parameter space), :mod:`.likelihood`
+(concentrated likelihoods and the solver), :mod:`.information` (analytic information
+matrices), :mod:`.estimators` (the models), :mod:`.effects` and :mod:`.impacts` (LeSage-Pace
+effects and their inference), :mod:`.results` (the Result).
+"""
+
+from stfi_models.models.spatial.estimators import SpatialDurbin, SpatialError, SpatialLag
+from stfi_models.models.spatial.impacts import SpatialEffects
+from stfi_models.models.spatial.results import SpatialResult
+
+__all__ = ["SpatialLag", "SpatialError", "SpatialDurbin", "SpatialResult", "SpatialEffects"]
