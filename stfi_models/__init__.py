@@ -28,6 +28,7 @@ from stfi_models.datasets import (
     simulate_dynamic_panel,
     simulate_stfi_panel,
 )
+from stfi_models.datasets.produc import load_produc, produc_weights
 from stfi_models.exceptions import (
     EstimationError,
     FormulaError,
@@ -44,6 +45,7 @@ from stfi_models.inequality import dagum_gini, kernel_density, theil
 from stfi_models.models.gmm import DiffGMM, DynamicMultipliers, GmmResult, SystemGMM
 from stfi_models.models.mediation import MediationResult, mediate, sobel_tests
 from stfi_models.models.pvar import PanelVAR, PanelVARResult
+from stfi_models.models.spatial import SpatialEffects, SpatialResult, spatial_model_choice
 from stfi_models.models.static import hausman
 from stfi_models.panel import PanelData
 from stfi_models.productivity import TFPResult, tfp
@@ -77,6 +79,11 @@ __all__ = [
     "moran",
     "geary",
     "local_moran",
+    "SpatialResult",
+    "SpatialEffects",
+    "spatial_model_choice",
+    "load_produc",
+    "produc_weights",
     "sigma_convergence",
     "beta_convergence",
     "hausman",

@@ -230,3 +230,27 @@ def test_unknown_options(produc, w):
     res = sm.fit(FORMULA, produc, model="sar", w=w, **KEYS)
     with pytest.raises(SpecificationError, match="method"):
         res.effects(method="exact")
+
+
+# ---------------------------------------------------------------------------- model choice
+def test_model_choice_table_and_verdict(produc, w):
+    """Values are checked against spdep / spatialreg in the reference rows (choice_*)."""
+    choice = sm.spatial_model_choice(FORMULA, produc, w=w, **KEYS)
+    table = choice.to_frame()
+    assert list(table.index) == ["LM lag", "LM error", "Robust LM lag", "Robust LM error",
+                                 "Wald SDM vs SAR", "LR SDM vs SAR", "Wald SDM vs SEM",
+                                 "LR SDM vs SEM"]
+    assert table.loc["Wald SDM vs SAR", "df"] == 4
+    assert choice.verdict == "sdm"
+    assert "Verdict" in choice.summary()
+    lr = 2 * (choice.models["sdm"].loglik - choice.models["sar"].loglik)
+    assert table.loc["LR SDM vs SAR", "statistic"] == pytest.approx(lr)
+
+
+def test_lm_tests_vanish_without_spatial_dependence(produc):
+    """On independent noise the LM statistics are not significant."""
+    rng = np.random.default_rng(0)
+    data = produc.assign(noise=rng.standard_normal(len(produc)),
+                         x=rng.standard_normal(len(produc)))
+    choice = sm.spatial_model_choice("noise ~ x", data, w=produc_weights(), **KEYS)
+    assert choice.tests["LM lag"].pvalue > 0.001 and choice.tests["LM error"].pvalue > 0.001

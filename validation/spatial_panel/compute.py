@@ -52,6 +52,12 @@ def compute() -> pd.DataFrame:
         for effect in EFFECTS:
             for model in ("sar", "sem", "sdm"):
                 rows += _rows(f"{data}/{model}_{effect}", fit(data, model, effect))
+        for effect in EFFECTS:
+            frame, w, entity, time = setup(data)
+            choice = sm.spatial_model_choice(FORMULAS[data], frame, w=w, entity=entity,
+                                             time=time, effects=EFFECTS[effect])
+            rows += [(f"{data}/choice_{effect}", "statistic", name, test.stat)
+                     for name, test in choice.tests.items()]
     for model in ("sar", "sem"):
         res = fit("produc", model, "individual")
         case = f"produc/splm_{model}_individual"

@@ -41,6 +41,7 @@ run <- function(data_name, y, X, W, T, N) {
     yd <- demean(matrix(y), effect, T, N)[, 1]
     Xd <- demean(X, effect, T, N); colnames(Xd) <- colnames(X)
     WXd <- demean(WX, effect, T, N); colnames(WXd) <- colnames(WX)
+    fits <- list()
     for (model in c("sar", "sem", "sdm")) {
       Z <- if (model == "sdm") cbind(Xd, WXd) else Xd
       df <- data.frame(y = yd, Z, check.names = FALSE)
@@ -51,6 +52,7 @@ run <- function(data_name, y, X, W, T, N) {
         lagsarlm(fm, data = df, listw = lwT, method = "eigen", control = ctl)
       }
       case <- sprintf("%s/%s_%s", data_name, model, effect)
+      fits[[model]] <- fit
       cf <- coef(fit)
       par <- if (model == "sem") "lambda" else "rho"
       b <- cf[names(cf) != par & names(cf) != "lambda"]
@@ -75,6 +77,29 @@ run <- function(data_name, y, X, W, T, N) {
         }
       }
     }
+    # model choice: LM tests of the non-spatial FE model (spdep on the demeaned stacked data),
+    # LR from the spatialreg log-likelihoods, Wald from spatialreg's asymptotic covariance
+    case <- sprintf("%s/choice_%s", data_name, effect)
+    ols <- lm(yd ~ Xd - 1)
+    lmt <- lm.LMtests(ols, lwT, test = c("LMlag", "LMerr", "RLMlag", "RLMerr"))
+    labels <- c(LMlag = "LM lag", LMerr = "LM error", RLMlag = "Robust LM lag",
+                RLMerr = "Robust LM error")
+    for (t in names(labels)) add(case, "statistic", labels[[t]], lmt[[t]]$statistic)
+    ll <- sapply(fits, function(f) as.numeric(logLik(f)))
+    add(case, "statistic", "LR SDM vs SAR", 2 * (ll[["sdm"]] - ll[["sar"]]))
+    add(case, "statistic", "LR SDM vs SEM", 2 * (ll[["sdm"]] - ll[["sem"]]))
+    V <- fits$sdm$resvar
+    dimnames(V) <- lapply(dimnames(V), function(d) gsub("`", "", d))
+    cf <- coef(fits$sdm); names(cf) <- gsub("`", "", names(cf))
+    th <- paste0("W.", colnames(X))
+    add(case, "statistic", "Wald SDM vs SAR",
+        drop(t(cf[th]) %*% solve(V[th, th], cf[th])))
+    g <- cf[th] + cf[["rho"]] * cf[colnames(X)]
+    J <- matrix(0, length(th), ncol(V), dimnames = list(th, colnames(V)))
+    for (i in seq_along(th)) {
+      J[i, th[i]] <- 1; J[i, colnames(X)[i]] <- cf[["rho"]]; J[i, "rho"] <- cf[[colnames(X)[i]]]
+    }
+    add(case, "statistic", "Wald SDM vs SEM", drop(t(g) %*% solve(J %*% V %*% t(J), g)))
   }
 }
 

@@ -4,11 +4,14 @@ Modules, one job each: :mod:`.stack` (balanced panel in weights order, within tr
 spatial lags), :mod:`.logdet` (log-determinant and parameter space), :mod:`.likelihood`
 (concentrated likelihoods and the solver), :mod:`.information` (analytic information
 matrices), :mod:`.estimators` (the models), :mod:`.effects` and :mod:`.impacts` (LeSage-Pace
-effects and their inference), :mod:`.results` (the Result).
+effects and their inference), :mod:`.results` (the Result), :mod:`.choice` (LM, Wald and
+LR tests for the choice of model).
 """
 
+from stfi_models.models.spatial.choice import ModelChoice, lm_tests, sdm_tests, spatial_model_choice
 from stfi_models.models.spatial.estimators import SpatialDurbin, SpatialError, SpatialLag
 from stfi_models.models.spatial.impacts import SpatialEffects
 from stfi_models.models.spatial.results import SpatialResult
 
-__all__ = ["SpatialLag", "SpatialError", "SpatialDurbin", "SpatialResult", "SpatialEffects"]
+__all__ = ["SpatialLag", "SpatialError", "SpatialDurbin", "SpatialResult", "SpatialEffects",
+           "spatial_model_choice", "ModelChoice", "lm_tests", "sdm_tests"]
