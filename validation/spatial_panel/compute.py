@@ -59,6 +59,8 @@ def compute() -> pd.DataFrame:
             rows += [(f"{data}/choice_{effect}", "statistic", name, test.stat)
                      for name, test in choice.tests.items()]
     for model in ("sar", "sem"):
+        rows += _rows(f"produc/spreg_{model}_individual", fit("produc", model, "individual"))
+    for model in ("sar", "sem"):
         res = fit("produc", model, "individual")
         case = f"produc/splm_{model}_individual"
         rows += [(case, "coef", t, v) for t, v in res.params.items()]

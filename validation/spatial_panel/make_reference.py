@@ -4,8 +4,9 @@ Run from the repository root after ``Rscript validation/spatial_panel/spatialreg
 ``python validation/spatial_panel/make_reference.py``.
 
 Tolerances: spatialreg rows 1e-6 relative (README.md: both sides solve to ~1e-8 or better;
-the log-likelihood, flat at the optimum, to 1e-7 absolute); splm rows half a unit of the last
-printed digit.
+the log-likelihood, flat at the optimum, to 1e-7 absolute); spreg rows the same (its
+Brent search stops at xatol = 1e-7, yet it agrees to 1e-7 relative on Produc); splm rows half a unit of
+the last printed digit.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ import pandas as pd
 HERE = Path(__file__).resolve().parent
 SPLM = ("splm 1.4-11 spml(model='within', effect='individual'), published run by T. Shimamura "
         "(2020), shared/reference/spatial_panel.md section 3.1")
+SPREG = ("PySAL spreg 1.9.0 ML_LagFE / ML_ErrorFE (vm=True, spat_impacts='full'), "
+         "validation/spatial_panel/spreg_fe.py (output spreg_raw.csv)")
 SPATIALREG = ("R 4.2.2 spatialreg 1.2.6 on demeaned stacked data, "
               "validation/spatial_panel/spatialreg_fe.R (output spatialreg_output.txt)")
 
@@ -56,6 +59,11 @@ def main() -> None:
         value = float(value)
         tol = 1e-7 if quantity == "loglik" else max(1e-6 * abs(value), 1e-12)
         rows.append((case, quantity, term, value, tol, SPATIALREG))
+    spreg = pd.read_csv(HERE / "spreg_raw.csv", keep_default_na=False)
+    for case, quantity, term, value in spreg.itertuples(index=False):
+        value = float(value)
+        tol = 1e-7 if quantity == "loglik" else max(1e-6 * abs(value), 1e-12)
+        rows.append((case, quantity, term, value, tol, SPREG))
     out = pd.DataFrame(rows, columns=["case", "quantity", "term", "value", "tolerance", "source"])
     out.to_csv(HERE / "reference.csv", index=False, float_format="%.15g")
 
