@@ -37,6 +37,7 @@ MODELS: dict[str, str] = {
     "sar": "stfi_models.models.spatial:SpatialLag",
     "sem": "stfi_models.models.spatial:SpatialError",
     "sdm": "stfi_models.models.spatial:SpatialDurbin",
+    "sdem": "stfi_models.models.spatial:SpatialDurbinError",
 }
 
 

@@ -142,6 +142,18 @@ def test_lu_log_determinant_matches_eigenvalues(produc, w):
     assert b.loglik == pytest.approx(a.loglik, abs=1e-8)
 
 
+def test_sdem_effects_are_the_local_coefficients(produc, w):
+    res = sm.fit(FORMULA, produc, model="sdem", w=w, **KEYS)
+    eff = res.effects(method="delta")
+    for var in eff.estimates.index:
+        assert eff.estimates.loc[var, "direct"] == pytest.approx(res.params[var], rel=1e-12)
+        assert eff.estimates.loc[var, "indirect"] == pytest.approx(res.params[f"W.{var}"],
+                                                                   rel=1e-10)
+        assert eff.std_errors.loc[var, "direct"] == pytest.approx(res.std_errors[var], rel=1e-10)
+    sim = res.effects(draws=3000, seed=5).std_errors
+    np.testing.assert_allclose(sim.to_numpy(), eff.std_errors.to_numpy(), rtol=0.08)
+
+
 def test_result_vocabulary(produc, w):
     res = sm.fit(FORMULA, produc, model="sem", w=w, **KEYS)
     assert res.nobs == 816 and res.n_entities == 48

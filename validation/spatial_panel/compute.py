@@ -28,7 +28,7 @@ def setup(data: str) -> tuple[pd.DataFrame, object, str, str]:
 
 
 def fit(data: str, model: str, effect: str) -> sm.Result:
-    """One reference model (durbin: W of every regressor for ``sdm``)."""
+    """One reference model (durbin: W of every regressor for ``sdm`` and ``sdem``)."""
     frame, w, entity, time = setup(data)
     return sm.fit(FORMULAS[data], frame, model=model, w=w, entity=entity, time=time,
                   effects=EFFECTS[effect])
@@ -50,7 +50,7 @@ def compute() -> pd.DataFrame:
     rows = []
     for data in ("produc", "china"):
         for effect in EFFECTS:
-            for model in ("sar", "sem", "sdm"):
+            for model in ("sar", "sem", "sdm", "sdem"):
                 rows += _rows(f"{data}/{model}_{effect}", fit(data, model, effect))
         for effect in EFFECTS:
             frame, w, entity, time = setup(data)

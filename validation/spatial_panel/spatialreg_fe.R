@@ -1,4 +1,4 @@
-# Independent reference numbers for the FE spatial panel models (SAR, SEM, SDM; individual and
+# Independent reference numbers for the FE spatial panel models (SAR, SEM, SDM, SDEM; individual and
 # two-way effects) with R spatialreg on pre-demeaned data stacked time-major, W = I_T %x% W_N.
 # This is the "direct approach" with splm's spatial-lag convention (W applied to the demeaned y),
 # sigma2 = SSE/(NT), log-likelihood with T ln|I - rho W|, analytic information matrix SEs.
@@ -42,11 +42,12 @@ run <- function(data_name, y, X, W, T, N) {
     Xd <- demean(X, effect, T, N); colnames(Xd) <- colnames(X)
     WXd <- demean(WX, effect, T, N); colnames(WXd) <- colnames(WX)
     fits <- list()
-    for (model in c("sar", "sem", "sdm")) {
-      Z <- if (model == "sdm") cbind(Xd, WXd) else Xd
+    for (model in c("sar", "sem", "sdm", "sdem")) {
+      Z <- if (model %in% c("sdm", "sdem")) cbind(Xd, WXd) else Xd
       df <- data.frame(y = yd, Z, check.names = FALSE)
       fm <- as.formula(paste("y ~", paste0("`", colnames(Z), "`", collapse = " + "), "- 1"))
-      fit <- if (model == "sem") {
+      error <- model %in% c("sem", "sdem")
+      fit <- if (error) {
         errorsarlm(fm, data = df, listw = lwT, method = "eigen", control = ctl)
       } else {
         lagsarlm(fm, data = df, listw = lwT, method = "eigen", control = ctl)
@@ -54,22 +55,22 @@ run <- function(data_name, y, X, W, T, N) {
       case <- sprintf("%s/%s_%s", data_name, model, effect)
       fits[[model]] <- fit
       cf <- coef(fit)
-      par <- if (model == "sem") "lambda" else "rho"
+      par <- if (error) "lambda" else "rho"
       b <- cf[names(cf) != par & names(cf) != "lambda"]
       names(b) <- gsub("`", "", names(b))
       se_b <- fit$rest.se
       for (k in names(b)) add(case, "coef", k, b[[k]])
       for (i in seq_along(b)) add(case, "se", names(b)[i], se_b[[i]])
-      rho <- if (model == "sem") fit$lambda else fit$rho
+      rho <- if (error) fit$lambda else fit$rho
       add(case, "coef", par, rho)
-      add(case, "se", par, if (model == "sem") fit$lambda.se else fit$rho.se)
+      add(case, "se", par, if (error) fit$lambda.se else fit$rho.se)
       add(case, "sigma2", "", fit$s2)
       add(case, "loglik", "", as.numeric(logLik(fit)))
       cat(case, "\n"); print(summary(fit))
       if (model != "sem") {
-        A <- solve(diag(N) - rho * W)
+        A <- if (error) diag(N) else solve(diag(N) - rho * W)  # SDEM: no multiplier
         for (k in colnames(X)) {
-          th <- if (model == "sdm") b[[paste0("W.", k)]] else 0
+          th <- if (model %in% c("sdm", "sdem")) b[[paste0("W.", k)]] else 0
           S <- A %*% (b[[k]] * diag(N) + th * W)
           direct <- mean(diag(S)); total <- mean(rowSums(S))
           add(case, "direct", k, direct); add(case, "indirect", k, total - direct)

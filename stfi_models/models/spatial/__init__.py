@@ -1,4 +1,4 @@
-"""Spatial panel models with fixed effects (SAR, SEM, SDM) by maximum likelihood.
+"""Spatial panel models with fixed effects (SAR, SEM, SDM, SDEM) by maximum likelihood.
 
 Modules, one job each: :mod:`.stack` (balanced panel in weights order, within transformation,
 spatial lags), :mod:`.logdet` (log-determinant and parameter space), :mod:`.likelihood`
@@ -9,9 +9,15 @@ LR tests for the choice of model).
 """
 
 from stfi_models.models.spatial.choice import ModelChoice, lm_tests, sdm_tests, spatial_model_choice
-from stfi_models.models.spatial.estimators import SpatialDurbin, SpatialError, SpatialLag
+from stfi_models.models.spatial.estimators import (
+    SpatialDurbin,
+    SpatialDurbinError,
+    SpatialError,
+    SpatialLag,
+)
 from stfi_models.models.spatial.impacts import SpatialEffects
 from stfi_models.models.spatial.results import SpatialResult
 
-__all__ = ["SpatialLag", "SpatialError", "SpatialDurbin", "SpatialResult", "SpatialEffects",
+__all__ = ["SpatialLag", "SpatialError", "SpatialDurbin", "SpatialDurbinError", "SpatialResult",
+           "SpatialEffects",
            "spatial_model_choice", "ModelChoice", "lm_tests", "sdm_tests"]

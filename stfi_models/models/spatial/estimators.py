@@ -1,4 +1,4 @@
-r"""Fixed-effects spatial panel models estimated by maximum likelihood: SAR, SEM and SDM.
+r"""Fixed-effects spatial panel models estimated by maximum likelihood: SAR, SEM, SDM, SDEM.
 
 .. math::
 
@@ -9,6 +9,8 @@ r"""Fixed-effects spatial panel models estimated by maximum likelihood: SAR, SEM
 
     \text{SEM:}\quad y_t = X_t\beta + \mu + \gamma_t\iota_N + u_t,\quad
                      u_t = \lambda W u_t + \varepsilon_t
+
+    \text{SDEM:}\quad \text{the SEM with } W X_t\theta \text{ added}
 
 with entity effects :math:`\mu`, time effects :math:`\gamma_t` or both, swept out by the
 within transformation (:mod:`.stack`), and :math:`\varepsilon_t \sim N(0, \sigma^2 I_N)`.
@@ -29,8 +31,9 @@ Options common to all three:
 * ``logdet`` -- ``"eigen"`` (default) or ``"lu"`` (sparse LU for large ``N``).
 
 The Durbin terms :math:`WX` are the formula's ``W(x)`` terms, i.e. lags of the raw variables
-transformed like any regressor (as splm's ``slag()``); for ``model="sdm"`` every regressor
-without one gets it (``durbin=True``), or only those listed in ``durbin=[...]``.
+transformed like any regressor (as splm's ``slag()``); for ``model="sdm"`` and
+``"sdem"`` every regressor without one gets it (``durbin=True``), or only those listed in
+``durbin=[...]``.
 
 References
 ----------
@@ -64,7 +67,7 @@ from stfi_models.results.result import TestResult
 from stfi_models.spatial.lag import panel_spatial_lag
 from stfi_models.spatial.weights import SpatialWeights
 
-__all__ = ["SpatialLag", "SpatialError", "SpatialDurbin", "EFFECTS"]
+__all__ = ["SpatialLag", "SpatialError", "SpatialDurbin", "SpatialDurbinError", "EFFECTS"]
 
 EFFECTS = ("entity", "time", "twoways")
 
@@ -243,7 +246,49 @@ class SpatialError(_SpatialModel):
     title = "Spatial error model (SEM), fixed effects, ML"
 
 
-class SpatialDurbin(_SpatialModel):
+def _add_durbin(x: pd.DataFrame, durbin: bool | Sequence[str], w: SpatialWeights,
+                model: str) -> pd.DataFrame:
+    """Append ``W.x`` columns (raw lags, within each period) for the chosen regressors."""
+    base = [c for c in x.columns if not str(c).startswith("W.")]
+    if durbin is True:
+        chosen = base
+    elif durbin is False:
+        chosen = []
+    else:
+        chosen = list(durbin)
+        for name in chosen:
+            check_choice("durbin", name, base)
+    index = x.index
+    lags = {f"W.{c}": panel_spatial_lag(x[c].to_numpy(), index.get_level_values(0),
+                                        index.get_level_values(1), w)
+            for c in chosen if f"W.{c}" not in x.columns}
+    out = pd.concat([x, pd.DataFrame(lags, index=index)], axis=1)
+    if not any(str(c).startswith("W.") for c in out.columns):
+        plain = {"sdm": "sar", "sdem": "sem"}[model]
+        raise SpecificationError(
+            f"model={model!r} needs at least one W(x) term (or durbin=True); without them it is "
+            f"model={plain!r}."
+        )
+    return out
+
+
+class _DurbinMixin:
+    """The ``durbin`` option: Durbin terms ``W.x`` added to the regressors."""
+
+    def __init__(self, spec: FormulaSpec, panel: PanelData, *, w: SpatialWeights | None = None,
+                 effects: str | None = None, lag_convention: str | None = None,
+                 lee_yu: bool = False, logdet: str = "eigen",
+                 durbin: bool | Sequence[str] = True) -> None:
+        self._durbin = durbin
+        super().__init__(spec, panel, w=w, effects=effects,  # type: ignore[call-arg]
+                         lag_convention=lag_convention, lee_yu=lee_yu, logdet=logdet)
+
+    def _regressors(self) -> pd.DataFrame:
+        x = super()._regressors()  # type: ignore[misc]
+        return _add_durbin(x, self._durbin, self.w, self.name)  # type: ignore[attr-defined]
+
+
+class SpatialDurbin(_DurbinMixin, SpatialLag):
     """Spatial Durbin model with fixed effects, ``model="sdm"``: SAR plus ``W(x)`` terms.
 
     Parameters
@@ -256,33 +301,18 @@ class SpatialDurbin(_SpatialModel):
     name = "sdm"
     title = "Spatial Durbin model (SDM), fixed effects, ML"
 
-    def __init__(self, spec: FormulaSpec, panel: PanelData, *, w: SpatialWeights | None = None,
-                 effects: str | None = None, lag_convention: str | None = None,
-                 lee_yu: bool = False, logdet: str = "eigen",
-                 durbin: bool | Sequence[str] = True) -> None:
-        self._durbin = durbin
-        super().__init__(spec, panel, w=w, effects=effects, lag_convention=lag_convention,
-                         lee_yu=lee_yu, logdet=logdet)
 
-    def _regressors(self) -> pd.DataFrame:
-        x = super()._regressors()
-        base = [c for c in x.columns if not str(c).startswith("W.")]
-        if self._durbin is True:
-            chosen = base
-        elif self._durbin is False:
-            chosen = []
-        else:
-            chosen = list(self._durbin)
-            for name in chosen:
-                check_choice("durbin", name, base)
-        index = x.index
-        lags = {f"W.{c}": panel_spatial_lag(x[c].to_numpy(), index.get_level_values(0),
-                                            index.get_level_values(1), self.w)
-                for c in chosen if f"W.{c}" not in x.columns}
-        out = pd.concat([x, pd.DataFrame(lags, index=index)], axis=1)
-        if not any(str(c).startswith("W.") for c in out.columns):
-            raise SpecificationError(
-                "model='sdm' needs at least one W(x) term (or durbin=True); without them it is "
-                "model='sar'."
-            )
-        return out
+class SpatialDurbinError(_DurbinMixin, SpatialError):
+    r"""Spatial Durbin error model with fixed effects, ``model="sdem"``: SEM plus ``W(x)`` terms.
+
+    Its effects are local: direct :math:`\beta_k`, indirect :math:`\theta_k` (times the mean
+    row sum of ``W``, 1 when row-standardised).
+
+    Parameters
+    ----------
+    durbin : bool or sequence of str, default True
+        As for :class:`SpatialDurbin`.
+    """
+
+    name = "sdem"
+    title = "Spatial Durbin error model (SDEM), fixed effects, ML"

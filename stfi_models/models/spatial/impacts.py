@@ -41,7 +41,8 @@ def simulate_effects(params: np.ndarray, cov: np.ndarray, terms: EffectTerms, lo
                      *, draws: int, seed: Any, n_jobs: int, backend: str,
                      progress: bool | None) -> np.ndarray:
     """Simulate the effects, shape ``(draws, n_variables, 3)`` (LeSage & Pace 2009, p. 39)."""
-    chol = np.linalg.cholesky(cov + 1e-300 * np.eye(cov.shape[0]))
+    values, vectors = np.linalg.eigh(cov)  # a square root that allows fixed (zero-variance) terms
+    chol = vectors * np.sqrt(np.clip(values, 0.0, None))
     out = map_draws(_draw, draws, seed=seed, n_jobs=n_jobs, backend=backend, progress=progress,
                     desc="effects", args=(params, chol, terms, logdet))
     return np.stack(out)

@@ -36,7 +36,7 @@ class SpatialState:
 
 @dataclass(frozen=True)
 class SpatialResult(Result):
-    """Result of a FE spatial panel model (``sar``, ``sem``, ``sdm``).
+    """Result of a FE spatial panel model (``sar``, ``sem``, ``sdm``, ``sdem``).
 
     ``params`` hold the slopes and ``rho`` (spatial lag) or ``lambda`` (spatial error);
     ``info`` holds ``sigma2`` (and ``sigma2_se``), ``loglik``, ``aic``, ``bic``, ``effects``,
@@ -85,22 +85,27 @@ class SpatialResult(Result):
         SpatialEffects
         """
         state = self._spatial
-        if state is None or state.kind != "lag":
+        names = tuple(self.params.index)
+        if state is None or (state.kind != "lag" and not any(n.startswith("W.") for n in names)):
             raise SpecificationError(
-                f"effects() needs a model with a spatial lag of y (sar, sdm); in a "
-                f"'{self.model}' model the effects are the coefficients themselves (no "
-                "spillovers through y)."
+                f"effects() needs spillovers: a spatial lag of y (sar, sdm) or W(x) terms "
+                f"(sdem); in a '{self.model}' model the effects are the coefficients themselves."
             )
         check_choice("method", method, ("simulation", "delta"))
         if not 0 < level < 1:
             raise SpecificationError(f"level must be in (0, 1), e.g. 0.95; got {level}.")
         if orders is not None and not (isinstance(orders, int) and 0 <= orders <= 50):
             raise SpecificationError(f"orders must be an integer in 0..50, got {orders!r}.")
-        names = tuple(self.params.index)
-        terms = EffectTerms.of(tuple(n for n in names if n != state.parameter),
-                               names.index(state.parameter))
+        slopes = tuple(n for n in names if n != state.parameter)
         theta = self.params.to_numpy()
         cov = self.cov.to_numpy()
+        if state.kind == "lag":
+            terms = EffectTerms.of(slopes, names.index(state.parameter))
+        else:  # SDEM: no multiplier, the effects are those of rho = 0 (held fixed)
+            keep = [names.index(n) for n in slopes]
+            terms = EffectTerms.of(slopes, len(slopes))
+            theta = np.append(theta[keep], 0.0)
+            cov = np.pad(cov[np.ix_(keep, keep)], (0, 1))
         est = effect_values(theta, terms, state.logdet)
         sims = None
         if method == "delta":
