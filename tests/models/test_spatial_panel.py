@@ -162,7 +162,7 @@ def test_result_vocabulary(produc, w):
     assert 0 < res.rsquared["pseudo"] < 1
     assert "lambda" in res.summary().as_text()
     assert res.diagnostics["LR lambda=0"].pvalue < 1e-10
-    with pytest.raises(SpecificationError, match="no spillovers"):
+    with pytest.raises(SpecificationError, match="needs spillovers"):
         res.effects()
 
 
