@@ -47,6 +47,7 @@ Millo, G. & Piras, G. (2012). splm: Spatial panel data models in R. JSS 47(1).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import ClassVar
 
 import numpy as np
@@ -67,7 +68,8 @@ from stfi_models.results.result import TestResult
 from stfi_models.spatial.lag import panel_spatial_lag
 from stfi_models.spatial.weights import SpatialWeights
 
-__all__ = ["SpatialLag", "SpatialError", "SpatialDurbin", "SpatialDurbinError", "EFFECTS"]
+__all__ = ["SpatialLag", "SpatialError", "SpatialDurbin", "SpatialDurbinError", "Estimate",
+           "EFFECTS"]
 
 EFFECTS = ("entity", "time", "twoways")
 
@@ -159,6 +161,9 @@ class _SpatialModel(PanelModel):
     # ------------------------------------------------------------------ fit
     def fit(self) -> SpatialResult:
         """Estimate by maximum likelihood and return a :class:`SpatialResult`."""
+        return self._result(self._estimate())
+
+    def _estimate(self) -> Estimate:
         profile = (LagProfile if self.kind == "lag" else ErrorProfile)(
             self.stacked, self.logdet, self.sizes)
         rho = maximise(profile, self.parameter)
@@ -166,30 +171,34 @@ class _SpatialModel(PanelModel):
         e = profile.residuals(rho)
         sigma2 = float(e @ e) / self.sizes.n_obs
         g = self.logdet.g_matrix(rho)
-        st = self.stacked
         if self.kind == "lag":
-            xb = st.x @ beta
+            xb = self.stacked.x @ beta
             info = lag_information(profile.x, xb, g, sigma2, self.sizes.n_obs, self.sizes.t_jac)
             fitted = profile.y - e
         else:
             info = error_information(profile.x - rho * profile.wx, g, sigma2, self.sizes.n_obs,
                                      self.sizes.t_jac)
-            fitted = profile.x @ beta
-        resid = profile.y - fitted  # SEM: the unfiltered u, as splm reports
+            fitted = profile.x @ beta  # SEM residuals: the unfiltered u, as splm reports
         names = [*self.names, self.parameter]
-        full = invert(info, names)
+        return Estimate(np.array([*beta, rho]), invert(info, names), sigma2,
+                        profile.loglik(rho), profile.loglik(0.0), profile.y, fitted,
+                        (self.parameter,))
+
+    def _result(self, est: Estimate) -> SpatialResult:
+        st = self.stacked
+        names = [*self.names, *est.spatial]
         k = len(names)
-        loglik = profile.loglik(rho)
-        lr0 = 2.0 * (loglik - profile.loglik(0.0))
+        lr0 = 2.0 * (est.loglik - est.loglik0)
+        df0 = len(est.spatial)
         n_params = k + 1
         nobs = st.y.size
         index = pd.Index(names)
-        params = pd.Series([*beta, rho], index=index, name="params")
-        y = profile.y
-        resid_index = st.index
+        y, fitted = est.y, est.fitted
+        resid = y - fitted
+        null = " = ".join(est.spatial) + " = 0"
         return SpatialResult(
-            params=params,
-            cov=pd.DataFrame(full[:k, :k], index=index, columns=index),
+            params=pd.Series(est.params, index=index, name="params"),
+            cov=pd.DataFrame(est.cov[:k, :k], index=index, columns=index),
             model=self.name,
             formula=self.spec.text,
             dependent=str(self.design.y.columns[0]),
@@ -199,28 +208,47 @@ class _SpatialModel(PanelModel):
             vcov_type="information matrix",
             vcov_note="ML, analytic information matrix"
             + (" (Lee-Yu transformation approach)" if self.lee_yu else ""),
-            resid=pd.Series(resid, index=resid_index, name="resid"),
-            fitted=pd.Series(fitted, index=resid_index, name="fitted"),
+            resid=pd.Series(resid, index=st.index, name="resid"),
+            fitted=pd.Series(fitted, index=st.index, name="fitted"),
             rsquared={"pseudo": float(np.corrcoef(y, fitted)[0, 1] ** 2),
                       "r2": 1.0 - float(resid @ resid) / float(y @ y)},
-            diagnostics={f"LR {self.parameter}=0": TestResult(
-                lr0, float(stats.chi2.sf(max(lr0, 0.0), 1)), 1.0,
-                f"LR test of {self.parameter} = 0", "chi2",
-                f"{self.parameter} = 0 (the non-spatial FE model)")},
+            diagnostics={f"LR {'='.join(est.spatial)}=0": TestResult(
+                lr0, float(stats.chi2.sf(max(lr0, 0.0), df0)), float(df0),
+                f"LR test of {null}", "chi2", f"{null} (the non-spatial FE model)")},
             dropped=self.design.dropped,
             balance=PanelData(self.design.y.index.to_frame(index=False), self.panel.entity,
                               self.panel.time).balance,
-            info={"effects": self.effects, "sigma2": sigma2,
-                  "sigma2_se": float(np.sqrt(full[k, k])), "loglik": loglik,
-                  "aic": -2 * loglik + 2 * n_params,
-                  "bic": -2 * loglik + np.log(nobs) * n_params,
+            info={"effects": self.effects, "sigma2": est.sigma2,
+                  "sigma2_se": float(np.sqrt(est.cov[k, k])), "loglik": est.loglik,
+                  "aic": -2 * est.loglik + 2 * n_params,
+                  "bic": -2 * est.loglik + np.log(nobs) * n_params,
                   "n_params": n_params, "lag_convention": self.lag_convention,
                   "lee_yu": self.lee_yu, "bounds": self.logdet.bounds,
                   "logdet": self.logdet.method, "n_periods": st.shape[0]},
             title=self.title,
-            _spatial=SpatialState(self.kind, self.parameter, self.w.matrix, self.logdet,
+            _spatial=SpatialState(self.kind, est.spatial[0], self.w.matrix, self.logdet,
                                   tuple(self.names)),
         )
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """What a spatial model's ``_estimate`` hands to the shared Result builder.
+
+    ``params`` = slopes then the spatial parameters ``spatial``; ``cov`` is the inverse
+    information matrix including ``sigma2`` last; ``loglik0`` is the log-likelihood with
+    the spatial parameters at 0; ``y`` and ``fitted`` the transformed dependent variable and
+    its fit (their difference is the reported residual).
+    """
+
+    params: np.ndarray
+    cov: np.ndarray
+    sigma2: float
+    loglik: float
+    loglik0: float
+    y: np.ndarray
+    fitted: np.ndarray
+    spatial: tuple[str, ...]
 
 
 class SpatialLag(_SpatialModel):
