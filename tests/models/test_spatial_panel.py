@@ -266,3 +266,12 @@ def test_lm_tests_vanish_without_spatial_dependence(produc):
                          x=rng.standard_normal(len(produc)))
     choice = sm.spatial_model_choice("noise ~ x", data, w=produc_weights(), **KEYS)
     assert choice.tests["LM lag"].pvalue > 0.001 and choice.tests["LM error"].pvalue > 0.001
+
+
+def test_eigenvalues_of_a_row_standardised_symmetric_pattern_are_those_of_w():
+    from stfi_models.models.spatial.logdet import eigenvalues
+
+    w = sm.china_weights()
+    fast = eigenvalues(w.matrix, w.links)
+    slow = np.sort(np.linalg.eigvals(w.matrix.toarray()).real)
+    np.testing.assert_allclose(fast, slow, atol=1e-12)

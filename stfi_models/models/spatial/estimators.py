@@ -123,7 +123,7 @@ class _SpatialModel(PanelModel):
                 )
         self.lag_convention = lag_convention
         self.lee_yu = bool(lee_yu)
-        self.logdet = LogDet(w.matrix, logdet)
+        self.logdet = LogDet(w.matrix, logdet, w.links if w.transform == "row" else None)
         x = self._regressors()
         self.stacked: Stacked = stack_panel(self.design.y.iloc[:, 0], x, w.matrix, w.ids,
                                             self.effects, lag_convention)
