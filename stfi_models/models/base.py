@@ -38,6 +38,7 @@ MODELS: dict[str, str] = {
     "sem": "stfi_models.models.spatial:SpatialError",
     "sdm": "stfi_models.models.spatial:SpatialDurbin",
     "sdem": "stfi_models.models.spatial:SpatialDurbinError",
+    "sac": "stfi_models.models.spatial:SpatialSAC",
 }
 
 

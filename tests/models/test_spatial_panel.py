@@ -275,3 +275,23 @@ def test_eigenvalues_of_a_row_standardised_symmetric_pattern_are_those_of_w():
     fast = eigenvalues(w.matrix, w.links)
     slow = np.sort(np.linalg.eigvals(w.matrix.toarray()).real)
     np.testing.assert_allclose(fast, slow, atol=1e-12)
+
+
+def test_sac_nests_sar_and_sem_and_its_effects_use_rho(produc, w):
+    sac = sm.fit(FORMULA, produc, model="sac", w=w, **KEYS)
+    sar = sm.fit(FORMULA, produc, model="sar", w=w, **KEYS)
+    sem = sm.fit(FORMULA, produc, model="sem", w=w, **KEYS)
+    assert sac.loglik >= max(sar.loglik, sem.loglik)
+    assert sac.diagnostics["LR rho=lambda=0"].df == 2
+    eff = sac.effects(method="delta").estimates
+    rho = sac.params["rho"]
+    inv = np.linalg.inv(np.eye(w.n) - rho * w.matrix.toarray())
+    assert list(eff.index) == list(sac.params.index[:-2])
+    assert eff.loc["unemp", "direct"] == pytest.approx(
+        sac.params["unemp"] * np.trace(inv) / w.n, rel=1e-12)
+
+
+def test_sac_refuses_the_demeaned_lag_under_time_effects(produc, w):
+    with pytest.raises(SpecificationError, match="lag-of-demeaned"):
+        sm.fit(FORMULA, produc, model="sac", w=w, effects="twoways",
+               lag_convention="demeaned-lag", **KEYS)

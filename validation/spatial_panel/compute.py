@@ -53,6 +53,12 @@ def compute() -> pd.DataFrame:
             for model in ("sar", "sem", "sdm", "sdem"):
                 rows += _rows(f"{data}/{model}_{effect}", fit(data, model, effect))
         for effect in EFFECTS:
+            res = fit(data, "sac", effect)
+            case = f"{data}/sac_{effect}"
+            rows += [(case, "coef", t, v) for t, v in res.params.items()]
+            rows += [(case, "sigma2", "", res.info["sigma2"]), (case, "loglik", "", res.loglik)]
+            rows += [(case, "se", t, v) for t, v in res.std_errors.items()]
+        for effect in EFFECTS:
             frame, w, entity, time = setup(data)
             choice = sm.spatial_model_choice(FORMULAS[data], frame, w=w, entity=entity,
                                              time=time, effects=EFFECTS[effect])

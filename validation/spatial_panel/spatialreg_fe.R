@@ -1,4 +1,4 @@
-# Independent reference numbers for the FE spatial panel models (SAR, SEM, SDM, SDEM; individual and
+# Independent reference numbers for the FE spatial panel models (SAR, SEM, SDM, SDEM, SAC; individual and
 # two-way effects) with R spatialreg on pre-demeaned data stacked time-major, W = I_T %x% W_N.
 # This is the "direct approach" with splm's spatial-lag convention (W applied to the demeaned y),
 # sigma2 = SSE/(NT), log-likelihood with T ln|I - rho W|, analytic information matrix SEs.
@@ -78,6 +78,19 @@ run <- function(data_name, y, X, W, T, N) {
         }
       }
     }
+    # SAC (SARAR): sacsarlm on the same data (method "eigen": asymptotic information matrix)
+    df <- data.frame(y = yd, Xd, check.names = FALSE)
+    fm <- as.formula(paste("y ~", paste0("`", colnames(Xd), "`", collapse = " + "), "- 1"))
+    sac <- sacsarlm(fm, data = df, listw = lwT, method = "eigen", control = ctl)
+    case <- sprintf("%s/sac_%s", data_name, effect)
+    cf <- coef(sac); names(cf) <- gsub("`", "", names(cf))
+    for (k in colnames(X)) add(case, "coef", k, cf[[k]])
+    add(case, "coef", "rho", sac$rho); add(case, "coef", "lambda", sac$lambda)
+    add(case, "sigma2", "", sac$s2); add(case, "loglik", "", as.numeric(logLik(sac)))
+    se <- sac$rest.se; names(se) <- gsub("`", "", names(se))
+    for (k in colnames(X)) add(case, "se", k, se[[k]])
+    add(case, "se", "rho", sac$rho.se); add(case, "se", "lambda", sac$lambda.se)
+    cat(case, "\n"); print(summary(sac))
     # model choice: LM tests of the non-spatial FE model (spdep on the demeaned stacked data),
     # LR from the spatialreg log-likelihoods, Wald from spatialreg's asymptotic covariance
     case <- sprintf("%s/choice_%s", data_name, effect)

@@ -99,7 +99,8 @@ class SpatialResult(Result):
         slopes = tuple(n for n in names if n != state.parameter)
         theta = self.params.to_numpy()
         cov = self.cov.to_numpy()
-        if state.kind == "lag":
+        if state.kind == "lag":  # SAR, SDM and SAC: the multiplier of rho
+            slopes = tuple(n for n in slopes if n != "lambda")
             terms = EffectTerms.of(slopes, names.index(state.parameter))
         else:  # SDEM: no multiplier, the effects are those of rho = 0 (held fixed)
             keep = [names.index(n) for n in slopes]
