@@ -295,3 +295,45 @@ def test_sac_refuses_the_demeaned_lag_under_time_effects(produc, w):
     with pytest.raises(SpecificationError, match="lag-of-demeaned"):
         sm.fit(FORMULA, produc, model="sac", w=w, effects="twoways",
                lag_convention="demeaned-lag", **KEYS)
+
+
+def test_lee_yu_two_way_is_ml_on_the_orthonormally_transformed_panel(produc, w):
+    """Lee & Yu (2010): with F_N, F_T orthonormal complements of the constant, the two-way
+    estimator is direct ML on y* = F_N' y~ F_T with W* = F_N' W F_N, (N-1)(T-1) observations
+    and Jacobian (T-1) ln|I - rho W*| (checked by brute force, dense determinants)."""
+    from scipy import optimize
+    from scipy.linalg import null_space
+
+    from stfi_models.models.spatial import SpatialLag
+
+    res = sm.fit(FORMULA, produc, model="sar", w=w, effects="twoways", lee_yu=True, **KEYS)
+    model = SpatialLag.from_formula(FORMULA, produc, w=w, effects="twoways", lee_yu=True,
+                                    **KEYS)
+    raw_x = np.stack([np.log(produc.pivot(index="year", columns="state", values=c))
+                      for c in ("pcap", "pc", "emp")]
+                     + [produc.pivot(index="year", columns="state", values="unemp")], axis=2)
+    raw_x = raw_x[:, [list(produc["state"].unique()).index(s) for s in w.ids], :]
+    t, n = model.stacked.shape
+    f_n, f_t = null_space(np.ones((1, n))), null_space(np.ones((1, t)))
+    wd = w.matrix.toarray()
+    w_star = f_n.T @ wd @ f_n
+    y = f_t.T @ model.stacked.raw_y @ f_n
+    x = np.stack([f_t.T @ raw_x[:, :, j] @ f_n for j in range(raw_x.shape[2])], axis=2)
+    wy = y @ w_star.T
+    n_obs = (n - 1) * (t - 1)
+    xs = x.reshape(n_obs, -1)
+
+    def negll(rho: float) -> float:
+        e_y = (y - rho * wy).ravel()
+        beta, *_ = np.linalg.lstsq(xs, e_y, rcond=None)
+        e = e_y - xs @ beta
+        return 0.5 * n_obs * np.log(e @ e / n_obs) - (t - 1) * np.linalg.slogdet(
+            np.eye(n - 1) - rho * w_star)[1]
+
+    rho = optimize.minimize_scalar(negll, bounds=(-0.9, 0.99), method="bounded",
+                                   options={"xatol": 1e-12}).x
+    beta, *_ = np.linalg.lstsq(xs, (y - rho * wy).ravel(), rcond=None)
+    assert res.params["rho"] == pytest.approx(rho, rel=1e-6)
+    np.testing.assert_allclose(res.params.to_numpy()[:-1], beta, rtol=1e-6)
+    e = (y - rho * wy).ravel() - xs @ beta
+    assert res.info["sigma2"] == pytest.approx(e @ e / n_obs, rel=1e-6)
