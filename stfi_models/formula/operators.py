@@ -178,21 +178,28 @@ class OperatorEvaluator:
         from stfi_models.spatial.lag import panel_spatial_lag  # spatial/ imports results/
 
         target = args[0]
-        name = f"W.{self._inner_name(target)}"
-        if name in self.generated:
+        inner = self._inner_name(target)
+        name = f"W.{inner}"
+        if self._known(name):
             return name
-        if name in self.frame.columns:
-            raise FormulaError(
-                f"The generated column '{name}' clashes with an existing column of that name; "
-                f"rename the data column '{name}'."
-            )
         plain = plain_column(target)
         base = self.column(plain, target) if plain is not None else self.values(target)
         frame = self.panel.frame
         self.frame[name] = panel_spatial_lag(base, frame[self.panel.entity],
                                              frame[self.panel.time], self.weights)
-        self.generated[name] = f"W({self._inner_name(target)})"
+        self.generated[name] = f"W({inner})"
         return name
+
+    def _known(self, name: str) -> bool:
+        """True if ``name`` was generated already; raise if it clashes with a data column."""
+        if name in self.generated:
+            return True
+        if name in self.frame.columns:
+            raise FormulaError(
+                f"The generated column '{name}' clashes with an existing column of that name; "
+                f"rename the data column '{name}'."
+            )
+        return False
 
     def _inner_name(self, target: ast.expr) -> str:
         plain = plain_column(target)
@@ -218,13 +225,8 @@ class OperatorEvaluator:
             name = f"L{k}.{inner}" if k > 0 else f"F{-k}.{inner}"
         else:
             name = f"D{k}.{inner}"
-        if name in self.generated:
+        if self._known(name):
             return name
-        if name in self.frame.columns:
-            raise FormulaError(
-                f"The generated column '{name}' clashes with an existing column of that name; "
-                f"rename the data column '{name}'."
-            )
         base = self.column(plain, target) if plain is not None else self.values(target)
         self.frame[name] = self.panel.lag(base, k) if op == "lag" else self.panel.diff(base, k)
         self.generated[name] = inner

@@ -54,16 +54,12 @@ def main() -> None:
             rows.append((case, "se", term, float(se), _half_unit(se), SPLM))
         for name, text in zip(("min", "q1", "median", "q3", "max"), quantiles, strict=True):
             rows.append((case, "resid_quantile", name, float(text), _half_unit(text), SPLM))
-    raw = pd.read_csv(HERE / "spatialreg_raw.csv", keep_default_na=False)
-    for case, quantity, term, value in raw.itertuples(index=False):
-        value = float(value)
-        tol = 1e-7 if quantity == "loglik" else max(1e-6 * abs(value), 1e-12)
-        rows.append((case, quantity, term, value, tol, SPATIALREG))
-    spreg = pd.read_csv(HERE / "spreg_raw.csv", keep_default_na=False)
-    for case, quantity, term, value in spreg.itertuples(index=False):
-        value = float(value)
-        tol = 1e-7 if quantity == "loglik" else max(1e-6 * abs(value), 1e-12)
-        rows.append((case, quantity, term, value, tol, SPREG))
+    for name, source in (("spatialreg_raw.csv", SPATIALREG), ("spreg_raw.csv", SPREG)):
+        raw = pd.read_csv(HERE / name, keep_default_na=False)
+        for case, quantity, term, value in raw.itertuples(index=False):
+            value = float(value)
+            tol = 1e-7 if quantity == "loglik" else max(1e-6 * abs(value), 1e-12)
+            rows.append((case, quantity, term, value, tol, source))
     out = pd.DataFrame(rows, columns=["case", "quantity", "term", "value", "tolerance", "source"])
     out.to_csv(HERE / "reference.csv", index=False, float_format="%.15g")
 
