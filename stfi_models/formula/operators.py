@@ -191,7 +191,7 @@ class OperatorEvaluator:
         return name
 
     def _known(self, name: str) -> bool:
-        """True if ``name`` was generated already; raise if it clashes with a data column."""
+        """Tell whether ``name`` was generated already; raise if it clashes with a data column."""
         if name in self.generated:
             return True
         if name in self.frame.columns:

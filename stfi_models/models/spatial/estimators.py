@@ -196,6 +196,8 @@ class _SpatialModel(PanelModel):
         y, fitted = est.y, est.fitted
         resid = y - fitted
         null = " = ".join(est.spatial) + " = 0"
+        aic = -2 * est.loglik + 2 * n_params
+        bic = -2 * est.loglik + np.log(nobs) * n_params
         return SpatialResult(
             params=pd.Series(est.params, index=index, name="params"),
             cov=pd.DataFrame(est.cov[:k, :k], index=index, columns=index),
@@ -220,11 +222,17 @@ class _SpatialModel(PanelModel):
                               self.panel.time).balance,
             info={"effects": self.effects, "sigma2": est.sigma2,
                   "sigma2_se": float(np.sqrt(est.cov[k, k])), "loglik": est.loglik,
-                  "aic": -2 * est.loglik + 2 * n_params,
-                  "bic": -2 * est.loglik + np.log(nobs) * n_params,
+                  "aic": aic, "bic": bic,
                   "n_params": n_params, "lag_convention": self.lag_convention,
                   "lee_yu": self.lee_yu, "bounds": self.logdet.bounds,
-                  "logdet": self.logdet.method, "n_periods": st.shape[0]},
+                  "logdet": self.logdet.method, "n_periods": st.shape[0],
+                  "summary_header": (("Log-likelihood", f"{est.loglik:.4f}"),
+                                     ("sigma2", f"{est.sigma2:.6g}"),
+                                     ("AIC", f"{aic:.4f}"), ("BIC", f"{bic:.4f}"),
+                                     ("Fixed effects", "/".join(self.effects))),
+                  "summary_footer": (f"Spatial lag convention: {self.lag_convention}"
+                                     + ("; Lee-Yu transformation approach" if self.lee_yu
+                                        else "; direct approach (sigma2 = SSE/NT)"),)},
             title=self.title,
             _spatial=SpatialState(self.kind, est.spatial[0], self.w.matrix, self.logdet,
                                   tuple(self.names)),
