@@ -17,7 +17,7 @@ FORMULAS = {
     "china": "np.log(patent_grant_invention) ~ np.log(rd_exp_total) + np.log(rd_fte_total)"
              " + np.log(budget_exp_scitech) + np.log(gdp_nbs / pop_yearend)",
 }
-EFFECTS = {"individual": "entity", "twoways": "twoways"}
+EFFECTS = {"individual": "entity", "time": "time", "twoways": "twoways"}
 
 
 def setup(data: str) -> tuple[pd.DataFrame, object, str, str]:

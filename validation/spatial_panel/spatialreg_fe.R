@@ -37,7 +37,7 @@ run <- function(data_name, y, X, W, T, N) {
   WX <- spatial_lag(X, W, T, N)
   colnames(WX) <- paste0("W.", colnames(X))
   ctl <- list(tol.opt = .Machine$double.eps^0.75)
-  for (effect in c("individual", "twoways")) {
+  for (effect in c("individual", "time", "twoways")) {
     yd <- demean(matrix(y), effect, T, N)[, 1]
     Xd <- demean(X, effect, T, N); colnames(Xd) <- colnames(X)
     WXd <- demean(WX, effect, T, N); colnames(WXd) <- colnames(WX)
