@@ -337,3 +337,17 @@ def test_lee_yu_two_way_is_ml_on_the_orthonormally_transformed_panel(produc, w):
     np.testing.assert_allclose(res.params.to_numpy()[:-1], beta, rtol=1e-6)
     e = (y - rho * wy).ravel() - xs @ beta
     assert res.info["sigma2"] == pytest.approx(e @ e / n_obs, rel=1e-6)
+
+
+@settings(max_examples=5, deadline=None)
+@given(seed=st.integers(0, 1000), model=st.sampled_from(["sar", "sem", "sdm"]))
+def test_order_of_units_and_rows_does_not_matter(seed, model):
+    data, w = load_produc(), produc_weights()
+    rng = np.random.default_rng(seed)
+    order = [w.ids[i] for i in rng.permutation(w.n)]
+    w2 = SpatialWeights.from_matrix(w.to_frame().loc[order, order].to_numpy(), ids=order)
+    shuffled = data.iloc[rng.permutation(len(data))]
+    a = sm.fit(FORMULA, data, model=model, w=w, effects="twoways", **KEYS)
+    b = sm.fit(FORMULA, shuffled, model=model, w=w2, effects="twoways", **KEYS)
+    pd.testing.assert_series_equal(a.params, b.params, rtol=1e-9)
+    pd.testing.assert_series_equal(a.std_errors, b.std_errors, rtol=1e-8)
