@@ -39,6 +39,10 @@ MODELS: dict[str, str] = {
     "sdm": "stfi_models.models.spatial:SpatialDurbin",
     "sdem": "stfi_models.models.spatial:SpatialDurbinError",
     "sac": "stfi_models.models.spatial:SpatialSAC",
+    "iv": "stfi_models.models.iv:IVModel",
+    "threshold": "stfi_models.models.threshold:PanelThreshold",
+    "pstr": "stfi_models.models.threshold:PanelSmoothTransition",
+    "dynamic-threshold": "stfi_models.models.threshold:DynamicThreshold",
 }
 
 
@@ -48,6 +52,12 @@ class PanelModel:
     name: ClassVar[str] = ""
 
     def __init__(self, spec: FormulaSpec, panel: PanelData) -> None:
+        if spec.endogenous is not None and self.name != "iv":
+            raise SpecificationError(
+                f"model={self.name!r} takes no instrumental-variables part "
+                f"{spec.endogenous.text}; use model='iv' (the default for such a formula) or "
+                "remove the bracket."
+            )
         self.spec = spec
         self.panel = panel
 
