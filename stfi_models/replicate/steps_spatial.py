@@ -25,7 +25,7 @@ from stfi_models.exceptions import SpecificationError, check_kwargs
 from stfi_models.replicate.report import ReportFigure, ReportTable, Section, figure_png
 from stfi_models.replicate.steps import Context
 
-__all__ = ["spatial_step", "STEPS"]
+__all__ = ["spatial_step", "STEPS_SPATIAL"]
 
 _KEYS = ("formula", "effects", "draws", "seed", "lag_convention", "level")
 
@@ -91,4 +91,5 @@ def spatial_step(table: Mapping[str, Any], ctx: Context) -> Section:
     )
 
 
-STEPS = {"spatial": spatial_step}
+#: Table name of the replication file -> step (to be merged into ``steps.STEPS``).
+STEPS_SPATIAL = {"spatial": spatial_step}
