@@ -30,6 +30,7 @@ from stfi_models.datasets import (
     simulate_dynamic_panel,
     simulate_stfi_panel,
 )
+from stfi_models.datasets.produc import load_produc, produc_weights
 from stfi_models.diagnostics import (
     cips_test,
     cross_section_dependence,
@@ -68,6 +69,7 @@ from stfi_models.models.gmm import DiffGMM, DynamicMultipliers, GmmResult, Syste
 from stfi_models.models.iv import IVModel
 from stfi_models.models.mediation import MediationResult, mediate, sobel_tests
 from stfi_models.models.pvar import PanelVAR, PanelVARResult
+from stfi_models.models.spatial import SpatialEffects, SpatialResult, spatial_model_choice
 from stfi_models.models.static import hausman
 from stfi_models.panel import PanelData
 from stfi_models.productivity import TFPResult, tfp
@@ -103,6 +105,11 @@ __all__ = [
     "moran",
     "geary",
     "local_moran",
+    "SpatialResult",
+    "SpatialEffects",
+    "spatial_model_choice",
+    "load_produc",
+    "produc_weights",
     "sigma_convergence",
     "beta_convergence",
     "hausman",
