@@ -207,13 +207,14 @@ def test_xthreg_conventions_at_its_threshold():
 
 # ---------------------------------------------------------------------------- invariance
 @settings(max_examples=8, deadline=None)
-@given(scale=st.floats(1e-3, 1e3), q_scale=st.sampled_from([0.25, 10.0, 1e4]))
-def test_rescaling(scale, q_scale):
-    """Rescaling z moves only its slopes; rescaling q moves only the thresholds."""
+@given(scale=st.floats(1e-3, 1e3), x_scale=st.floats(1e-3, 1e3),
+       q_scale=st.sampled_from([0.25, 10.0, 1e4]))
+def test_rescaling(scale, x_scale, q_scale):
+    """Rescaling z or x moves only its slopes; rescaling q moves only the thresholds."""
     df = _simulated(n=20, t=6, seed=5, kz=1)
     base = sm.fit("y ~ x + regimes(z0, by=q) | id", df, entity="id", time="year",
                   model="threshold", grid=30, bootstrap=0, thresholds=2, trim=0.1)
-    scaled = df.assign(z0=df.z0 * scale, q=df.q * q_scale)
+    scaled = df.assign(z0=df.z0 * scale, x=df.x * x_scale, q=df.q * q_scale)
     res = sm.fit("y ~ x + regimes(z0, by=q) | id", scaled, entity="id", time="year",
                  model="threshold", grid=30, bootstrap=0, thresholds=2, trim=0.1)
     np.testing.assert_allclose(res.thresholds, np.array(base.thresholds) * q_scale, rtol=1e-12)
@@ -221,7 +222,7 @@ def test_rescaling(scale, q_scale):
                                rtol=1e-7)
     np.testing.assert_allclose(res.params.to_numpy()[1:] * scale, base.params.to_numpy()[1:],
                                rtol=1e-7)
-    assert res.params["x"] == pytest.approx(base.params["x"], rel=1e-7)
+    assert res.params["x"] * x_scale == pytest.approx(base.params["x"], rel=1e-7)
 
 
 # ---------------------------------------------------------------------------- bad input

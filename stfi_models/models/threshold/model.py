@@ -273,8 +273,9 @@ class PanelThreshold(PanelModel):
                   ("Grid / trim", f"{self.rule.gamma.size} points / "
                    + ", ".join(f"{t:g}" for t in self.trims))]
         header += [(f"gamma{j + 1}", f"{g:.6g}") for j, g in enumerate(final)]
+        seed = "" if options is None else f", seed {options.seed.entropy}"
         footer = [f"F{r.Index} ({r.Index - 1} vs {r.Index} thresholds) = {r.fstat:.4f}, "
-                  f"bootstrap p = {r.pvalue:.4f} ({r.draws} draws)"
+                  f"bootstrap p = {r.pvalue:.4f} ({r.draws} draws{seed})"
                   for r in table.itertuples()]
         footer.append(f"LR confidence sets at {100 * level:g}%: LR < {crit:.4f}.")
         return ThresholdResult(
