@@ -18,7 +18,6 @@ import argparse
 import json
 import os
 import resource
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -27,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _readme import markdown_table, write_section  # noqa: E402
+from _readme import markdown_table, run_worker, write_section  # noqa: E402
 
 HEADING = "## High-dimensional fixed effects vs pyfixest and linearmodels"
 REGRESSORS = ["x1", "x2", "x3", "x4", "x5"]
@@ -101,13 +100,8 @@ def worker(package: str, mode: str, entities: int, periods: int) -> None:
 
 def measure(package: str, mode: str, entities: int, periods: int) -> dict:
     """One fresh subprocess for one (package, mode)."""
-    env = {**os.environ, "OPENBLAS_NUM_THREADS": os.environ.get("OPENBLAS_NUM_THREADS", "1")}
-    out = subprocess.run(
-        [sys.executable, __file__, "--worker", package, "--mode", mode,
-         "--entities", str(entities), "--periods", str(periods)],
-        capture_output=True, text=True, check=True, env=env,
-    )
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    return run_worker(__file__, package, "--mode", mode, "--entities", entities,
+                      "--periods", periods)
 
 
 def main() -> None:

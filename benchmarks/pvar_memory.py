@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import json
 import resource
-import subprocess
 import sys
 import time
 import warnings
@@ -22,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _readme import markdown_table, write_section  # noqa: E402
+from _readme import markdown_table, run_worker, write_section  # noqa: E402
 
 HEADING = "## Panel VAR memory (uncollapsed instruments)"
 FORMULA = "y1 + y2 + y3 + y4 ~ L(1:2)"
@@ -71,9 +70,7 @@ def main() -> None:
     if args.worker:
         worker(args.worker)
         return
-    out = subprocess.run([sys.executable, __file__, "--worker", str(args.entities)],
-                         capture_output=True, text=True, check=True)
-    run = json.loads(out.stdout.strip().splitlines()[-1])
+    run = run_worker(__file__, args.entities)
     table = pd.DataFrame([{"N": args.entities, "T": 20, "variables": 4, "lags": 2,
                            "moments": run["moments"], "seconds": run["seconds"],
                            "CPU seconds": run["cpu_seconds"],

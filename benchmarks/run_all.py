@@ -38,7 +38,7 @@ import pandas as pd
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from _readme import markdown_table, write_section  # noqa: E402
+from _readme import markdown_table, run_worker, write_section  # noqa: E402
 from hdfe import REGRESSORS, make_panel  # noqa: E402
 from hdfe import _fitter as fe_fitter  # noqa: E402
 
@@ -105,9 +105,7 @@ def worker(case: str, package: str, size: int) -> None:
 
 def run_python(case: str, package: str, size: int) -> dict:
     """Time a Python package in a fresh process."""
-    out = subprocess.run([sys.executable, __file__, "--worker", case, package, str(size)],
-                         capture_output=True, text=True, check=True, env=_env())
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    return run_worker(__file__, case, package, size)
 
 
 def run_r(case: str, size: int) -> dict:

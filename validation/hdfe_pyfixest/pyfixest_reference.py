@@ -20,14 +20,11 @@ from pathlib import Path
 import pandas as pd
 import pyfixest as pf
 
+from compute import CASES as OURS  # run from this folder
+
 HERE = Path(__file__).resolve().parent
-#: case -> pyfixest fixed-effects part (ours: compute.py's CASES)
-CASES = {
-    "twoway": "firm + year",
-    "threeway": "firm + year + industry",
-    "firm_industry_year": "firm + industry^year",
-    "four_way_nested": "firm + year + industry + region",
-}
+#: case -> pyfixest fixed-effects part: ours with fixest's ``a^b`` for our ``a:b``
+CASES = {case: effects.replace(":", "^") for case, effects in OURS.items()}
 SOURCE = "pyfixest 0.60.0 feols on validation/hdfe_pyfixest/panel.csv (pyfixest_reference.py)"
 
 
