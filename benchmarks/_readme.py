@@ -41,8 +41,10 @@ def write_section(heading: str, body: str) -> None:
 
 
 def run_worker(script: str, *args: object) -> dict:
-    """Run ``python script --worker *args`` in a fresh process (one BLAS thread) and return
-    the JSON object its last output line holds."""
+    """Run ``python script --worker *args`` in a fresh process (one BLAS thread).
+
+    Returns the JSON object its last output line holds.
+    """
     env = {**os.environ, "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"}
     out = subprocess.run([sys.executable, script, "--worker", *map(str, args)],
                          capture_output=True, text=True, check=True, env=env)

@@ -30,6 +30,8 @@ from _readme import markdown_table, run_worker, write_section  # noqa: E402
 
 HEADING = "## High-dimensional fixed effects vs pyfixest and linearmodels"
 REGRESSORS = ["x1", "x2", "x3", "x4", "x5"]
+#: Timings are the best of this many (fresh processes for first fits, fits for repeats).
+REPEATS = 3
 
 
 def make_panel(entities: int, periods: int, seed: int = 0) -> pd.DataFrame:
@@ -90,18 +92,27 @@ def worker(package: str, mode: str, entities: int, periods: int) -> None:
     if mode == "repeat":
         fit(df)
     before = _rss_mb()
-    start, cpu = time.perf_counter(), time.process_time()
-    params, ses = fit(df)
-    seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
+    seconds = cpu = float("inf")
+    for _ in range(REPEATS if mode == "repeat" else 1):  # best of, against the machine's load
+        start, started_cpu = time.perf_counter(), time.process_time()
+        params, ses = fit(df)
+        seconds = min(seconds, time.perf_counter() - start)
+        cpu = min(cpu, time.process_time() - started_cpu)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(json.dumps({"seconds": seconds, "cpu_seconds": cpu, "import": imported, "peak_mb": peak,
                       "fit_mb": peak - before, "params": params.tolist(), "se": ses.tolist()}))
 
 
 def measure(package: str, mode: str, entities: int, periods: int) -> dict:
-    """One fresh subprocess for one (package, mode)."""
-    return run_worker(__file__, package, "--mode", mode, "--entities", entities,
-                      "--periods", periods)
+    """Measure one (package, mode) in fresh subprocesses.
+
+    The fastest of ``REPEATS`` first fits (one for linearmodels, which takes minutes), or one
+    process timing ``REPEATS`` fits after a warm-up.
+    """
+    runs = [run_worker(__file__, package, "--mode", mode, "--entities", entities,
+                       "--periods", periods)
+            for _ in range(REPEATS if mode == "first" and package != "linearmodels" else 1)]
+    return min(runs, key=lambda run: run["seconds"])
 
 
 def main() -> None:
@@ -148,8 +159,9 @@ def main() -> None:
 _README_TEXT = (
     "`OPENBLAS_NUM_THREADS=1 python benchmarks/hdfe.py`: 10^6 rows (20,000 entities x 50 "
     "periods, 5 regressors), `y ~ x1 + ... + x5 + C(id) + C(year)` with SEs clustered by "
-    "entity; each line is a fresh subprocess (\"first\": the first fit after importing the "
-    "package, numba/compilation included; \"repeat\": the second fit after one warm-up). "
+    "entity; \"first\": the first fit in a fresh process after importing the package "
+    "(numba/compilation included), best of 3 processes (1 for linearmodels); \"repeat\": "
+    "best of 3 fits after one warm-up fit in one process. "
     "pyfixest runs with `ssc(k_fixef=\"none\")`, the small-sample factor of our default and of "
     "R plm, so the SEs are comparable; linearmodels' SEs use another factor. \"CPU s\" is the "
     "process's CPU time during the timed fit (the machine is shared, so wall times include "
