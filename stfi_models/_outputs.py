@@ -94,6 +94,9 @@ def write_owned(target: Path, data: bytes, option: str = "--out") -> Path:
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(staging, 0o666 & ~umask)  # as an ordinary new file, not mkstemp's 0600
         os.replace(staging, target)
     except BaseException:
         Path(staging).unlink(missing_ok=True)

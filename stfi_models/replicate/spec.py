@@ -5,7 +5,8 @@ these tables; every one but ``[study]`` and ``[data]`` is optional and switches 
 section on::
 
     [study]          title, description
-    [data]           dataset (bundled name), entity, time, group (regions), years, exclude
+    [data]           dataset (bundled name) or path (a CSV in the study's folder), entity,
+                     time, group (regions), years, exclude
     [indices]        NAME = "index study file" (formulas/*_index.toml; their own keys apply)
     [productivity]   name, output, capital, labour, alpha, method, deflator  (TFP, see
                      stfi_models.productivity)
@@ -20,6 +21,8 @@ section on::
     [pvar]           formula, options, periods, draws, seed, demean_time
     [mediation]      treatment, mediator, outcome, controls, effects, model, bootstrap,
                      seed, options
+    [expected]       rtol = {kind = x}, atol = {kind = x}: tolerances of the replication
+                     check (stfi_models.replicate.expect)
 
 Unknown tables or keys are refused with a "did you mean" hint; nothing is evaluated as code.
 """
@@ -53,6 +56,7 @@ from stfi_models._studyfile import (
 )
 from stfi_models.exceptions import SpecificationError, did_you_mean
 from stfi_models.formula.grammar import parse_formula
+from stfi_models.replicate.expect import tolerances_from
 
 __all__ = ["ReplicationSpec", "load_replication", "FORMULAS", "STUDIES", "resolve_study"]
 
@@ -68,7 +72,7 @@ STUDIES: dict[str, Path] = {
 #: Allowed keys of each table (``None``: free names).
 _TABLES: dict[str, set[str] | None] = {
     "study": {"title", "description"},
-    "data": {"dataset", "entity", "time", "group", "years", "exclude"},
+    "data": {"dataset", "path", "entity", "time", "group", "years", "exclude"},
     "indices": None,
     "productivity": {"name", "output", "capital", "labour", "alpha", "method", "deflator"},
     "derive": None,
@@ -81,13 +85,15 @@ _TABLES: dict[str, set[str] | None] = {
     "pvar": {"formula", "options", "periods", "draws", "seed", "demean_time"},
     "mediation": {"treatment", "mediator", "outcome", "controls", "effects", "model",
                   "bootstrap", "seed", "options"},
+    "expected": {"rtol", "atol"},
 }
 _REGRESSION_KEYS = {"title", "model", "formulas", "options", "headline"}
 #: Types and ranges of the keys (work keys such as draws are bounded for every table).
 _FIELDS: dict[str, dict[str, Field]] = {
     "study": {"title": TEXT, "description": TEXT},
-    "data": {"dataset": TEXT, "entity": COLUMN, "time": COLUMN, "group": COLUMN,
-             "years": YEARS, "exclude": ENTITIES},
+    "data": {"dataset": TEXT, "path": TEXT, "entity": COLUMN, "time": COLUMN,
+             "group": COLUMN, "years": YEARS, "exclude": ENTITIES},
+    "expected": {"rtol": OPTIONS, "atol": OPTIONS},
     "productivity": {"name": COLUMN, "output": COLUMN, "capital": COLUMN, "labour": COLUMN,
                      "alpha": Field((int, float), 0.0, 1.0), "method": TEXT,
                      "deflator": COLUMN},
@@ -106,7 +112,7 @@ _REGRESSION_FIELDS = {"title": TEXT, "model": Field((str, list), items=(str,), l
                       "formulas": Field((list,), items=(str,), length=(1, 20)),
                       "options": OPTIONS, "headline": TEXT}
 _REQUIRED = {
-    "data": ("dataset", "entity", "time"),
+    "data": ("entity", "time"),
     "productivity": ("name", "output", "capital", "labour"),
     "trends": ("variables",),
     "density": ("value",),
@@ -136,6 +142,8 @@ class ReplicationSpec:
         Index name -> resolved path of its index study file.
     steps : Mapping
         Table name -> its (checked) content, in file order, for every analysis table.
+    data_path : Path or None
+        The study's own CSV (``[data] path``, inside its folder), else the bundled dataset.
     """
 
     path: Path
@@ -145,6 +153,7 @@ class ReplicationSpec:
     data: MappingProxyType
     indices: MappingProxyType
     steps: MappingProxyType
+    data_path: Path | None = None
 
     @property
     def entity(self) -> str:
@@ -228,6 +237,12 @@ def load_replication(study: str | Path) -> ReplicationSpec:
             raise fail(path, f"[indices] {name} = '{file}': no such index study file in the "
                        "study's folder.")
         indices[name] = target
+    if ("dataset" in parts["data"]) == ("path" in parts["data"]):
+        raise fail(path, "[data] needs exactly one of dataset = \"<bundled name>\" or "
+                   "path = \"<file.csv in the study's folder>\".")
+    data_path = (inside(path, "[data] path", parts["data"]["path"])
+                 if "path" in parts["data"] else None)
+    tolerances_from(parts.get("expected"), path.name)  # refuse bad tolerances now
     years = parts["data"].get("years")
     if years is not None and (not isinstance(years, list) or len(years) != 2
                               or not all(isinstance(y, int) for y in years)):
@@ -242,4 +257,5 @@ def load_replication(study: str | Path) -> ReplicationSpec:
         data=MappingProxyType(parts["data"]),
         indices=MappingProxyType(indices),
         steps=MappingProxyType(steps),
+        data_path=data_path,
     )
