@@ -145,9 +145,9 @@ def main() -> None:
                 "CPU / pyfixest": run["cpu_seconds"] / ref["cpu_seconds"],
                 "peak MB": run["peak_mb"], "fit MB": run["fit_mb"],
                 "peak / pyfixest": run["peak_mb"] / ref["peak_mb"],
-                "max |coef diff|": float(np.abs(np.subtract(run["params"],
+                "max abs coef diff": float(np.abs(np.subtract(run["params"],
                                                             ref["params"])).max()),
-                "max |se diff|": (float(np.abs(np.subtract(run["se"], ref["se"])).max())
+                "max abs se diff": (float(np.abs(np.subtract(run["se"], ref["se"])).max())
                                   if package != "linearmodels" else "other factor"),
             })
     table = pd.DataFrame(rows)

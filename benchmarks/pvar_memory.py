@@ -84,7 +84,8 @@ def main() -> None:
     for model, entities, what in (("pvar", args.entities, FORMULA),
                                   ("sys-gmm", 5 * args.entities, GMM)):
         run = run_worker(__file__, model, entities)
-        rows.append({"model": model, "formula": f"`{what}`", "N": entities, "T": 20,
+        shown = "`" + what.replace("|", "\\|") + "`"  # a bare | would split the table cell
+        rows.append({"model": model, "formula": shown, "N": entities, "T": 20,
                      "moments": run["moments"], "seconds": run["seconds"],
                      "CPU seconds": run["cpu_seconds"], "peak MB": run["peak_mb"]})
     table = pd.DataFrame(rows)

@@ -4,7 +4,7 @@
 runs in a fresh process: Python packages fit once to warm up and time the second fit; R plm
 is timed inside R with ``system.time`` (data reading excluded).  Peak memory is the whole
 process's maximum resident size (``ru_maxrss`` for Python, ``/usr/bin/time -f %M`` for R).
-Coefficients are compared with ours ("max |coef diff|").  Results go to the "All peers in
+Coefficients are compared with ours ("max abs coef diff").  Results go to the "All peers in
 one run" section of ``benchmarks/README.md``.
 
 Cases
@@ -156,7 +156,7 @@ def main() -> None:
                 "case": case, "entities": size, "package": package,
                 "seconds": run["seconds"], "time / ours": run["seconds"] / ours["seconds"],
                 "peak MB": run["peak_mb"], "peak / ours": run["peak_mb"] / ours["peak_mb"],
-                "max |coef diff|": float(np.abs(np.subtract(run["params"],
+                "max abs coef diff": float(np.abs(np.subtract(run["params"],
                                                             ours["params"])).max()),
             })
             print(rows[-1], flush=True)
