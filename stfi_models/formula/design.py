@@ -28,7 +28,13 @@ from stfi_models.exceptions import (
     MissingValueWarning,
     did_you_mean,
 )
-from stfi_models.formula.grammar import FormulaSpec, Term, column_references, plain_column
+from stfi_models.formula.grammar import (
+    FormulaSpec,
+    Term,
+    column_references,
+    is_regimes,
+    plain_column,
+)
 from stfi_models.formula.operators import OperatorEvaluator, missing_column_error
 from stfi_models.formula.registry import eval_namespace
 from stfi_models.formula.render import term_text, to_patsy, unquote
@@ -241,6 +247,13 @@ def build_design(
     (['Intercept', 'L1.x'], ('entity',), 3)
     """
     frame = panel.frame
+    for term in spec.rhs:
+        if is_regimes(term.node):
+            raise FormulaError(
+                "regimes() makes slopes switch with a threshold variable: it needs "
+                "model='threshold' (Hansen 1999) or model='pstr' (smooth transition).\n"
+                f"{point_at_node(spec.text, term.node)}"
+            )
     _check_columns(spec, frame)
     for name in extra_columns:
         if name not in frame.columns:

@@ -50,7 +50,7 @@ from stfi_models._checks import (
     require_frame,
     require_nonnegative,
 )
-from stfi_models._plotting import figure_and_axes
+from stfi_models._plotting import figure_and_axes, integer_ticks, print_style
 from stfi_models.exceptions import SpecificationError, SpecificationWarning, check_choice
 
 __all__ = ["dagum_gini", "DagumResult"]
@@ -134,6 +134,7 @@ class DagumResult:
         out.index.name = self.group
         return out
 
+    @print_style
     def plot(self, kind: Literal["shares", "within", "between"] = "shares", ax: Any = None) -> Any:
         """Plot the decomposition over periods and return the matplotlib Figure.
 
@@ -146,7 +147,7 @@ class DagumResult:
             Draw into this Axes instead of a new figure.
         """
         check_choice("kind", kind, ("shares", "within", "between"))
-        fig, ax = figure_and_axes(ax, (7, 4))
+        fig, ax = figure_and_axes(ax, (6, 3.8))
         x_of = (lambda f: f[self.by]) if self.by is not None else (lambda f: np.zeros(len(f)))
         if kind == "shares":
             labels = {"share_w": "within ($G_w$)", "share_nb": "net between ($G_{nb}$)",
@@ -164,6 +165,7 @@ class DagumResult:
                 ax.plot(x_of(rows), rows["G_jh"], marker="o", label=name)
             ax.set_ylabel("between-group Gini $G_{jh}$")
         ax.set_xlabel(self.by or "")
+        integer_ticks(ax)
         ax.set_title(f"Dagum Gini decomposition of {self.value} by {self.group}")
         ax.legend(frameon=False)
         return fig
