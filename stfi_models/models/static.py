@@ -414,6 +414,9 @@ class FixedEffects(_StaticModel):
     The effects are swept out by :class:`~stfi_models.models.absorb.AbsorbedEffects` (exact
     Frisch-Waugh-Lovell on the level counts, no dummy matrix); ``info["n_absorbed"]`` is their
     rank (levels minus redundant ones), ``info["n_singletons"]`` the rows dropped as singletons.
+    Absorbed effects never enter the ``k`` of the default small-sample factors
+    (``count_effects="none"``, plm); reghdfe and fixest's default leave out only the effects
+    nested in the cluster variable (entity effects with entity clusters), and count the others.
 
     Examples
     --------

@@ -9,10 +9,12 @@ before the absorb module (dense dummies of the smaller dimension, ``lstsq`` and
 from __future__ import annotations
 
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import check_reference_row, load_reference, reference_rows
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -26,6 +28,37 @@ from stfi_models.exceptions import (
 )
 from stfi_models.models import absorb
 from stfi_models.models.absorb import AbsorbedEffects, group_means, singleton_rows
+
+
+# ---------------------------------------------------------------------------- references
+@pytest.mark.parametrize(("topic", "row"), reference_rows("hdfe_pyfixest"))
+def test_pyfixest_reference_number(topic, row):
+    """pyfixest 0.60 on an unbalanced panel: two-, three- and four-way effects and an
+    interaction (coefficients, nobs, clustered and iid SEs; 1e-10);
+    validation/hdfe_pyfixest/compute.py."""
+    check_reference_row(topic, row)
+
+
+@pytest.mark.parametrize(("case", "effects"), [
+    ("threeway", ["firm", "year", "industry"]),
+    ("firm_industry_year", ["firm", "industry:year"]),
+    ("four_way_nested", ["firm", "year", "industry", "region"]),
+])
+def test_pyfixest_iid_ses_follow_from_its_effect_count(case, effects):
+    """The known mismatches: with fixest's count sum(levels) - (K - 1) in place of our exact
+    rank, our classical SEs are pyfixest's (1e-12)."""
+    data = pd.read_csv(Path(__file__).parents[2] / "validation" / "hdfe_pyfixest" / "panel.csv")
+    res = sm.fit("y ~ x1 + x2 | " + " + ".join(effects), data, entity="firm", time="year",
+                 model="fe")
+    levels = sum(data[e.split(":")].astype(str).agg(":".join, axis=1).nunique()
+                 for e in effects)
+    fixest_count = levels - (len(effects) - 1)
+    assert res.info["n_absorbed"] < fixest_count
+    df_ours, df_fixest = (res.nobs - 2 - a for a in (res.info["n_absorbed"], fixest_count))
+    ref = load_reference("hdfe_pyfixest")
+    want = ref[(ref.case == case) & (ref.quantity == "se:unadjusted")].set_index("term").value
+    ours = res.with_vcov("unadjusted").std_errors * np.sqrt(df_ours / df_fixest)
+    np.testing.assert_allclose(ours[want.index], want, rtol=1e-12)
 
 
 # ---------------------------------------------------------------------------- oracles
