@@ -65,7 +65,7 @@ def main() -> None:
                      "ms CPU per build+fit": round(1000 * cpu / res.n_builds, 1) if jobs == 1
                      else "",
                      "load avg": round(os.getloadavg()[0], 1),
-                     "median |rank shift|": float(res.draws["rank_shift"].median()),
+                     "median abs rank shift": float(res.draws["rank_shift"].median()),
                      "STFI coef 5%": float(prop["low"]), "95%": float(prop["high"]),
                      "same sign": float(prop["same_sign"]),
                      "same sign & p<0.05": float(prop["same_sign_significant"])})

@@ -70,9 +70,9 @@ CHOICES: dict[str, tuple[Any, ...]] = {
     "leave_out": (None,),
     "missing": ("interpolate", "drop"),
 }
-#: Level combinations that cannot be computed: (choice, level) -> why.
+#: Levels that need non-negative normalised values, so cannot meet z-scores.
 _NEEDS_NONNEGATIVE = {("method", "entropy"), ("method", "cv"), ("method", "entropy_critic"),
-                      ("scoring", "geometric"), ("normalize", "distance")}
+                      ("scoring", "geometric")}
 
 
 def default_choices(index: IndexResult) -> dict[str, tuple[Any, ...]]:
@@ -110,7 +110,7 @@ def _check_choices(choices: Mapping[str, Sequence[Any]], index: IndexResult) -> 
                 f"Choices: {', '.join(CHOICES)}."
             )
         levels = tuple([levels] if isinstance(levels, str) or levels is None else levels)
-        if not levels or len(set(levels)) != len(levels):
+        if not levels or len(set(map(repr, levels))) != len(levels):
             raise SpecificationError(f"choices[{name!r}] needs distinct levels, got {levels!r}.")
         valid = (None, *index.spec.columns) if name == "leave_out" else CHOICES[name]
         for level in levels:
