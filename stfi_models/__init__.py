@@ -72,7 +72,7 @@ from stfi_models.spatial import (
 from stfi_models.unitroot import fisher_adf_test, ips_test
 from stfi_models.validation import run_validation
 
-__version__ = "0.1.0"
+__version__ = "0.2.0.dev0"
 
 __all__ = [
     "fit",

@@ -11,6 +11,7 @@ from pathlib import Path
 import pandas as pd
 import typer
 
+from stfi_models._outputs import confined, write_owned
 from stfi_models.exceptions import StfiError
 from stfi_models.index.result import IndexResult
 from stfi_models.index.study import load_study, run_study
@@ -56,8 +57,17 @@ def index_command(study: Path, method: str | None = None, out: Path | None = Non
     except StfiError as exc:
         typer.echo(f"Error: {exc}", err=True)
         raise typer.Exit(code=1) from None
-    target = out or spec.scores_out or Path(f"{result.name}_scores.csv")
     typer.echo(f"{spec.title}\n{result.summary()}\n")
     typer.echo(weights_text(result))
-    result.to_frame().to_csv(target, index=False)
+    data = result.to_frame().to_csv(index=False).encode("utf-8")
+    try:
+        if out is not None:  # the user's choice, on the command line
+            target = write_owned(out, data, "--out")
+        else:  # the study file's choice: confined to the working folder
+            relative = spec.scores_out or Path(f"{result.name}_scores.csv")
+            target = write_owned(confined(Path.cwd(), relative, "[output] scores"), data,
+                                 "[output] scores")
+    except StfiError as exc:
+        typer.echo(f"Error: {exc}", err=True)
+        raise typer.Exit(code=2) from None
     typer.echo(f"\nScores ({len(result.scores)} rows) written to {target}")
