@@ -116,7 +116,9 @@ def index_sensitivity(table: Mapping[str, Any], ctx: Context) -> Section:
               f"{table.get('seed', 1)}."),
         tables=tables,
         figures=[ReportFigure("sensitivity_ranks", f"Rank uncertainty of {index.name}, {year}",
-                              figure_png(res.plot(year=year)))],
+                              figure_png(res.plot(year=year))),
+                 ReportFigure("sensitivity_sobol", "Sobol indices of the mean absolute rank "
+                              "shift", figure_png(res.plot("sobol")))],
         headline=headline,
     )
 

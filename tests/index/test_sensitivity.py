@@ -114,6 +114,19 @@ def test_rank_figure(index):
     assert res.plot(year=2001).axes
     with pytest.raises(SpecificationError, match="not a period"):
         res.plot(year=1990)
+    with pytest.raises(SpecificationError, match="needs Sobol indices"):
+        res.plot("sobol")
+    with pytest.raises(SpecificationError, match="Did you mean 'sobol'"):
+        res.plot("sobl")
+
+
+def test_sobol_and_convergence_figures(index):
+    res = index.sensitivity(SMALL, draws=8, seed=2, propagate=FIT, bootstrap=20)
+    fig = res.plot("sobol", output=FIT.label)
+    assert len(fig.axes[0].patches) == 2 * len(SMALL)
+    assert res.plot("convergence").axes[0].get_lines()
+    with pytest.raises(SpecificationError, match="Did you mean 'rank_shift'"):
+        res.plot("sobol", output="rank_shif")
 
 
 @pytest.mark.parametrize(("choices", "match"), [
