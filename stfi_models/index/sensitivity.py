@@ -289,6 +289,20 @@ def sensitivity(
     Returns
     -------
     SensitivityResult
+
+    Examples
+    --------
+    >>> import numpy as np, stfi_models as sm
+    >>> idx = sm.run_study("formulas/stfi_index.toml")  # doctest: +SKIP
+    >>> data = idx.to_frame(data=True)  # doctest: +SKIP
+    >>> data["innovation"] = np.log(data["patent_app_invention"]
+    ...                             / data["pop_yearend"])  # doctest: +SKIP
+    >>> fe = sm.propagate.fit("innovation ~ STFI + C(province_en) + C(year)", coef="STFI",
+    ...                       vcov="cluster")
+    >>> res = idx.sensitivity(draws=125, seed=1, data=data, propagate=fe)  # doctest: +SKIP
+    >>> res.propagation()  # band, share keeping sign and significance  # doctest: +SKIP
+    >>> res.sobol.loc["rank_shift"]  # which choice moves the ranks  # doctest: +SKIP
+    >>> res.plot()  # the rank-uncertainty figure  # doctest: +SKIP
     """
     if not isinstance(index, IndexResult):
         raise SpecificationError("sensitivity() needs an IndexResult (from build_index).")
