@@ -72,7 +72,9 @@ CHOICES: dict[str, tuple[Any, ...]] = {
 }
 #: Levels that need non-negative normalised values, so cannot meet z-scores.
 _NEEDS_NONNEGATIVE = {("method", "entropy"), ("method", "cv"), ("method", "entropy_critic"),
-                      ("scoring", "geometric")}
+                      ("scoring", "geometric"), ("scoring", "bod")}
+#: Benefit of the doubt is sampled by default only where its fast path applies.
+_BOD_MAX = 6
 
 
 def default_choices(index: IndexResult) -> dict[str, tuple[Any, ...]]:
@@ -80,14 +82,19 @@ def default_choices(index: IndexResult) -> dict[str, tuple[Any, ...]]:
 
     Normalisation: min-max, rank and distance to the leader (z-scores are negative, which the
     entropy and CV weights and the geometric mean cannot take); weights: entropy, CRITIC,
-    CV, PCA, equal and perturbed nominal weights; all three aggregations; pooled or per-year
+    CV, PCA, equal and perturbed nominal weights; the weighted sum, the geometric mean,
+    TOPSIS and benefit of the doubt (the latter where no set of siblings has more than six
+    members, so that its fast vertex path applies); pooled or per-year
     weights; every indicator left out in turn (or none); and, when gaps were filled,
     interpolation or dropping the rows.
     """
+    nested = index.spec.hierarchical and index.options["hierarchy"] == "hierarchical"
+    sizes = [len(g.indicators) for g in index.spec.groups] + [len(index.spec.groups)] \
+        if nested else [len(index.spec.columns)]
     choices = {
         "normalize": ("minmax", "rank", "distance"),
         "method": ("entropy", "critic", "cv", "pca", "equal", PERTURBED),
-        "scoring": SCORING_RULES,
+        "scoring": tuple(s for s in SCORING_RULES if s != "bod" or max(sizes) <= _BOD_MAX),
         "weights_by": WEIGHTS_BY,
         "leave_out": (None, *index.spec.columns),
     }
@@ -257,7 +264,8 @@ def sensitivity(
         Levels to sample per choice: ``normalize`` (``"minmax"``, ``"zscore"``, ``"rank"``,
         ``"distance"``), ``method`` (weights: ``"entropy"``, ``"critic"``, ``"cv"``,
         ``"pca"``, ``"equal"``, ``"entropy_critic"``, ``"perturbed"``), ``scoring``
-        (``"weighted_sum"``, ``"geometric"``, ``"topsis"``), ``weights_by`` (``"pooled"``,
+        (``"weighted_sum"``, ``"geometric"``, ``"topsis"``, ``"bod"``: benefit of the doubt),
+        ``weights_by`` (``"pooled"``,
         ``"year"``), ``leave_out`` (``None`` or indicator names), ``missing``
         (``"interpolate"``, ``"drop"``).  Unlisted choices keep the nominal option.
         Default: :func:`default_choices`.

@@ -189,7 +189,7 @@ RESCALE = settings(max_examples=15, deadline=None, suppress_health_check=[Health
 @given(column=st.sampled_from(list("abcde")), factor=st.sampled_from([1e-8, 1e-4, 1e4, 1e8]),
        normalize=st.sampled_from(["minmax", "rank", "distance"]),
        method=st.sampled_from(["entropy", "critic", "cv", "pca", "equal"]),
-       scoring=st.sampled_from(["weighted_sum", "geometric", "topsis"]))
+       scoring=st.sampled_from(["weighted_sum", "geometric", "topsis", "bod"]))
 def test_rescaling_an_indicator_changes_no_rank(column, factor, normalize, method, scoring):
     data = panel(seed=4)
     scaled = data.assign(**{column: data[column] * factor})
