@@ -6,6 +6,7 @@ Formulas in, one immutable Result out::
     res = sm.fit("n ~ w + k + C(id)", sm.load_abdata(), entity="id", time="year")
 """
 
+from stfi_models._plotting import save_figure
 from stfi_models.api import fit
 from stfi_models.convergence import beta_convergence, sigma_convergence
 from stfi_models.datasets import (
@@ -24,9 +25,21 @@ from stfi_models.datasets import (
     load_dahlberg,
     load_dataset,
     load_grunfeld,
+    load_hansen1999,
     load_nqp,
     simulate_dynamic_panel,
     simulate_stfi_panel,
+)
+from stfi_models.diagnostics import (
+    cips_test,
+    cross_section_dependence,
+    groupwise_heteroskedasticity,
+    hadri_test,
+    llc_test,
+    pesaran_cd,
+    random_effects_lm,
+    wooldridge_fd,
+    wooldridge_fe,
 )
 from stfi_models.exceptions import (
     EstimationError,
@@ -51,6 +64,7 @@ from stfi_models.index import (
 )
 from stfi_models.inequality import dagum_gini, kernel_density, theil
 from stfi_models.models.gmm import DiffGMM, DynamicMultipliers, GmmResult, SystemGMM
+from stfi_models.models.iv import IVModel
 from stfi_models.models.mediation import MediationResult, mediate, sobel_tests
 from stfi_models.models.pvar import PanelVAR, PanelVARResult
 from stfi_models.models.static import hausman
@@ -60,7 +74,7 @@ from stfi_models.replicate import load_replication, replicate
 from stfi_models.results import Result, TestResult
 from stfi_models.results.irf import FEVD, IRF
 from stfi_models.results.stability import Stability
-from stfi_models.results.tables import etable
+from stfi_models.results.tables import etable, write_tables
 from stfi_models.spatial import (
     SpatialWeights,
     china_weights,
@@ -77,6 +91,8 @@ __version__ = "0.2.0.dev0"
 __all__ = [
     "fit",
     "etable",
+    "write_tables",
+    "save_figure",
     "dagum_gini",
     "theil",
     "kernel_density",
@@ -89,6 +105,16 @@ __all__ = [
     "sigma_convergence",
     "beta_convergence",
     "hausman",
+    "IVModel",
+    "pesaran_cd",
+    "cross_section_dependence",
+    "wooldridge_fd",
+    "wooldridge_fe",
+    "groupwise_heteroskedasticity",
+    "random_effects_lm",
+    "hadri_test",
+    "llc_test",
+    "cips_test",
     "DiffGMM",
     "SystemGMM",
     "GmmResult",
@@ -121,6 +147,7 @@ __all__ = [
     "load_abdata",
     "load_grunfeld",
     "load_dahlberg",
+    "load_hansen1999",
     "load_china_provinces",
     "load_china_gdp",
     "load_china_population",

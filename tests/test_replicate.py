@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import re
+import shutil
+import subprocess
 import time
 from pathlib import Path
 
@@ -96,7 +99,7 @@ def test_tables_hold_the_published_quantities(report):
                                atol=1e-12)
     assert list(dagum["year"]) == list(range(2012, 2023))
     tex = (out / "tables" / "stfi_regional__regressions_fe.tex").read_text()
-    assert tex.startswith("\\begin{tabular}") and "ln\\_gdp\\_pc" in tex
+    assert tex.startswith("\\begin{table}") and "ln\\_gdp\\_pc" in tex
 
 
 def test_data_option_on_a_csv_export_gives_the_same_numbers(report, tmp_path):
@@ -240,3 +243,28 @@ def test_report_windows_counts_and_headlines_agree_with_its_tables(report):
     assert "31.0000" not in page
     assert "Data and references" in page and "Dagum, C. (1997)" in page
     assert "Source: NBS/MOST" in page
+
+
+@pytest.mark.skipif(shutil.which("pdflatex") is None and not os.environ.get("CI"),
+                    reason="pdflatex not installed (CI installs texlive-latex-base)")
+def test_report_tables_tex_compiles_on_its_own(report, tmp_path):
+    out, _, _ = report
+    (tmp_path / "tables.tex").write_bytes((out / "tables.tex").read_bytes())
+    proc = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error",
+                           "-no-shell-escape", "tables.tex"], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=300, check=False)
+    assert proc.returncode == 0, proc.stdout[-3000:]
+    log = (tmp_path / "tables.log").read_text(errors="replace")
+    assert "Overfull \\hbox" not in log
+    assert (tmp_path / "tables.pdf").stat().st_size > 10_000
+
+
+def test_report_tables_docx_holds_the_numbers_of_the_tables(report):
+    docx = pytest.importorskip("docx")
+    out, _, _ = report
+    document = docx.Document(str(out / "tables.docx"))
+    cells = {c.text.strip() for t in document.tables for row in t.rows for c in row.cells}
+    fe = pd.read_csv(out / "tables" / "stfi_regional__regressions_fe.csv", dtype=str)
+    numbers = {v for v in fe[["(1)", "(2)", "(3)"]].to_numpy().ravel()
+               if isinstance(v, str) and any(ch.isdigit() for ch in v)}
+    assert numbers and numbers <= cells

@@ -2,9 +2,10 @@
 
 ``write_report`` writes ``index.html`` (self-contained: figures embedded as base64 PNG,
 tables inline; Jinja2 with autoescape, ``templates/report.html.j2``),
-``tables/<study>__<name>.csv`` and ``.tex`` and ``figures/<study>__<name>.png`` into a
-temporary folder next to the target and moves it into place only when everything is
-written, so an error never leaves a half-written report.  A folder is only replaced if it
+``tables/<study>__<name>.csv`` and ``.tex``, ``figures/<study>__<name>.png``, and every table
+in one ``tables.tex`` (compiles on its own) and one ``tables.docx``, into a temporary folder
+next to the target, and moves it into place only when everything is written, so an error
+never leaves a half-written report.  A folder is only replaced if it
 is empty or holds a previous report (marker file ``.stfi-report``).
 """
 
@@ -29,6 +30,8 @@ from markupsafe import Markup
 from stfi_models.exceptions import SpecificationError
 from stfi_models.replicate.expect import Drift, frame_numbers, result_numbers
 from stfi_models.results.latex import escape_latex
+from stfi_models.results.tables import Table, write_tables
+from stfi_models.results.tables.document import as_table
 
 __all__ = ["ReportTable", "ReportFigure", "Section", "StudyReport", "write_report",
            "figure_png", "MARKER"]
@@ -56,6 +59,11 @@ class ReportTable:
     latex: str
     pinned: Mapping[str, tuple[float, str]] | None = None
     preview: str = ""
+    source: Any = None
+
+    def to_table(self) -> Table:
+        """Return the table for ``tables.tex``/``tables.docx`` (an etable keeps its layout)."""
+        return as_table(self.source if self.source is not None else self.frame, self.caption)
 
     def numbers(self, prefix: str) -> dict[str, tuple[float, str]]:
         """Return the numbers a replication check compares, keyed under ``prefix``."""
@@ -97,7 +105,7 @@ class ReportTable:
         for k, res in enumerate(results, start=1):
             pinned.update(result_numbers(f"({k})", res))
         return cls(name, caption, table.to_frame().reset_index(), table.to_html(),
-                   table.to_latex(), pinned)
+                   table.to_latex(), pinned, source=table)
 
 
 @dataclass(frozen=True)
@@ -236,6 +244,7 @@ def write_report(studies: list[StudyReport], out: str | Path) -> Path:
                 for figure in section.figures:
                     (staging / "figures" / f"{study.name}__{figure.name}.png").write_bytes(
                         figure.png)
+        _write_documents(studies, staging)
         (staging / "index.html").write_text(render_html(studies), encoding="utf-8")
         (staging / MARKER).write_text("written by stfi replicate\n", encoding="utf-8")
         _swap(staging, out)
@@ -243,6 +252,37 @@ def write_report(studies: list[StudyReport], out: str | Path) -> Path:
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return out / "index.html"
+
+
+#: Tables longer or wider than this stay out of ``tables.tex``/``tables.docx`` (a float
+#: cannot break across pages, nor shrink to the page); their CSV and .tex files hold them,
+#: and a last table lists them.
+DOCUMENT_ROWS = 45
+DOCUMENT_COLUMNS = 8
+
+
+def _write_documents(studies: list[StudyReport], folder: Path) -> None:
+    """Write the report's tables into one ``tables.tex`` (compiles alone) and ``tables.docx``."""
+    items: dict[str, Any] = {}
+    elsewhere = []
+    for study in studies:
+        for section in study.sections:
+            for table in section.tables:
+                caption = f"{study.title}: {table.caption}"
+                if (len(table.frame) <= DOCUMENT_ROWS
+                        and len(table.to_table().columns) <= DOCUMENT_COLUMNS):
+                    items[caption] = table
+                else:
+                    elsewhere.append({"file (tables/, .csv)": f"{study.name}__{table.name}",
+                                      "rows": len(table.frame)})
+    if not items:
+        return
+    if elsewhere:
+        items["Tables too long or wide for a page (see their CSV files)"] = pd.DataFrame(
+            elsewhere)
+    title = "stfi-models replication report: tables"
+    write_tables(items, folder / "tables.tex", title=title)
+    write_tables(items, folder / "tables.docx", title=title)
 
 
 def _swap(staging: Path, out: Path) -> None:

@@ -41,7 +41,7 @@ import pandas as pd
 from scipy import stats
 
 from stfi_models._checks import guard_keywords
-from stfi_models._plotting import figure_and_axes
+from stfi_models._plotting import figure_and_axes, integer_ticks, print_style
 from stfi_models.exceptions import SpecificationError, check_choice
 from stfi_models.resample import DrawChunk, Resampling, map_chunks
 from stfi_models.results.result import TestResult
@@ -283,6 +283,7 @@ class MoranResult(GlobalAutocorrelation):
                              title=f"Moran's I = {self.I:.4f}")
 
 
+@print_style
 def moran_scatter(values: np.ndarray, w: SpatialWeights, *, ax: Any = None,
                   labels: bool = False, colors: Any = None, title: str = "") -> Any:
     """Draw a Moran scatter plot of ``values`` (weights order) and return the Figure."""
@@ -361,10 +362,11 @@ class MoranPanel:
                 f"Period {period!r} is not in the result; periods: {list(self.results)}."
             ) from None
 
+    @print_style
     def plot(self, ax: Any = None, pvalue: str = "p_rand", alpha: float = 0.05) -> Any:
         """Plot the statistic over the periods; filled markers where ``pvalue`` <= ``alpha``."""
         check_choice("pvalue", pvalue, ("p_norm", "p_rand", "p_sim"))
-        fig, ax = figure_and_axes(ax, (7, 4))
+        fig, ax = figure_and_axes(ax, (6, 3.8))
         t = self.table
         stat = self.statistic
         ax.plot(t[self.by], t[stat], color="tab:blue")
@@ -376,6 +378,7 @@ class MoranPanel:
         ax.axhline(float(t["expected"].iloc[0]), color="grey", linestyle="--", linewidth=0.8,
                    label=f"E[{stat}]")
         ax.set_xlabel(self.by)
+        integer_ticks(ax)
         ax.set_ylabel(self.label)
         ax.set_title(f"Global {self.label} of {self.value}")
         ax.legend(frameon=False)
