@@ -39,7 +39,7 @@ from stfi_models.replicate.steps import Context
 __all__ = ["STEPS_INDEX", "index_sensitivity", "coupling", "obstacle"]
 
 _SENSITIVITY_KEYS = ("index", "study", "choices", "draws", "seed", "propagate", "bootstrap",
-                     "n_jobs", "year", "perturb", "alpha")
+                     "year", "perturb", "alpha")
 
 
 def _nominal_index(table: Mapping[str, Any], ctx: Context, where: str) -> IndexResult:
@@ -81,7 +81,7 @@ def index_sensitivity(table: Mapping[str, Any], ctx: Context) -> Section:
     res = index.sensitivity(
         choices, draws=int(table.get("draws", 200)), seed=table.get("seed", 1),
         propagate=list(table.get("propagate", [])), data=ctx.frame,
-        bootstrap=int(table.get("bootstrap", 500)), n_jobs=int(table.get("n_jobs", 1)),
+        bootstrap=int(table.get("bootstrap", 500)), n_jobs=ctx.n_jobs,
         perturb=float(table.get("perturb", 0.25)), alpha=float(table.get("alpha", 0.05)),
         progress=False,
     )
@@ -116,7 +116,9 @@ def index_sensitivity(table: Mapping[str, Any], ctx: Context) -> Section:
               f"{table.get('seed', 1)}."),
         tables=tables,
         figures=[ReportFigure("sensitivity_ranks", f"Rank uncertainty of {index.name}, {year}",
-                              figure_png(res.plot(year=year)))],
+                              figure_png(res.plot(year=year))),
+                 ReportFigure("sensitivity_sobol", "Sobol indices of the mean absolute rank "
+                              "shift", figure_png(res.plot("sobol")))],
         headline=headline,
     )
 

@@ -95,7 +95,7 @@ def test_first_stage_table_and_summary():
 
 def test_etable_rows_for_iv():
     text = str(sm.etable([_fit("n ~ k + w | id + year"), _fit(AB, vcov="robust")]))
-    for label in ("Overid. p", "Endogeneity p", "Weak-ID F"):
+    for label in ("Overidentification p", "Endogeneity p", "First-stage F"):
         assert label in text
 
 
