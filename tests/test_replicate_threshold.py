@@ -37,7 +37,7 @@ def test_section_has_the_f_table_estimates_and_lr_plot(ctx):
     tests = section.tables[0].frame
     assert list(tests["thresholds"]) == [1, 2] and (tests["draws"] == 50).all()
     assert section.figures[0].name == "threshold_lr"
-    assert section.figures[0].png.startswith(b"\x89PNG")
+    assert section.figures[0].image.png.startswith(b"\x89PNG")
     res = ctx.results["threshold"]
     assert isinstance(res, ThresholdResult) and res.vcov_type.startswith("cluster")
     assert "F1 = " in section.headline[0] and "STFI [ln_gdp_pc <=" in res.params.index[1]

@@ -32,7 +32,7 @@ from stfi_models.index.coupling import coupling_coordination
 from stfi_models.index.obstacle import obstacle_degree
 from stfi_models.index.result import IndexResult
 from stfi_models.index.study import run_study
-from stfi_models.replicate.report import ReportFigure, ReportTable, Section, figure_png
+from stfi_models.replicate.report import ReportFigure, ReportTable, Section, render_figure
 from stfi_models.replicate.spec import FORMULAS
 from stfi_models.replicate.steps import Context
 
@@ -116,9 +116,9 @@ def index_sensitivity(table: Mapping[str, Any], ctx: Context) -> Section:
               f"{table.get('seed', 1)}."),
         tables=tables,
         figures=[ReportFigure("sensitivity_ranks", f"Rank uncertainty of {index.name}, {year}",
-                              figure_png(res.plot(year=year))),
+                              render_figure(res.plot(year=year))),
                  ReportFigure("sensitivity_sobol", "Sobol indices of the mean absolute rank "
-                              "shift", figure_png(res.plot("sobol")))],
+                              "shift", render_figure(res.plot("sobol")))],
         headline=headline,
     )
 
@@ -162,7 +162,7 @@ def coupling(table: Mapping[str, Any], ctx: Context) -> Section:
                 ReportTable.from_frame("coupling_levels", "Coordination levels by year",
                                        counts)],
         figures=[ReportFigure("coupling_trend", "Coordination degree by year",
-                              figure_png(fig))],
+                              render_figure(fig))],
         headline=[f"Coordination of {' and '.join(systems)} in {last}: mean D "
                   f"{yearly.loc[last, 'D']:.3f} (C {yearly.loc[last, 'C']:.3f}, T "
                   f"{yearly.loc[last, 'T']:.3f})"],
@@ -196,7 +196,7 @@ def obstacle(table: Mapping[str, Any], ctx: Context) -> Section:
                 ReportTable.from_frame("obstacle_top", f"Main obstacles in {last}",
                                        top[top[index.time] == last])],
         figures=[ReportFigure("obstacle_dimensions", "Obstacle degree by dimension",
-                              figure_png(fig))],
+                              render_figure(fig))],
         headline=[f"{index.name}: largest mean obstacle {worst['indicator']} "
                   f"({100 * worst['obstacle']:.1f}%)"],
     )

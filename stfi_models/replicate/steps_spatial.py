@@ -22,7 +22,7 @@ from typing import Any
 import pandas as pd
 
 from stfi_models.exceptions import SpecificationError, check_kwargs
-from stfi_models.replicate.report import ReportFigure, ReportTable, Section, figure_png
+from stfi_models.replicate.report import ReportFigure, ReportTable, Section, render_figure
 from stfi_models.replicate.steps import Context
 
 __all__ = ["spatial_step", "STEPS_SPATIAL"]
@@ -84,7 +84,7 @@ def spatial_step(table: Mapping[str, Any], ctx: Context) -> Section:
                 ReportTable.from_frame("spatial_effects", "Direct, indirect and total effects "
                                        "of the SDM", tidy)],
         figures=[ReportFigure("spatial_effects", "SDM effects with 95% intervals",
-                              figure_png(eff.plot()))],
+                              render_figure(eff.plot()))],
         headline=[f"Spatial model choice: {choice.verdict.upper()}; SDM rho = "
                   f"{sdm.params['rho']:.3f}; indirect (spillover) effect of {first} = "
                   f"{row['estimate']:.3f} (SE {row['std_error']:.3f})"],

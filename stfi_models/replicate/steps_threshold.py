@@ -23,7 +23,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from stfi_models.exceptions import SpecificationError, check_kwargs
-from stfi_models.replicate.report import ReportFigure, ReportTable, Section, figure_png
+from stfi_models.replicate.report import ReportFigure, ReportTable, Section, render_figure
 from stfi_models.replicate.steps import Context
 
 __all__ = ["threshold", "THRESHOLD_STEPS"]
@@ -83,7 +83,7 @@ def threshold(table: Mapping[str, Any], ctx: Context) -> Section:
               f"confidence intervals at {100 * level:g}%; SEs {res.vcov_type}."),
         tables=tables,
         figures=[ReportFigure("threshold_lr", f"LR statistic over the grid of {q}; the "
-                              "dashed line is the critical value", figure_png(res.plot()))],
+                              "dashed line is the critical value", render_figure(res.plot()))],
         headline=[headline],
     )
 
