@@ -30,6 +30,10 @@ section on::
                      choice, the SDM and its effects (steps_spatial)
     [threshold]      title, formula, thresholds, options, seed, level, smooth: Hansen (1999)
                      panel threshold regression (steps_threshold)
+    [index_sensitivity]  index, study, choices, draws, seed, propagate, bootstrap, year,
+                     perturb, alpha: rank uncertainty, Sobol indices, propagated coefficients
+    [coupling]       systems, weights, kind, name: coupling coordination degree (adds `name`)
+    [obstacle]       index, study, top: obstacle degrees (steps_index)
 
 Unknown tables or keys are refused with a "did you mean" hint; nothing is evaluated as code.
 """
@@ -97,6 +101,10 @@ _TABLES: dict[str, set[str] | None] = {
     "diagnostics": {"regressions", "tests", "local_cd"},
     "spatial": {"formula", "effects", "draws", "seed", "lag_convention", "level"},
     "threshold": {"title", "formula", "thresholds", "options", "seed", "level", "smooth"},
+    "index_sensitivity": {"index", "study", "choices", "draws", "seed", "propagate",
+                          "bootstrap", "year", "perturb", "alpha"},
+    "coupling": {"systems", "weights", "kind", "name"},
+    "obstacle": {"index", "study", "top"},
 }
 _REGRESSION_KEYS = {"title", "model", "formulas", "options", "headline"}
 _INFERENCE_KEYS = {"title", "model", "formula", "terms", "cluster", "draws", "weights", "seed"}
@@ -116,6 +124,14 @@ _FIELDS: dict[str, dict[str, Field]] = {
                 "lag_convention": TEXT, "level": _LEVEL},
     "threshold": {"title": TEXT, "formula": TEXT, "thresholds": Field((int,), 1, 3),
                   "options": OPTIONS, "seed": INTEGER, "level": _LEVEL, "smooth": FLAG},
+    "index_sensitivity": {"index": COLUMN, "study": TEXT, "choices": OPTIONS,
+                          "draws": INTEGER, "seed": INTEGER,
+                          "propagate": Field((list,), items=(dict,), length=(0, 20)),
+                          "bootstrap": INTEGER, "year": INTEGER,
+                          "perturb": Field((int, float), 0.0, 1.0),
+                          "alpha": Field((float,), 0.0, 0.5)},
+    "coupling": {"systems": COLUMNS, "weights": OPTIONS, "kind": TEXT, "name": COLUMN},
+    "obstacle": {"index": COLUMN, "study": TEXT, "top": Field((int,), 1, 100)},
     "productivity": {"name": COLUMN, "output": COLUMN, "capital": COLUMN, "labour": COLUMN,
                      "alpha": Field((int, float), 0.0, 1.0), "method": TEXT,
                      "deflator": COLUMN},
@@ -146,6 +162,9 @@ _REQUIRED = {
     "diagnostics": ("regressions",),
     "spatial": ("formula",),
     "threshold": ("formula",),
+    "index_sensitivity": ("index", "study"),
+    "coupling": ("systems",),
+    "obstacle": ("index", "study"),
     "mediation": ("treatment", "mediator", "outcome"),
 }
 
@@ -258,6 +277,9 @@ def load_replication(study: str | Path) -> ReplicationSpec:
         check_fields(path, f"inference.{name}", table, _INFERENCE_FIELDS)
         check_formula(path, f"[inference.{name}] formula", table["formula"], parse_formula)
     check_derive(path, parts.get("derive", {}))
+    for table in ("index_sensitivity", "obstacle"):  # index study files: in the folder only
+        if table in parts:
+            parts[table]["study"] = str(inside(path, f"[{table}] study", parts[table]["study"]))
     for table in ("pvar", "spatial", "threshold"):
         if table in parts:
             check_formula(path, f"[{table}] formula", parts[table]["formula"], parse_formula)

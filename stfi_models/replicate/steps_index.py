@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Callable, Mapping
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -48,9 +49,10 @@ def _nominal_index(table: Mapping[str, Any], ctx: Context, where: str) -> IndexR
     if not isinstance(name, str) or not isinstance(file, str):
         raise SpecificationError(f"[{where}] needs index = \"NAME\" and study = \"FILE.toml\" "
                                  "(the index study file in formulas/).")
-    path = FORMULAS / file
+    path = Path(file) if Path(file).is_absolute() else FORMULAS / file  # load confined it
     if not path.is_file():
-        raise SpecificationError(f"[{where}] study = '{file}': no such file in {FORMULAS}.")
+        raise SpecificationError(f"[{where}] study = '{Path(file).name}': no such index study "
+                                 "file in the study's folder.")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # the study data's build has reported them
         result = run_study(path)
