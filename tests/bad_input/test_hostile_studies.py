@@ -171,6 +171,12 @@ READ_OUTSIDE = {
                        "outside the study's folder"),
     "indices system file": ("replicate", REPLICATION + '[indices]\nSTFI = "/etc/passwd"\n',
                             "outside the study's folder"),
+    "index sensitivity study dotdot": ("replicate", REPLICATION + '[index_sensitivity]\n'
+                                       'index = "STFI"\nstudy = "../outside/other_index.toml"\n',
+                                       "outside the study's folder"),
+    "obstacle study absolute": ("replicate", REPLICATION + '[obstacle]\nindex = "NQP"\n'
+                                'study = "{outside}/other_index.toml"\n',
+                                "outside the study's folder"),
     "dataset as a path": ("replicate", REPLICATION.replace('dataset = "china"',
                           'dataset = "/etc/passwd"'), "dataset"),
     "index dataset as a path": ("index", INDEX.replace('dataset = "china"',
