@@ -50,7 +50,7 @@ def test_index_sensitivity_step(regional):
 
 
 @pytest.mark.parametrize(("change", "match"), [
-    ({"study": "nope.toml"}, "no such file"),
+    ({"study": "nope.toml"}, "no such index study file"),
     ({"index": "NQP"}, "does not match"),
     ({"draw": 3}, "Did you mean 'draws'"),
 ])
