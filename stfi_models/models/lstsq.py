@@ -43,12 +43,21 @@ import scipy.linalg
 
 from stfi_models.exceptions import EstimationError, IllConditionedWarning
 
-__all__ = ["COND_WARN", "column_scale", "Factored", "factor", "rank", "solve", "gram_inverse",
+__all__ = ["COND_WARN", "power_of_two", "column_scale", "Factored", "factor", "rank", "solve", "gram_inverse",
            "check_design", "warn_conditioning"]
 
 #: Condition number of the column-scaled matrix above which a fit warns: standard errors
 #: computed from :math:`(X^\prime X)^{-1}` lose about :math:`2\log_{10}\kappa` of 16 digits.
 COND_WARN = 1e6
+
+
+def power_of_two(size: np.ndarray) -> np.ndarray:
+    """The powers of two nearest to ``size`` (1 where ``size`` is zero or not finite)."""
+    size = np.asarray(size, dtype=float)
+    ok = np.isfinite(size) & (size > 0)
+    exponent = np.zeros(size.shape)
+    exponent[ok] = np.round(np.log2(size[ok]))
+    return np.ldexp(1.0, exponent.astype(int))
 
 
 def column_scale(x: np.ndarray) -> np.ndarray:
@@ -58,10 +67,7 @@ def column_scale(x: np.ndarray) -> np.ndarray:
     """
     x = np.asarray(x, dtype=float)
     rms = np.sqrt(np.mean(x * x, axis=0)) if x.shape[0] else np.ones(x.shape[1])
-    ok = np.isfinite(rms) & (rms > 0)
-    exponent = np.zeros(x.shape[1])
-    exponent[ok] = np.round(np.log2(rms[ok]))
-    return np.ldexp(1.0, exponent.astype(int))
+    return power_of_two(rms)
 
 
 @dataclass(frozen=True)
