@@ -691,7 +691,7 @@ class GmmFit:
     zy: np.ndarray = field(default_factory=lambda: np.zeros(0))
 
     def unscaled(self, x_scale: np.ndarray, z_scale: np.ndarray) -> GmmFit:
-        """The fit in the original units, from one on ``X / x_scale`` and ``Z / z_scale``."""
+        """Map a fit on ``X / x_scale`` and ``Z / z_scale`` back to the original units."""
         xx, zz = np.outer(x_scale, x_scale), np.outer(z_scale, z_scale)
         return replace(
             self,
@@ -710,8 +710,7 @@ def _solve(
     r"""GMM estimate and :math:`A = (X'ZWZ'X)^{-1}` as least squares, never inverting ``X'ZWZ'X``.
 
     With :math:`W = CC'` (from the eigendecomposition, so a generalised-inverse weight works
-    too), :math:`\hateta = rg\min \lVert C'Z'y - C'Z'X b
-Vert`, solved by the column-scaled
+    too), :math:`\hat\beta = \arg\min \lVert C'Z'y - C'Z'X b\rVert`, solved by the column-scaled
     pivoted QR of :math:`C'Z'X` (:mod:`stfi_models.models.lstsq`), whose rank and condition are
     judged on what is solved.
     """

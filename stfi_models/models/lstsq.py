@@ -43,8 +43,8 @@ import scipy.linalg
 
 from stfi_models.exceptions import EstimationError, IllConditionedWarning
 
-__all__ = ["COND_WARN", "power_of_two", "column_scale", "Factored", "factor", "rank", "solve", "gram_inverse",
-           "check_design", "warn_conditioning"]
+__all__ = ["COND_WARN", "power_of_two", "column_scale", "Factored", "factor", "rank", "solve",
+           "gram_inverse", "check_design", "warn_conditioning"]
 
 #: Condition number of the column-scaled matrix above which a fit warns: standard errors
 #: computed from :math:`(X^\prime X)^{-1}` lose about :math:`2\log_{10}\kappa` of 16 digits.
@@ -52,7 +52,7 @@ COND_WARN = 1e6
 
 
 def power_of_two(size: np.ndarray) -> np.ndarray:
-    """The powers of two nearest to ``size`` (1 where ``size`` is zero or not finite)."""
+    """Return the powers of two nearest to ``size`` (1 where it is zero or not finite)."""
     size = np.asarray(size, dtype=float)
     ok = np.isfinite(size) & (size > 0)
     exponent = np.zeros(size.shape)
