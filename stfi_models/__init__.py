@@ -31,7 +31,9 @@ from stfi_models.datasets import (
 from stfi_models.exceptions import (
     EstimationError,
     FormulaError,
+    IllConditionedWarning,
     MissingValueWarning,
+    NaNStatisticWarning,
     PanelDataError,
     SpecificationError,
     SpecificationWarning,
@@ -134,4 +136,6 @@ __all__ = [
     "EstimationError",
     "MissingValueWarning",
     "SpecificationWarning",
+    "IllConditionedWarning",
+    "NaNStatisticWarning",
 ]

@@ -22,6 +22,7 @@ __all__ = [
     "MissingValueWarning",
     "SpecificationWarning",
     "IllConditionedWarning",
+    "NaNStatisticWarning",
     "did_you_mean",
     "check_kwargs",
     "check_choice",
@@ -67,6 +68,10 @@ class IllConditionedWarning(UserWarning):
     The message names the columns and the condition number; standard errors may have lost
     digits or be NaN.
     """
+
+
+class NaNStatisticWarning(UserWarning):
+    """A standard error (or statistic) is NaN; the message names the coefficients and why."""
 
 
 def did_you_mean(word: str, choices: Iterable[str]) -> str:

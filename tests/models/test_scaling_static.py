@@ -101,3 +101,12 @@ def test_property_rescaling_any_regressor_by_10k(seed, k, column, model, data):
                                         vcov))
     if scaled is not None:
         assert_rescaled(base, scaled, [column], factor)
+
+
+def test_nan_standard_error_comes_with_a_warning_naming_the_coefficient():
+    res = _fit(_panel(5), "pooled")
+    cov = res.cov.copy()
+    cov.loc["x2", "x2"] = -1e-3  # what a subtracting sandwich can produce on a tiny sample
+    with pytest.warns(sm.NaNStatisticWarning, match=r"negative variance for x2: its standard"):
+        bad = res.replace(cov=cov)
+    assert np.isnan(bad.std_errors["x2"])
