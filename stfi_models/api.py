@@ -22,6 +22,8 @@ def fit(
     model: str | None = None,
     entity: str | None = None,
     time: str | None = None,
+    delta: float | None = None,
+    freq: str | None = None,
     **options: Any,
 ) -> Result:
     """Estimate a panel model from a formula.
@@ -40,6 +42,10 @@ def fit(
         formula absorbs effects, else ``"pooled"``.
     entity, time : str, optional
         Panel key columns.
+    delta, freq : optional
+        The time grid (:class:`~stfi_models.panel.PanelData`): ``delta`` the step between
+        periods (needed for non-integer numeric times), ``freq`` the period of date keys
+        (inferred by default), so that a period missing from the whole panel is a gap.
     **options
         Options of the chosen model and of its ``fit`` (e.g. ``vcov="cluster"``); unknown
         names are refused with a suggestion.
@@ -56,7 +62,7 @@ def fit(
     >>> round(float(res.params["w"]), 4)
     -0.3678
     """
-    panel = as_panel(data, entity, time)
+    panel = as_panel(data, entity, time, delta=delta, freq=freq)
     spec = parse_formula(formula)
     name = model if model is not None else ("fe" if absorbed_effects(spec, panel) else "pooled")
     cls = model_class(name)
