@@ -157,6 +157,11 @@ def test_formula_lags_match_brute_force_and_are_built_before_the_sample_is_cut(
                 with pytest.raises(EstimationError, match="No rows left|entirely missing"):
                     build_design(spec, panel)
                 continue
+            y_sample = frame.set_index(["id", "t"])["y"].reindex(keys).to_numpy()[keep]
+            if y_sample.size > 1 and np.ptp(y_sample) == 0:
+                with pytest.raises(EstimationError, match="dependent variable 'y' is constant"):
+                    build_design(spec, panel)
+                continue
             design = build_design(spec, panel)
         assert [c for c in design.x.columns if c != "Intercept"] == names
         for k, name in zip(lags, names, strict=True):

@@ -89,3 +89,13 @@ def test_fit_takes_the_grid_options_and_suggests_them():
     assert res.nobs == 12
     with pytest.raises(sm.SpecificationError, match="Did you mean 'delta'"):
         sm.fit("y ~ x", frame.assign(t=frame.t * 2), entity="id", time="t", detla=1)
+
+
+@pytest.mark.parametrize(("formula", "data", "error", "words"), [
+    ("n ~ n + w", None, sm.FormulaError, "dependent variable 'n' is also on the right-hand"),
+    ("c ~ w", 1.0, sm.EstimationError, "dependent variable 'c' is constant"),
+])
+def test_degenerate_dependent_variable_is_refused(formula, data, error, words):
+    ab = sm.load_abdata().assign(c=data) if data is not None else sm.load_abdata()
+    with pytest.raises(error, match=words):
+        sm.fit(formula, ab, entity="id", time="year")

@@ -327,11 +327,38 @@ def build_design(
             f"No rows left after dropping missing values: {dropped}. Lags need earlier "
             "periods and every variable must be observed on a common row."
         )
+    _check_dependent(y, x, spec.text)
     if lost.size and warn:
         warnings.warn(
             f"{dropped}. The count is on result.dropped.", MissingValueWarning, stacklevel=3
         )
     return Design(y, x, tuple(absorbed), rows, dropped, panel, work, spec)
+
+
+def _check_dependent(y: pd.DataFrame, x: pd.DataFrame, text: str) -> None:
+    """Refuse a dependent variable that is constant or that is also a regressor.
+
+    Raises
+    ------
+    FormulaError
+        When the dependent variable is also a regressor.
+    EstimationError
+        When the dependent variable takes one value on the whole sample.
+    """
+    for name, col in y.items():
+        values = col.to_numpy(dtype=float)
+        if name in x.columns:
+            raise FormulaError(
+                f"The dependent variable '{name}' is also on the right-hand side: its "
+                f"coefficient would be 1 and explain nothing. Remove it, or use its lag "
+                f"L({name}) for a dynamic model.\n  {text}"
+            )
+        if values.size > 1 and np.ptp(values) == 0:
+            raise EstimationError(
+                f"The dependent variable '{name}' is constant ({values[0]:g} on all "
+                f"{values.size} rows of the sample): there is nothing to explain. Check the "
+                f"column or the sample.\n  {text}"
+            )
 
 
 def _count_lost(
