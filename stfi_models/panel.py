@@ -342,6 +342,21 @@ class PanelData:
         return self._time_pos
 
     @cached_property
+    def longest_span(self) -> int:
+        """Periods between the first and last observation of the longest-lived entity.
+
+        A lag, lead or difference of more periods is missing on every row.
+        """
+        codes, pos = self.entity_codes, self._time_pos
+        if pos.size == 0:
+            return 0
+        first = np.full(int(codes.max()) + 1, np.iinfo(np.int64).max)
+        last = np.full(int(codes.max()) + 1, np.iinfo(np.int64).min)
+        np.minimum.at(first, codes, pos)
+        np.maximum.at(last, codes, pos)
+        return int(np.max(last - first))
+
+    @cached_property
     def index(self) -> pd.MultiIndex:
         """The (entity, time) MultiIndex of the sorted rows."""
         return pd.MultiIndex.from_frame(self.frame[[self.entity, self.time]])

@@ -28,6 +28,7 @@ from stfi_models.exceptions import (
     MissingValueWarning,
     did_you_mean,
 )
+from stfi_models.formula.aliases import column_aliases, restore_labels, rewrite
 from stfi_models.formula.grammar import FormulaSpec, Term, column_references, plain_column
 from stfi_models.formula.operators import OperatorEvaluator, missing_column_error
 from stfi_models.formula.registry import eval_namespace
@@ -282,20 +283,22 @@ def build_design(
     if absorbed and len(set(absorbed)) != len(absorbed):
         raise FormulaError(f"An effect is absorbed twice in:\n  {spec.text}")
 
+    aliases = column_aliases(work.columns)
     rhs_text = " ".join(
-        f"{'+' if sign > 0 else '-'} {term_text(node)}" for sign, node in rhs_nodes
+        f"{'+' if sign > 0 else '-'} {term_text(rewrite(node, aliases))}"
+        for sign, node in rhs_nodes
     ).removeprefix("+ ") or "1"
-    lhs_text = " + ".join(term_text(n) for n in lhs_nodes)
+    lhs_text = " + ".join(term_text(rewrite(n, aliases)) for n in lhs_nodes)
     env = patsy.EvalEnvironment([eval_namespace()])
     try:
         y, x = patsy.dmatrices(
-            f"{lhs_text} ~ {rhs_text}", work, eval_env=env, NA_action="drop",
-            return_type="dataframe",
+            f"{lhs_text} ~ {rhs_text}", work.rename(columns=aliases), eval_env=env,
+            NA_action="drop", return_type="dataframe",
         )
     except patsy.PatsyError as exc:
         raise FormulaError(f"Cannot build the model matrices: {exc}\n  {spec.text}") from None
-    y = y.rename(columns=unquote)
-    x = x.rename(columns=unquote)
+    y = restore_labels(y, aliases).rename(columns=unquote)
+    x = restore_labels(x, aliases).rename(columns=unquote)
 
     rows = y.index.to_numpy()
     nonfinite = {

@@ -286,7 +286,8 @@ def gmm_style(
     active = np.ones(m, dtype=bool) if active is None else active
     if not active.any():
         return np.zeros((m, 0)), ()
-    hi = _max_lag(eq_time[active], time) if b is None else b
+    longest = _max_lag(eq_time[active], time)
+    hi = longest if b is None else min(b, longest)  # longer lags exist on no row: bounded work
     periods = np.unique(eq_time[active])
     slot = np.where(active, np.searchsorted(periods, eq_time), -1)
     by_lag: dict[int, np.ndarray] = {}
