@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 import typer
 
-from stfi_models.exceptions import StfiError
+from stfi_models.cli_errors import CliInputError, user_errors
 from stfi_models.index.result import IndexResult
 from stfi_models.index.study import load_study, run_study
 
@@ -50,14 +50,20 @@ def index_command(study: Path, method: str | None = None, out: Path | None = Non
     out : Path, optional
         Where to write the scores (CSV).
     """
-    try:
+    with user_errors():
+        if out is not None and out.is_dir():
+            raise CliInputError(
+                f"--out '{out}' is a folder; give the path of the scores file to write, e.g. "
+                f"--out {out / 'scores.csv'}."
+            )
         spec = load_study(study)
         result = run_study(spec, method=method)
-    except StfiError as exc:
-        typer.echo(f"Error: {exc}", err=True)
-        raise typer.Exit(code=1) from None
-    target = out or spec.scores_out or Path(f"{result.name}_scores.csv")
-    typer.echo(f"{spec.title}\n{result.summary()}\n")
-    typer.echo(weights_text(result))
-    result.to_frame().to_csv(target, index=False)
+        target = out or spec.scores_out or Path(f"{result.name}_scores.csv")
+        if target.is_dir():
+            raise CliInputError(
+                f"The scores path '{target}' is a folder; give --out with a file path."
+            )
+        typer.echo(f"{spec.title}\n{result.summary()}\n")
+        typer.echo(weights_text(result))
+        result.to_frame().to_csv(target, index=False)
     typer.echo(f"\nScores ({len(result.scores)} rows) written to {target}")
