@@ -6,9 +6,10 @@ from typing import Any
 
 import pandas as pd
 
+from stfi_models.exceptions import SpecificationError, did_you_mean
 from stfi_models.formula.design import absorbed_effects
 from stfi_models.formula.grammar import parse_formula
-from stfi_models.models.base import model_class, split_options
+from stfi_models.models.base import model_class, model_keywords, split_options
 from stfi_models.panel import PanelData, as_panel
 from stfi_models.results.result import Result
 
@@ -62,9 +63,23 @@ def fit(
     >>> round(float(res.params["w"]), 4)
     -0.3678
     """
+    _check_options(model, options)  # a typo is named before the data are touched
     panel = as_panel(data, entity, time, delta=delta, freq=freq)
     spec = parse_formula(formula)
     name = model if model is not None else ("fe" if absorbed_effects(spec, panel) else "pooled")
     cls = model_class(name)
     init_opts, fit_opts = split_options(cls, options)
     return cls(spec, panel, **init_opts).fit(**fit_opts)
+
+
+def _check_options(model: str | None, options: dict[str, Any]) -> None:
+    """Refuse options no candidate model takes, with a "did you mean" hint."""
+    names = [model] if model is not None else ["pooled", "fe"]  # the two defaults
+    known = set().union(*(model_keywords(model_class(name)) for name in names))
+    allowed = sorted(known | {"model", "entity", "time", "delta", "freq"})
+    for key in options:
+        if key not in known:
+            raise SpecificationError(
+                f"Unknown option '{key}' for fit(model={model or 'pooled/fe'!r})."
+                f"{did_you_mean(key, allowed)} Options: {', '.join(allowed)}."
+            )

@@ -15,7 +15,8 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
-from stfi_models.exceptions import PanelDataError, did_you_mean, show_rows
+from stfi_models._checks import check_columns_and_rows, plain_numeric
+from stfi_models.exceptions import PanelDataError, SpecificationError, did_you_mean, show_rows
 
 __all__ = ["PanelData", "BalanceInfo", "as_panel"]
 
@@ -127,10 +128,16 @@ class PanelData:
                 f"data must be a pandas DataFrame, got {type(data).__name__}. "
                 "Convert it with pandas.DataFrame(...) or read it with pandas.read_csv()."
             )
+        try:
+            check_columns_and_rows(data, "PanelData")
+        except SpecificationError as error:
+            text = str(error).removeprefix("PanelData(): ")
+            raise PanelDataError(text[:1].upper() + text[1:]) from None
         frame = self._keys_as_columns(data, entity, time)
         entity, time = (entity, time) if entity is not None else tuple(data.index.names)
         self.entity: str = str(entity)
         self.time: str = str(time)
+        frame = plain_numeric(frame, skip=(self.entity, self.time))
         self._check_keys(frame)
         codes = _codes(frame[self.entity])
         order = np.lexsort((_codes(frame[self.time]), codes))

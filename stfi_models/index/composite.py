@@ -28,12 +28,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from stfi_models._checks import guard_keywords
 from stfi_models.exceptions import (
     EstimationError,
     SpecificationError,
     SpecificationWarning,
     check_choice,
-    check_kwargs,
 )
 from stfi_models.index.formula import IndexSpec, parse_index_formula
 from stfi_models.index.missing import MISSING_RULES, check_indicators, handle_missing
@@ -194,6 +194,7 @@ def _warn_constant(
                       SpecificationWarning, stacklevel=3)
 
 
+@guard_keywords
 def build_index(
     spec: str | IndexSpec,
     data: pd.DataFrame | PanelData,
@@ -209,7 +210,6 @@ def build_index(
     hierarchy: str = "hierarchical",
     scoring: str = "weighted_sum",
     missing: str = "error",
-    **kwargs: Any,
 ) -> IndexResult:
     r"""Build a composite index from an index formula.
 
@@ -285,7 +285,6 @@ def build_index(
     >>> round(float(idx.weights["weight"].sum()), 12)
     1.0
     """
-    check_kwargs("build_index", kwargs, ())
     options = {
         "method": check_choice("method", method, WEIGHT_METHODS),
         "normalize": check_choice("normalize", normalize, NORMALIZE_METHODS),
