@@ -44,16 +44,23 @@ def guard_keywords(func: F) -> F:
     function taking ``**options`` checks them itself and is returned unchanged.
     """
     kinds = (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
-    parameters = inspect.signature(func).parameters.values()
+    parameters = list(inspect.signature(func).parameters.values())
     if getattr(func, "__stfi_guarded__", False) or any(
         p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters
     ):
         return func  # already guarded, or it checks its own **options
     allowed = [p.name for p in parameters if p.kind in kinds]
+    signature = inspect.signature(func)
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         check_kwargs(func.__name__, kwargs, allowed)
+        try:
+            signature.bind(*args, **kwargs)
+        except TypeError as error:  # a missing or surplus argument: say which, as ours
+            raise SpecificationError(
+                f"{func.__name__}{signature}: {error}. See help({func.__name__})."
+            ) from None
         return func(*args, **kwargs)
 
     wrapper.__stfi_guarded__ = True  # type: ignore[attr-defined]
