@@ -24,6 +24,8 @@ from stfi_models.exceptions import (
 )
 
 __all__ = [
+    "generator",
+    "check_size",
     "guard_keywords",
     "check_columns_and_rows",
     "plain_numeric",
@@ -104,6 +106,25 @@ def plain_numeric(frame: pd.DataFrame, skip: Sequence[object] = ()) -> pd.DataFr
         if pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_bool_dtype(dtype):
             out[name] = frame[name].astype("float64")
     return out
+
+
+def generator(seed: Any, func: str) -> np.random.Generator:
+    """``numpy.random.default_rng(seed)``, with a bad seed reported as our error."""
+    try:
+        return np.random.default_rng(seed)
+    except (TypeError, ValueError):
+        raise SpecificationError(
+            f"{func}(): seed must be an int, None or a numpy Generator, got {seed!r}."
+        ) from None
+
+
+def check_size(count: float, limit: int, what: str, func: str) -> None:
+    """Refuse to allocate more than ``limit`` cells for ``what`` (work a call may request)."""
+    if count > limit:
+        raise SpecificationError(
+            f"{func}(): {what} asks for {count:.3g} cells, more than the {limit:.0e} this "
+            "function computes in one call; ask for less (or split the work)."
+        )
 
 
 def require_frame(data: object, columns: Sequence[str | None], func: str) -> pd.DataFrame:
