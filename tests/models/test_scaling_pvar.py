@@ -9,28 +9,14 @@ the fit warns (IllConditionedWarning) that the truncated two-step weight depends
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import stfi_models as sm
 from tests.models.scaling_helpers import RTOL, fit_or_warned
+from tests.models.test_pvar import _simulated_pvar
 
-
-def _simulated(seed: int, n: int = 60, t: int = 7) -> pd.DataFrame:
-    rng = np.random.default_rng(seed)
-    a = np.array([[0.5, 0.2], [-0.1, 0.3]])
-    rows = []
-    for i in range(n):
-        mu = rng.standard_normal(2)
-        y = np.linalg.solve(np.eye(2) - a, mu) + rng.standard_normal(2)
-        for s in range(t):
-            y = a @ y + mu + rng.standard_normal(2)
-            rows.append((i, s, y[0], y[1]))
-    return pd.DataFrame(rows, columns=["i", "t", "a", "b"])
-
-
-DATA = _simulated(11)
+DATA = _simulated_pvar(60, 7, 11)[0]
 FORMULAS = {"gmm": "a + b ~ L(1:2) | gmm(2:4, collapse=True)", "fe-ols": "a + b ~ L(1:2)"}
 
 
