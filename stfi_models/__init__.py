@@ -9,6 +9,7 @@ Formulas in, one immutable Result out::
 import inspect as _inspect
 
 from stfi_models._checks import guard_keywords as _guard_keywords
+from stfi_models._plotting import save_figure
 from stfi_models.api import fit
 from stfi_models.convergence import beta_convergence, sigma_convergence
 from stfi_models.datasets import (
@@ -27,9 +28,21 @@ from stfi_models.datasets import (
     load_dahlberg,
     load_dataset,
     load_grunfeld,
+    load_hansen1999,
     load_nqp,
     simulate_dynamic_panel,
     simulate_stfi_panel,
+)
+from stfi_models.diagnostics import (
+    cips_test,
+    cross_section_dependence,
+    groupwise_heteroskedasticity,
+    hadri_test,
+    llc_test,
+    pesaran_cd,
+    random_effects_lm,
+    wooldridge_fd,
+    wooldridge_fe,
 )
 from stfi_models.exceptions import (
     EstimationError,
@@ -44,9 +57,19 @@ from stfi_models.exceptions import (
     UnsafeFormulaError,
 )
 from stfi_models.formula import parse_formula
-from stfi_models.index import IndexResult, build_index, load_study, parse_index_formula, run_study
+from stfi_models.index import (
+    IndexResult,
+    build_index,
+    coupling_coordination,
+    load_study,
+    obstacle_degree,
+    parse_index_formula,
+    propagate,
+    run_study,
+)
 from stfi_models.inequality import dagum_gini, kernel_density, theil
 from stfi_models.models.gmm import DiffGMM, DynamicMultipliers, GmmResult, SystemGMM
+from stfi_models.models.iv import IVModel
 from stfi_models.models.mediation import MediationResult, mediate, sobel_tests
 from stfi_models.models.pvar import PanelVAR, PanelVARResult
 from stfi_models.models.static import hausman
@@ -56,7 +79,7 @@ from stfi_models.replicate import load_replication, replicate
 from stfi_models.results import Result, TestResult
 from stfi_models.results.irf import FEVD, IRF
 from stfi_models.results.stability import Stability
-from stfi_models.results.tables import etable
+from stfi_models.results.tables import etable, write_tables
 from stfi_models.spatial import (
     SpatialWeights,
     china_weights,
@@ -68,11 +91,13 @@ from stfi_models.spatial import (
 from stfi_models.unitroot import fisher_adf_test, ips_test
 from stfi_models.validation import run_validation
 
-__version__ = "0.1.0"
+__version__ = "0.2.0.dev0"
 
 __all__ = [
     "fit",
     "etable",
+    "write_tables",
+    "save_figure",
     "dagum_gini",
     "theil",
     "kernel_density",
@@ -85,6 +110,16 @@ __all__ = [
     "sigma_convergence",
     "beta_convergence",
     "hausman",
+    "IVModel",
+    "pesaran_cd",
+    "cross_section_dependence",
+    "wooldridge_fd",
+    "wooldridge_fe",
+    "groupwise_heteroskedasticity",
+    "random_effects_lm",
+    "hadri_test",
+    "llc_test",
+    "cips_test",
     "DiffGMM",
     "SystemGMM",
     "GmmResult",
@@ -107,6 +142,9 @@ __all__ = [
     "MediationResult",
     "sobel_tests",
     "build_index",
+    "coupling_coordination",
+    "obstacle_degree",
+    "propagate",
     "IndexResult",
     "parse_index_formula",
     "run_study",
@@ -114,6 +152,7 @@ __all__ = [
     "load_abdata",
     "load_grunfeld",
     "load_dahlberg",
+    "load_hansen1999",
     "load_china_provinces",
     "load_china_gdp",
     "load_china_population",

@@ -40,7 +40,8 @@ def fit(
     model : str, optional
         ``"pooled"``, ``"fe"``, ``"re"``, ``"fd"``, ``"between"`` and the dynamic models
         registered in :data:`stfi_models.models.base.MODELS`.  Default: ``"fe"`` when the
-        formula absorbs effects, else ``"pooled"``.
+        formula absorbs effects, else ``"pooled"``; ``"iv"`` when it has an
+        instrumental-variables part ``[endog ~ instruments]``.
     entity, time : str, optional
         Panel key columns.
     delta, freq : optional
@@ -66,7 +67,9 @@ def fit(
     _check_options(model, options)  # a typo is named before the data are touched
     panel = as_panel(data, entity, time, delta=delta, freq=freq)
     spec = parse_formula(formula)
-    name = model if model is not None else ("fe" if absorbed_effects(spec, panel) else "pooled")
+    name = model if model is not None else (
+        "iv" if spec.endogenous is not None
+        else "fe" if absorbed_effects(spec, panel) else "pooled")
     cls = model_class(name)
     init_opts, fit_opts = split_options(cls, options)
     return cls(spec, panel, **init_opts).fit(**fit_opts)

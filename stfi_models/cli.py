@@ -18,6 +18,7 @@ from typing import Annotated, Any
 import pandas as pd
 import typer
 
+from stfi_models._outputs import write_owned
 from stfi_models.api import fit
 from stfi_models.cli_errors import CliInputError, StfiGroup
 from stfi_models.cli_errors import user_errors as _user_errors
@@ -189,23 +190,69 @@ def replicate_command(
     out: Annotated[
         Path, typer.Option("--out", "-o", help="Report folder (written atomically).")
     ] = Path("report"),
+    update_expected: Annotated[
+        bool, typer.Option("--update-expected", help="Write each study's expected results "
+                                                     "(<study>.expected.json beside it).")
+    ] = False,
+    check: Annotated[
+        bool, typer.Option("--check", help="Compare with the expected results; exit 1 when a "
+                                           "number moved.")
+    ] = False,
+    junit: Annotated[
+        Path | None, typer.Option("--junit", help="With --check: write JUnit XML here.")
+    ] = None,
+    n_jobs: Annotated[
+        int, typer.Option("--n-jobs", help="Workers for resampling steps (same numbers for "
+                                           "any value).")
+    ] = 1,
 ) -> None:
     """Run the replication studies and write OUT/index.html, OUT/tables, OUT/figures."""
     from stfi_models.replicate import load_replication, replicate
+    from stfi_models.replicate.expect import to_junit
 
     with _user_errors():
+        if update_expected and check:
+            raise CliInputError("Give --update-expected or --check, not both.")
+        if junit is not None and not check:
+            raise CliInputError("--junit needs --check.")
         for study in studies or []:
             load_replication(study)  # a typo'd study fails before any work
         frame = read_data(data)[0] if data is not None else None
         reports, page = replicate(
             studies or [], data=frame, out=out,
-            progress=lambda line: typer.echo(line, err=True),
+            progress=lambda line: typer.echo(line, err=True), n_jobs=n_jobs,
+            expected="check" if check else "update" if update_expected else None,
         )
         for report in reports:
             typer.echo(report.title)
             for line in report.headline:
                 typer.echo(f"  {line}")
         typer.echo(f"Report written to {page}")
+        if update_expected:
+            typer.echo("Expected results written beside each study file.")
+        drifts = [r.check for r in reports if r.check is not None]
+        for drift in drifts:
+            typer.echo("\n".join(drift.lines()))
+        if junit is not None:
+            write_owned(junit, to_junit(drifts).encode("utf-8"), "--junit")
+    if check and not all(d.passed for d in drifts):
+        raise typer.Exit(code=1)
+
+
+@app.command("init")
+def init_command(
+    folder: Annotated[Path, typer.Argument(help="New folder for the replication package.")],
+) -> None:
+    """Create a replication package: study file, data and dictionary, README, CI workflow."""
+    from stfi_models.replicate.init import init_study
+
+    with _user_errors():
+        written = init_study(folder)
+    for path in written:
+        typer.echo(f"  {path}")
+    study = folder / "study.toml"
+    typer.echo(f"Created {folder}. Next:\n  stfi replicate {study} --update-expected\n"
+               f"  stfi replicate {study} --check")
 
 
 @app.command("validate")
@@ -226,3 +273,8 @@ def validate_command(
     typer.echo(report.to_text(misses_only=misses_only))
     if not report.passed:
         raise typer.Exit(code=1)
+
+
+def main() -> None:
+    """Entry point of ``stfi`` and ``python -m stfi_models``."""
+    app()

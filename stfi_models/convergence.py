@@ -67,7 +67,7 @@ from stfi_models._checks import (
     require_frame,
     require_nonnegative,
 )
-from stfi_models._plotting import figure_and_axes
+from stfi_models._plotting import figure_and_axes, integer_ticks, print_style
 from stfi_models.exceptions import (
     EstimationError,
     MissingValueWarning,
@@ -136,14 +136,16 @@ class SigmaResult:
         return TestResult(f_stat, pvalue, df, f"sigma convergence {first} vs {second}", "F",
                           "equal dispersion in both periods")
 
+    @print_style
     def plot(self, measures: Sequence[str] = ("sd_log", "cv"), ax: Any = None) -> Any:
         """Plot the chosen dispersion measures over periods; return the Figure."""
         for measure in measures:
             check_choice("measures", measure, ("sd", "cv", "sd_log", "cv_log"))
-        fig, ax = figure_and_axes(ax, (7, 4))
+        fig, ax = figure_and_axes(ax, (6, 3.8))
         for measure in measures:
             ax.plot(self.table[self.by], self.table[measure], marker="o", label=measure)
         ax.set_xlabel(self.by)
+        integer_ticks(ax)
         ax.set_ylabel("dispersion")
         ax.set_title(f"Sigma convergence of {self.value}")
         ax.legend(frameon=False)

@@ -139,8 +139,11 @@ class PanelData:
         self.time: str = str(time)
         frame = plain_numeric(frame, skip=(self.entity, self.time))
         self._check_keys(frame)
-        codes = _codes(frame[self.entity])
-        order = np.lexsort((_codes(frame[self.time]), codes))
+        codes, time_codes = _codes(frame[self.entity]), _codes(frame[self.time])
+        order = np.lexsort((time_codes, codes))
+        sorted_e, sorted_t = codes[order], time_codes[order]
+        if ((sorted_e[1:] == sorted_e[:-1]) & (sorted_t[1:] == sorted_t[:-1])).any():
+            self._refuse_duplicates(frame)  # equal keys are adjacent once sorted: O(n) check
         frame = frame.iloc[order]
         self._entity_codes = pd.factorize(codes[order])[0]
         self.original_index = frame.index
@@ -192,7 +195,7 @@ class PanelData:
                 )
         if entity == time:
             raise PanelDataError(f"entity and time must be different columns, both are {entity!r}.")
-        return data.copy()
+        return data.copy(deep=False)  # read only: __init__ takes the sorted rows into a new frame
 
     def _check_keys(self, frame: pd.DataFrame) -> None:
         for name in (self.entity, self.time):
@@ -216,6 +219,8 @@ class PanelData:
                 f"(pd.to_numeric(df['{self.time}'])), to dates (pd.to_datetime) or to an ordered "
                 "categorical."
             )
+
+    def _refuse_duplicates(self, frame: pd.DataFrame) -> None:
         dup = frame.duplicated([self.entity, self.time], keep=False)
         if dup.any():
             raise PanelDataError(

@@ -137,7 +137,7 @@ class Resampling:
         return cls(int(draws), resolve_seed(seed), int(n_jobs), backend, progress)
 
     def spawn(self) -> list[np.random.SeedSequence]:
-        """The per-draw seed sequences (children of :attr:`seed`)."""
+        """Return the per-draw seed sequences (children of :attr:`seed`)."""
         return _children(self.seed, self.draws)
 
 

@@ -35,13 +35,14 @@ from types import ModuleType
 import numpy as np
 import pandas as pd
 
+from stfi_models._resources import resource_dir
 from stfi_models.exceptions import SpecificationError, did_you_mean
 
 __all__ = ["VALIDATION_ROOT", "ValidationReport", "topics", "compute_module", "load_compute",
            "known_mismatches", "compare_topic", "run_validation", "KEYS", "STATUSES"]
 
 #: The repository's validation folder.
-VALIDATION_ROOT = Path(__file__).resolve().parents[1] / "validation"
+VALIDATION_ROOT = resource_dir("validation")
 
 #: Join keys of reference rows and computed rows.
 KEYS = ["case", "quantity", "term"]
@@ -203,9 +204,11 @@ class ValidationReport:
     def passed(self) -> bool:
         """Whether every reference number is within its tolerance, except the known misses.
 
-        The known misses must still miss (status ``ok`` or ``known miss`` on every row).
+        The known misses must still miss (status ``ok`` or ``known miss`` on every row).  A
+        report that compared nothing has not passed: an empty run proves nothing (e.g. an
+        installation without its validation references).
         """
-        return bool(self.table["status"].isin(_GOOD).all())
+        return len(self.table) > 0 and bool(self.table["status"].isin(_GOOD).all())
 
     def to_text(self, misses_only: bool = False) -> str:
         """Render the table, the reasons of the known misses, and the counts.
@@ -247,6 +250,9 @@ class ValidationReport:
             summary += (f", {status['unexpected pass']} known miss(es) now within tolerance "
                         "(remove them from known_mismatches.csv)")
         lines.append(f"{summary} ({per_topic}: within tolerance/compared).")
+        if not len(self.table):
+            lines.append(f"Nothing was compared: no wired topic under {VALIDATION_ROOT}. This "
+                         "installation lacks its validation references; reinstall the package.")
         if self.not_wired:
             lines.append(f"Not wired yet (reference.csv without compute.py): "
                          f"{', '.join(self.not_wired)}.")

@@ -111,7 +111,7 @@ def test_files_of_each_type_give_the_bundled_result(tmp_path, suffix):
     assert coefs["k"] == pytest.approx(expected[1], rel=1e-5)
 
 
-@pytest.mark.parametrize(("fmt", "marker"), [("latex", "\\begin{tabular}"), ("html", "<table")])
+@pytest.mark.parametrize(("fmt", "marker"), [("latex", "\\begin{tabular"), ("html", "<table")])
 def test_output_formats(fmt, marker):
     result = run(*README_FIT, "--output", fmt)
     assert result.exit_code == 0, result.stderr

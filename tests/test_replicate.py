@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import re
+import shutil
+import subprocess
 import time
 from pathlib import Path
 
@@ -73,17 +76,17 @@ def test_html_references_every_figure_and_table(report):
     tables = sorted((out / "tables").glob("*.csv"))
     assert figures and tables
     for path in figures:
-        assert f"data-file='figures/{path.name}'" in page, path.name
+        assert f'data-file="figures/{path.name}"' in page, path.name
     for path in tables:
-        assert f"href='tables/{path.name}'" in page, path.name
-        assert f"href='tables/{path.stem}.tex'" in page
+        assert f'href="tables/{path.name}"' in page, path.name
+        assert f'href="tables/{path.stem}.tex"' in page
         assert path.with_suffix(".tex").is_file()
     names = {p.stem for p in figures}
     for study, expected in FIGURES.items():
         assert {f"{study}__{f}" for f in expected} <= names
     # self-contained: every image is embedded, nothing is loaded from elsewhere
     assert page.count("<img") == len(figures)
-    assert page.count("src='data:image/png;base64,") == len(figures)
+    assert page.count('src="data:image/png;base64,') == len(figures)
     assert "http://" not in page and "https://" not in page
 
 
@@ -96,7 +99,7 @@ def test_tables_hold_the_published_quantities(report):
                                atol=1e-12)
     assert list(dagum["year"]) == list(range(2012, 2023))
     tex = (out / "tables" / "stfi_regional__regressions_fe.tex").read_text()
-    assert tex.startswith("\\begin{tabular}") and "ln\\_gdp\\_pc" in tex
+    assert tex.startswith("\\begin{table}") and "ln\\_gdp\\_pc" in tex
 
 
 def test_data_option_on_a_csv_export_gives_the_same_numbers(report, tmp_path):
@@ -171,8 +174,8 @@ def _study_copy(tmp_path: Path, old: str, new: str) -> Path:
     assert old in text
     path = tmp_path / "study.toml"
     formulas = STUDIES["tech_finance_nqp"].parent
-    text = text.replace('"tech_finance_split.toml"', f'"{formulas / "tech_finance_split.toml"}"')
-    text = text.replace('"nqp_index.toml"', f'"{formulas / "nqp_index.toml"}"')
+    for index_file in ("tech_finance_split.toml", "nqp_index.toml"):  # travel with the study
+        (tmp_path / index_file).write_bytes((formulas / index_file).read_bytes())
     path.write_text(text.replace(old, new), encoding="utf-8")
     return path
 
@@ -206,3 +209,62 @@ def test_refuses_to_replace_a_folder_that_is_not_a_report(tmp_path):
     _assert_one_line_error(run("replicate", "tech_finance_nqp", "--out", str(out)),
                            "does not hold a previous report")
     assert (out / "thesis.tex").read_text() == "precious"
+
+
+def test_report_windows_counts_and_headlines_agree_with_its_tables(report):
+    """Issue 12: what the page states is what its own tables hold."""
+    out, result, _ = report
+    page = (out / "index.html").read_text(encoding="utf-8")
+    tables = out / "tables"
+    # the data note's window and row count = the regression sample (balanced panel)
+    note = re.search(r"(\d+) entities, years (\d{4})-(\d{4}), (\d+) rows", page)
+    n_ent, first, last, rows = map(int, note.groups())
+    assert rows == n_ent * (last - first + 1)
+    fe = pd.read_csv(tables / "stfi_regional__regressions_fe.csv")
+    assert set(fe.loc[fe["row"] == "Observations", ["(1)", "(2)", "(3)"]].iloc[0].astype(int)
+               ) == {rows}
+    moran = pd.read_csv(tables / "stfi_regional__moran.csv")
+    assert (moran["year"].min(), moran["year"].max()) == (first, last)
+    # the index headline: its own window, equal to the yearly-means table
+    head = re.search(r"STFI \(index window (\d{4})-(\d{4})\): mean ([\d.]+) in \d{4} -> "
+                     r"([\d.]+) in \d{4}", result.stdout)
+    means = pd.read_csv(tables / "stfi_regional__STFI_yearly_means.csv")
+    assert (int(head[1]), int(head[2])) == (means["year"].min(), means["year"].max())
+    assert float(head[3]) == round(means["STFI"].iloc[0], 3)
+    assert float(head[4]) == round(means["STFI"].iloc[-1], 3)
+    assert f"Built on {head[1]}-{head[2]}" in page and f"use {first}-{last}" in page
+    # the Dagum headline = the last row of its table
+    dagum = pd.read_csv(tables / "stfi_regional__dagum_summary.csv")
+    stated = re.search(r"Dagum Gini of STFI in (\d{4}): ([\d.]+)", result.stdout)
+    assert int(stated[1]) == dagum["year"].iloc[-1] == last
+    assert float(stated[2]) == round(dagum["G"].iloc[-1], 3)
+    # no raw Python objects, no doubled titles, counts print as integers, sources cited
+    assert "{'" not in page and "Index STFI: STFI:" not in page
+    assert "31.0000" not in page
+    assert "Data and references" in page and "Dagum, C. (1997)" in page
+    assert "Source: NBS/MOST" in page
+
+
+@pytest.mark.skipif(shutil.which("pdflatex") is None and not os.environ.get("CI"),
+                    reason="pdflatex not installed (CI installs texlive-latex-base)")
+def test_report_tables_tex_compiles_on_its_own(report, tmp_path):
+    out, _, _ = report
+    (tmp_path / "tables.tex").write_bytes((out / "tables.tex").read_bytes())
+    proc = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error",
+                           "-no-shell-escape", "tables.tex"], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=300, check=False)
+    assert proc.returncode == 0, proc.stdout[-3000:]
+    log = (tmp_path / "tables.log").read_text(errors="replace")
+    assert "Overfull \\hbox" not in log
+    assert (tmp_path / "tables.pdf").stat().st_size > 10_000
+
+
+def test_report_tables_docx_holds_the_numbers_of_the_tables(report):
+    docx = pytest.importorskip("docx")
+    out, _, _ = report
+    document = docx.Document(str(out / "tables.docx"))
+    cells = {c.text.strip() for t in document.tables for row in t.rows for c in row.cells}
+    fe = pd.read_csv(out / "tables" / "stfi_regional__regressions_fe.csv", dtype=str)
+    numbers = {v for v in fe[["(1)", "(2)", "(3)"]].to_numpy().ravel()
+               if isinstance(v, str) and any(ch.isdigit() for ch in v)}
+    assert numbers and numbers <= cells

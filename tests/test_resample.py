@@ -1,6 +1,7 @@
 """The resampling engine: same seed, same numbers, whatever n_jobs, chunking or backend."""
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from stfi_models.exceptions import SpecificationError
@@ -97,3 +98,43 @@ def test_dask_local_cluster_equals_loky():
             distributed.Client(cluster):
         on_dask = map_draws(_mean_of_normals, 40, seed=11, backend="dask", args=(6,))
     assert on_dask == map_draws(_mean_of_normals, 40, seed=11, args=(6,))
+
+
+# ---------------------------------------------------------------------------- engine users
+def _china_cross_section():
+    import stfi_models as sm
+
+    w = sm.china_weights(key="province_en")
+    frame = sm.load_china_provinces().query("year == 2020").set_index("province_en")
+    return frame.loc[list(w.ids), "rd_exp_total"].to_numpy(dtype=float), w
+
+
+def test_moran_and_geary_permutations_do_not_depend_on_n_jobs():
+    import stfi_models as sm
+
+    y, w = _china_cross_section()
+    for func in (sm.moran, sm.geary):
+        one = func(y, w, permutations=300, seed=7)
+        two = func(y, w, permutations=300, seed=7, n_jobs=2)
+        np.testing.assert_array_equal(one.simulated, two.simulated)
+        assert one.p_sim == two.p_sim
+
+
+def test_local_moran_permutations_do_not_depend_on_n_jobs():
+    import stfi_models as sm
+
+    y, w = _china_cross_section()
+    one = sm.local_moran(y, w, permutations=200, seed=3).table
+    two = sm.local_moran(y, w, permutations=200, seed=3, n_jobs=2).table
+    np.testing.assert_array_equal(one["p_sim"], two["p_sim"])
+
+
+def test_panel_periods_get_their_own_reshuffles():
+    import stfi_models as sm
+
+    y, w = _china_cross_section()
+    frame = pd.DataFrame({"id": list(w.ids) * 2, "t": [1] * w.n + [2] * w.n,
+                          "v": np.concatenate([y, y])})
+    res = sm.moran(frame, w, "v", id="id", by="t", permutations=99, seed=2)
+    first, second = (res.results[t].simulated for t in (1, 2))
+    assert not np.array_equal(first, second)  # same data, different child seeds

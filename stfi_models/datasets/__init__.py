@@ -4,7 +4,12 @@ Every dataset lives in ``stfi_models/datasets/<name>/`` with a ``SOURCE.md`` cit
 :func:`list_datasets` lists them.
 """
 
-from stfi_models.datasets.loaders import load_abdata, load_dahlberg, load_grunfeld
+from stfi_models.datasets.loaders import (
+    load_abdata,
+    load_dahlberg,
+    load_grunfeld,
+    load_hansen1999,
+)
 from stfi_models.datasets.provinces import (
     PROVINCE_KEYS,
     NqpData,
@@ -37,6 +42,7 @@ __all__ = [
     "load_abdata",
     "load_grunfeld",
     "load_dahlberg",
+    "load_hansen1999",
     # provinces
     "load_china_provinces",
     "china_variables",

@@ -6,7 +6,7 @@ import pandas as pd
 
 from stfi_models.datasets._files import read_bundled
 
-__all__ = ["load_abdata", "load_grunfeld", "load_dahlberg"]
+__all__ = ["load_abdata", "load_grunfeld", "load_dahlberg", "load_hansen1999"]
 
 
 def load_abdata() -> pd.DataFrame:
@@ -114,3 +114,35 @@ def load_dahlberg() -> pd.DataFrame:
     (2385, 5)
     """
     return read_bundled("dahlberg", "dahlberg.csv")
+
+
+def load_hansen1999() -> pd.DataFrame:
+    """Hansen's (1999) investment panel (565 US firms, 1973-1987, balanced).
+
+    8475 rows, one per firm and year, no missing cells.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``id`` (firm), ``year``, ``i`` (investment/assets), ``q`` (Tobin's Q),
+        ``c`` (cash flow/assets) and ``d`` (long-term debt/assets).  Panel keys:
+        ``entity="id"``, ``time="year"``.
+
+    Notes
+    -----
+    Hansen's own ``invest.dat`` (from Hall & Hall 1993) with keys added;
+    ``datasets/hansen1999/SOURCE.md`` records the source.  His model uses the lags of ``q``,
+    ``c`` and ``d``, so the 1973 rows serve as lags only.
+
+    References
+    ----------
+    Hansen, B. E. (1999). Threshold effects in non-dynamic panels: Estimation, testing, and
+    inference. *Journal of Econometrics* 93(2), 345-368.
+
+    Examples
+    --------
+    >>> from stfi_models.datasets import load_hansen1999
+    >>> load_hansen1999().shape
+    (8475, 6)
+    """
+    return read_bundled("hansen1999", "hansen1999_invest.csv")

@@ -8,7 +8,12 @@ from dataclasses import dataclass
 import pandas as pd
 
 from stfi_models.datasets._files import source_text
-from stfi_models.datasets.loaders import load_abdata, load_dahlberg, load_grunfeld
+from stfi_models.datasets.loaders import (
+    load_abdata,
+    load_dahlberg,
+    load_grunfeld,
+    load_hansen1999,
+)
 from stfi_models.datasets.provinces import (
     load_china_capital,
     load_china_gdp,
@@ -64,6 +69,12 @@ DATASETS: dict[str, Dataset] = {
         "Swedish municipalities: expenditures, revenues, grants, 265 units 1979-1987",
         "R panelvar Dahlberg; Dahlberg & Johansson (2000)",
         "dahlberg",
+    ),
+    "hansen1999": Dataset(
+        load_hansen1999, "id", "year",
+        "Hansen (1999) investment panel: 565 US firms 1973-1987 (I, Q, cash flow, debt)",
+        "Hansen's invest.dat (Hall & Hall 1993) via atecon/Threshold_Panel",
+        "hansen1999",
     ),
     "china": Dataset(
         load_china_provinces, "prov_code", "year",

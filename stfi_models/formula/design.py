@@ -29,7 +29,13 @@ from stfi_models.exceptions import (
     did_you_mean,
 )
 from stfi_models.formula.aliases import column_aliases, restore_labels, rewrite
-from stfi_models.formula.grammar import FormulaSpec, Term, column_references, plain_column
+from stfi_models.formula.grammar import (
+    FormulaSpec,
+    Term,
+    column_references,
+    is_regimes,
+    plain_column,
+)
 from stfi_models.formula.operators import OperatorEvaluator, missing_column_error
 from stfi_models.formula.registry import eval_namespace
 from stfi_models.formula.render import term_text, to_patsy, unquote
@@ -95,6 +101,9 @@ class Design:
         Regressors (with ``Intercept`` when the formula keeps one).
     absorbed : tuple of str
         ``"entity"`` and/or ``"time"``: effects swept out instead of expanded.
+    absorbed_columns : tuple of str
+        Further absorbed effects named after ``|``: a column (``province``) or an interaction
+        of columns (``province:year``, one effect per combination); only with ``absorb=True``.
     rows : numpy.ndarray
         Positions of the estimation-sample rows in ``panel.frame``.
     dropped : Dropped
@@ -115,6 +124,7 @@ class Design:
     panel: PanelData
     frame: pd.DataFrame
     spec: FormulaSpec
+    absorbed_columns: tuple[str, ...] = ()
 
     @property
     def has_intercept(self) -> bool:
@@ -192,6 +202,7 @@ def build_design(
     absorb: bool = True,
     warn: bool = True,
     extra_columns: tuple[str, ...] = (),
+    absorb_columns: bool = False,
 ) -> Design:
     """Build the design matrices of ``spec`` on ``panel``.
 
@@ -206,6 +217,10 @@ def build_design(
         Emit :class:`MissingValueWarning` when rows are dropped.
     extra_columns : tuple of str
         Further columns that must be non-missing on the sample (e.g. a cluster variable).
+    absorb_columns : bool
+        With ``absorb``, also accept effects after ``|`` that are not panel keys (a column
+        or an interaction ``a:b``), set aside in ``Design.absorbed_columns`` for an estimator
+        that sweeps them out (model ``"fe"``); otherwise they are an error.
 
     Returns
     -------
@@ -233,6 +248,13 @@ def build_design(
     (['Intercept', 'L1.x'], ('entity',), 3)
     """
     frame = panel.frame
+    for term in spec.rhs:
+        if is_regimes(term.node):
+            raise FormulaError(
+                "regimes() makes slopes switch with a threshold variable: it needs "
+                "model='threshold' (Hansen 1999) or model='pstr' (smooth transition).\n"
+                f"{point_at_node(spec.text, term.node)}"
+            )
     _check_columns(spec, frame)
     for name in extra_columns:
         if name not in frame.columns:
@@ -251,13 +273,18 @@ def build_design(
             absorbed.append(key)
             continue
         rhs_nodes.extend((term.sign, node) for node in evaluator.expand_term(term))
+    absorbed_columns: list[str] = []
     for name in spec.effects:
         key = {panel.entity: "entity", panel.time: "time"}.get(name)
+        if key is None and absorb and absorb_columns:
+            _check_effect_columns(name, frame, spec.text)
+            absorbed_columns.append(name)
+            continue
         if key is None:
             raise FormulaError(
                 f"'| {name}' asks to absorb '{name}', but only the panel keys "
-                f"({panel.entity}, {panel.time}) can be absorbed. Add C({name}) as a regressor "
-                "instead."
+                f"({panel.entity}, {panel.time}) can be absorbed by this model (model='fe' "
+                f"absorbs any column). Add C({name}) as a regressor instead."
             )
         if absorb:
             absorbed.append(key)
@@ -280,7 +307,8 @@ def build_design(
                 )
                 + f"; drop it from the formula or fill it.\n  {spec.text}"
             )
-    if absorbed and len(set(absorbed)) != len(absorbed):
+    if len(set(absorbed_columns)) != len(absorbed_columns) or (
+            absorbed and len(set(absorbed)) != len(absorbed)):
         raise FormulaError(f"An effect is absorbed twice in:\n  {spec.text}")
 
     aliases = column_aliases(work.columns)
@@ -309,8 +337,10 @@ def build_design(
     keep = np.ones(rows.size, dtype=bool)
     for mask in nonfinite.values():
         keep &= ~mask
-    if extra_columns:
-        keep &= work.loc[rows, list(extra_columns)].notna().all(axis=1).to_numpy()
+    required = tuple(dict.fromkeys(
+        [*extra_columns, *(part for name in absorbed_columns for part in name.split(":"))]))
+    if required:
+        keep &= work.loc[rows, list(required)].notna().all(axis=1).to_numpy()
     nonfinite_rows = {name: rows[mask] for name, mask in nonfinite.items()}
     rows = rows[keep]
     y, x = y.iloc[keep], x.iloc[keep]
@@ -318,11 +348,13 @@ def build_design(
     y.index = index
     x.index = index
 
-    lost = np.setdiff1d(np.arange(len(work)), rows)
+    kept = np.zeros(len(work), dtype=bool)
+    kept[rows] = True
+    lost = np.flatnonzero(~kept)
     dropped = Dropped(
         int(lost.size),
         len(work),
-        _count_lost(work, lost, used | set(extra_columns), nonfinite_rows),
+        _count_lost(work, lost, used | set(required), nonfinite_rows),
         panel.index[lost],
     )
     if rows.size == 0:
@@ -335,7 +367,18 @@ def build_design(
         warnings.warn(
             f"{dropped}. The count is on result.dropped.", MissingValueWarning, stacklevel=3
         )
-    return Design(y, x, tuple(absorbed), rows, dropped, panel, work, spec)
+    return Design(y, x, tuple(absorbed), rows, dropped, panel, work, spec,
+                  tuple(absorbed_columns))
+
+
+def _check_effect_columns(name: str, frame: pd.DataFrame, formula: str) -> None:
+    """Every column of an absorbed effect ``a`` or ``a:b`` must exist."""
+    for part in name.split(":"):
+        if part not in frame.columns:
+            raise FormulaError(
+                f"'| {name}' asks to absorb '{part}', which is not a column of the data."
+                f"{did_you_mean(part, map(str, frame.columns))}\n  {formula}"
+            )
 
 
 def _check_dependent(y: pd.DataFrame, x: pd.DataFrame, text: str) -> None:

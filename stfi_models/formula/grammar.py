@@ -4,9 +4,13 @@
   ``+`` form a system (panel VAR).
 * Top-level ``|`` splits the right-hand side into parts.  A part made of ``gmm()``/``iv()``
   calls is an instrument specification (:class:`InstrumentSpec`); a part of bare names is a
-  list of absorbed effects (fixest's ``| province + year``); any other part is kept as
+  list of absorbed effects (fixest's ``| province + year``; ``province:year`` absorbs one
+  effect per combination, fixest's ``province^year``); any other part is kept as
   plm-style instruments (``| lag(n, 2:99)``) for the estimators that use them.
 * The first right-hand part is a list of signed terms, each a checked :mod:`ast` tree.
+* A bracket in the first part, ``y ~ x + [endog ~ z1 + z2] | province``, is fixest's
+  instrumental-variables part (:class:`EndogenousSpec`): both of its sides are read by the
+  same checked parser, and it is removed from the regressor list before that is parsed.
 """
 
 from __future__ import annotations
@@ -15,12 +19,19 @@ import ast
 from dataclasses import dataclass, field
 
 from stfi_models.exceptions import FormulaError, did_you_mean
-from stfi_models.formula.registry import INSTRUMENT_FUNCTIONS, NUMPY_MODULES, PANEL_OPERATORS
+from stfi_models.formula.registry import (
+    INSTRUMENT_FUNCTIONS,
+    NUMPY_MODULES,
+    PANEL_OPERATORS,
+    REGIME_FUNCTIONS,
+)
 from stfi_models.formula.safety import parse_expression, point_at, point_at_node
 
 __all__ = [
     "Term",
     "InstrumentSpec",
+    "EndogenousSpec",
+    "RegimeSpec",
     "FormulaSpec",
     "parse_formula",
     "split_top_level",
@@ -30,6 +41,8 @@ __all__ = [
     "plain_column",
     "column_references",
     "is_panel_operator",
+    "is_regimes",
+    "parse_regimes",
 ]
 
 _DIFF_EQ = ("diff", "level", "both")
@@ -90,6 +103,44 @@ class InstrumentSpec:
 
 
 @dataclass(frozen=True, slots=True)
+class EndogenousSpec:
+    """The instrumental-variables part ``[endog ~ z1 + z2]`` of a formula.
+
+    Attributes
+    ----------
+    endogenous : tuple of Term
+        The endogenous regressors (left of ``~``).
+    instruments : tuple of Term
+        The excluded instruments (right of ``~``).
+    text : str
+        The part as written, brackets included.
+    """
+
+    endogenous: tuple[Term, ...]
+    instruments: tuple[Term, ...]
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class RegimeSpec:
+    """A regime-dependent block ``regimes(x1, x2, by=q)`` of a threshold model.
+
+    Attributes
+    ----------
+    variables : tuple of ast.expr
+        The regressors whose slopes switch with the regime (each one column).
+    by : ast.expr
+        The threshold variable (a column or an expression of columns).
+    text : str
+        The block as written.
+    """
+
+    variables: tuple[ast.expr, ...]
+    by: ast.expr
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
 class FormulaSpec:
     """A parsed, checked formula.  Nothing here has touched data.
 
@@ -107,6 +158,8 @@ class FormulaSpec:
         Names listed in a bare-names part (``| province + year``), to be absorbed.
     extra_parts : tuple of tuple of Term
         Any other later part (plm-style instrument lists), in order.
+    endogenous : EndogenousSpec or None
+        The ``[endog ~ instruments]`` part, if the formula has one.
     """
 
     text: str
@@ -115,6 +168,7 @@ class FormulaSpec:
     instruments: tuple[InstrumentSpec, ...] = ()
     effects: tuple[str, ...] = ()
     extra_parts: tuple[tuple[Term, ...], ...] = field(default=())
+    endogenous: EndogenousSpec | None = None
 
     @property
     def is_system(self) -> bool:
@@ -127,6 +181,9 @@ class FormulaSpec:
         trees = [t.node for t in (*self.lhs, *self.rhs)]
         trees += [v for spec in self.instruments for v in spec.variables]
         trees += [t.node for part in self.extra_parts for t in part]
+        if self.endogenous is not None:
+            trees += [t.node for t in (*self.endogenous.endogenous,
+                                       *self.endogenous.instruments)]
         for tree in trees:
             found |= names_in(tree)
         return found | set(self.effects)
@@ -325,6 +382,59 @@ def _literal(node: ast.expr | None, formula: str, typ: type, default: object) ->
     )
 
 
+def is_regimes(node: ast.AST) -> bool:
+    """``regimes(...)``: a regime-dependent block of a threshold model."""
+    return (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+            and node.func.id in REGIME_FUNCTIONS)
+
+
+def parse_regimes(term: Term, formula: str) -> RegimeSpec:
+    """Read ``regimes(x1, x2, by=q)`` (nothing is evaluated).
+
+    Raises
+    ------
+    FormulaError
+        No variable, no ``by=``, another keyword, or a subtracted block.
+    """
+    call = term.node
+    where = point_at_node(formula, call)
+    if term.sign < 0:
+        raise FormulaError(f"regimes() cannot be subtracted:\n{where}")
+    for kw in call.keywords:  # type: ignore[attr-defined]
+        if kw.arg != "by":
+            raise FormulaError(
+                f"regimes() has no option '{kw.arg}'.{did_you_mean(str(kw.arg), ['by'])} "
+                f"Write regimes(x, by=q): x switches regime on the threshold variable q.\n{where}"
+            )
+    by = [kw.value for kw in call.keywords]  # type: ignore[attr-defined]
+    if not by:
+        raise FormulaError(
+            "regimes() needs the threshold variable as by=, e.g. regimes(x, by=gdp_pc):\n"
+            f"{where}"
+        )
+    if not call.args:  # type: ignore[attr-defined]
+        raise FormulaError(
+            f"regimes() names no regime-dependent variable, e.g. regimes(x, by=q):\n{where}"
+        )
+    return RegimeSpec(tuple(call.args), by[0], term.text)  # type: ignore[attr-defined]
+
+
+def _check_regimes_top_level(node: ast.expr, formula: str, allowed: bool) -> None:
+    """``regimes()`` is a whole term of the first right-hand part, never nested."""
+    top = {id(t.node) for t in flatten_sum(node, formula, grouped=True)} if allowed else set()
+    for n in ast.walk(node):
+        if is_regimes(n) and id(n) not in top:
+            raise FormulaError(
+                "regimes() must be a term of its own on the right-hand side, before any '|' "
+                f"(e.g. y ~ x + regimes(z, by=q) | id):\n{point_at_node(formula, n)}"
+            )
+        if is_regimes(n):
+            for inner in ast.walk(n):
+                if inner is not n and is_regimes(inner):
+                    raise FormulaError(f"regimes() cannot be nested:\n"
+                                       f"{point_at_node(formula, inner)}")
+
+
 def _classify_part(node: ast.expr, text: str, offset: int, formula: str):
     terms = flatten_sum(node, text, offset, grouped=True)
     calls = [t.node for t in terms if isinstance(t.node, ast.Call)]
@@ -338,9 +448,20 @@ def _classify_part(node: ast.expr, text: str, offset: int, formula: str):
             "An instrument part must hold only gmm()/iv() blocks joined by '+':\n"
             f"{point_at(formula, offset, offset + len(text))}"
         )
-    if all(isinstance(t.node, ast.Name) and t.sign == 1 for t in terms):
-        return "effects", tuple(t.node.id for t in terms)  # type: ignore[attr-defined]
+    effects = [_effect_name(t.node) if t.sign == 1 else None for t in terms]
+    if all(effects):
+        return "effects", tuple(effects)
     return "extra", terms
+
+
+def _effect_name(node: ast.expr) -> str | None:
+    """Name the effect of ``node``: ``a`` (a name) or ``a:b`` (an interaction, fixest ``a^b``)."""
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.MatMult):
+        left, right = _effect_name(node.left), _effect_name(node.right)
+        return f"{left}:{right}" if left and right else None
+    return None
 
 
 def _check_no_instrument_calls(node: ast.expr, formula: str) -> None:
@@ -413,21 +534,27 @@ def _parse_formula(formula: str) -> FormulaSpec:
     lhs_node = parse_expression(lhs_text, formula=formula, offset=lhs_off)
     _shift(lhs_node, lhs_off)
     _check_no_instrument_calls(lhs_node, formula)
+    _check_regimes_top_level(lhs_node, formula, allowed=False)
     lhs = flatten_sum(lhs_node, formula)
     if any(t.sign < 0 for t in lhs):
         raise FormulaError(f"The left-hand side cannot subtract terms:\n  {formula}")
     parts = split_top_level(rhs_text, "|")
     rhs_main, main_off = parts[0]
-    main_node = parse_expression(rhs_main, formula=formula, offset=rhs_off + main_off)
-    _shift(main_node, rhs_off + main_off)
-    _check_no_instrument_calls(main_node, formula)
-    rhs = flatten_sum(main_node, formula, grouped=True)
+    rhs_main, endogenous = _split_endogenous(rhs_main, rhs_off + main_off, formula)
+    rhs: tuple[Term, ...] = ()
+    if rhs_main:
+        main_node = parse_expression(rhs_main, formula=formula, offset=rhs_off + main_off)
+        _shift(main_node, rhs_off + main_off)
+        _check_no_instrument_calls(main_node, formula)
+        _check_regimes_top_level(main_node, formula, allowed=True)
+        rhs = flatten_sum(main_node, formula, grouped=True)
     instruments: list[InstrumentSpec] = []
     effects: list[str] = []
     extra: list[tuple[Term, ...]] = []
     for text, off in parts[1:]:
         node = parse_expression(text, formula=formula, offset=rhs_off + off)
         _shift(node, rhs_off + off)
+        _check_regimes_top_level(node, formula, allowed=False)
         kind, content = _classify_part(node, text, rhs_off + off, formula)
         if kind == "instruments":
             instruments.extend(content)
@@ -435,7 +562,91 @@ def _parse_formula(formula: str) -> FormulaSpec:
             effects.extend(content)
         else:
             extra.append(content)
-    return FormulaSpec(formula, lhs, rhs, tuple(instruments), tuple(effects), tuple(extra))
+    return FormulaSpec(formula, lhs, rhs, tuple(instruments), tuple(effects), tuple(extra),
+                       endogenous)
+
+
+def _bracket_spans(text: str) -> list[tuple[int, int]]:
+    """``(start, end)`` of every top-level ``[...]`` of ``text`` (outside quotes/brackets)."""
+    spans: list[tuple[int, int]] = []
+    depth = 0
+    quote: str | None = None
+    start = 0
+    for i, ch in enumerate(text):
+        if quote:
+            quote = None if ch == quote else quote
+        elif ch in "'\"":
+            quote = ch
+        elif ch in "([{":
+            if ch == "[" and depth == 0:
+                start = i
+            depth += 1
+        elif ch in ")]}":
+            depth -= 1
+            if ch == "]" and depth == 0:
+                spans.append((start, i + 1))
+    return spans
+
+
+def _split_endogenous(text: str, offset: int, formula: str
+                      ) -> tuple[str, EndogenousSpec | None]:
+    """Cut ``[endog ~ instruments]`` out of the first right-hand part.
+
+    Returns the part with the bracket (and the ``+`` joining it) blanked out, so that every
+    other character keeps its column ("" when the bracket is all there is), and the parsed
+    bracket.  Nothing is evaluated: both
+    sides go through :func:`parse_expression` like the rest of the formula.
+    """
+    spans = [(a, b) for a, b in _bracket_spans(text) if "~" in text[a:b]]
+    if not spans:
+        return text, None
+    if len(spans) > 1:
+        a, b = spans[1]
+        raise FormulaError(
+            "A formula takes one instrumental-variables part [endog ~ instruments]; list all "
+            f"endogenous regressors in it, e.g. [x1 + x2 ~ z1 + z2 + z3]:\n"
+            f"{point_at(formula, offset + a, offset + b)}"
+        )
+    a, b = spans[0]
+    where = point_at(formula, offset + a, offset + b)
+    sides = split_top_level(text[a + 1 : b - 1], "~")
+    if len(sides) != 2:
+        raise FormulaError(f"The part [endog ~ instruments] needs exactly one '~':\n{where}")
+    (endog_text, endog_off), (inst_text, inst_off) = sides
+    for side, what, example in ((endog_text, "endogenous regressor", "[x ~ z1 + z2]"),
+                                (inst_text, "instrument", "[x ~ z1 + z2]")):
+        if not side.strip():
+            raise FormulaError(
+                f"The part {text[a:b].strip()} names no {what}; write it as {example} (the "
+                f"endogenous regressors left of '~', the excluded instruments right of it):\n"
+                f"{where}"
+            )
+    trees = []
+    for side, off in ((endog_text, a + 1 + endog_off), (inst_text, a + 1 + inst_off)):
+        node = parse_expression(side, formula=formula, offset=offset + off)
+        _shift(node, offset + off)
+        _check_no_instrument_calls(node, formula)
+        terms = flatten_sum(node, formula, grouped=True)
+        if any(t.sign < 0 for t in terms):
+            raise FormulaError(f"The part [endog ~ instruments] cannot subtract terms:\n{where}")
+        trees.append(terms)
+    before = text[:a].rstrip()
+    after = text[b:]
+    if before.endswith("+"):
+        cut = len(before) - 1
+        blanked = text[:cut] + " " * (b - cut) + after
+    elif before.endswith("-"):
+        raise FormulaError(f"The part [endog ~ instruments] cannot be subtracted:\n{where}")
+    elif not before and after.lstrip().startswith("+"):
+        plus = b + len(after) - len(after.lstrip())
+        blanked = " " * (plus + 1) + text[plus + 1 :]
+    elif not before and not after.strip():
+        blanked = ""  # only endogenous regressors
+    else:
+        raise FormulaError(
+            f"Join the part [endog ~ instruments] to the regressors with '+':\n{where}"
+        )
+    return blanked, EndogenousSpec(trees[0], trees[1], text[a:b])
 
 
 def _shift(tree: ast.AST, offset: int) -> None:

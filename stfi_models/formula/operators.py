@@ -55,7 +55,8 @@ class OperatorEvaluator:
         self.panel = panel
         self.formula = formula
         self.system_names = tuple(system_names)
-        self.frame = panel.frame.copy()
+        # shallow: generated columns are added to this frame only, the panel's data are shared
+        self.frame = panel.frame.copy(deep=False)
         self.generated: dict[str, str] = {}  # column name -> source text
 
     def text(self, node: ast.expr) -> str:

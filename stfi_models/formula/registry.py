@@ -17,6 +17,7 @@ from stfi_models.exceptions import UnsafeFormulaError
 __all__ = [
     "PANEL_OPERATORS",
     "INSTRUMENT_FUNCTIONS",
+    "REGIME_FUNCTIONS",
     "PATSY_FUNCTIONS",
     "MATH_FUNCTIONS",
     "NUMPY_MODULES",
@@ -41,6 +42,9 @@ PANEL_OPERATORS = MappingProxyType(
 
 #: Instrument specifications, allowed only after ``|``.
 INSTRUMENT_FUNCTIONS = frozenset({"gmm", "iv"})
+
+#: Regime-dependent terms of threshold models (``regimes(x, by=q)``), top-level terms only.
+REGIME_FUNCTIONS = frozenset({"regimes"})
 
 #: patsy's own builtins and contrast codings.
 PATSY_FUNCTIONS = frozenset(
@@ -69,9 +73,8 @@ NUMPY_MODULES = frozenset({"np", "numpy"})
 
 def callable_names() -> frozenset[str]:
     """All bare names a formula may call."""
-    return frozenset(PANEL_OPERATORS) | INSTRUMENT_FUNCTIONS | PATSY_FUNCTIONS | frozenset(
-        MATH_FUNCTIONS
-    )
+    return (frozenset(PANEL_OPERATORS) | INSTRUMENT_FUNCTIONS | REGIME_FUNCTIONS
+            | PATSY_FUNCTIONS | frozenset(MATH_FUNCTIONS))
 
 
 class _Refused:

@@ -4,9 +4,14 @@
 :class:`IndexResult`; study files (TOML) in ``formulas/`` are run by :func:`run_study`.
 """
 
+from stfi_models.index import propagate
 from stfi_models.index.composite import build_index
+from stfi_models.index.coupling import CouplingResult, coupling_coordination
 from stfi_models.index.formula import IndexSpec, Indicator, IndicatorGroup, parse_index_formula
+from stfi_models.index.obstacle import ObstacleResult, obstacle_degree
 from stfi_models.index.result import IndexResult
+from stfi_models.index.sensitivity import sensitivity
+from stfi_models.index.sensitivity_result import SensitivityResult
 from stfi_models.index.study import Study, derive_columns, load_study, run_study, study_data
 from stfi_models.index.weights import (
     COMBINE_RULES,
@@ -41,4 +46,11 @@ __all__ = [
     "cv_weights",
     "equal_weights",
     "pca_weights",
+    "propagate",
+    "sensitivity",
+    "SensitivityResult",
+    "coupling_coordination",
+    "CouplingResult",
+    "obstacle_degree",
+    "ObstacleResult",
 ]

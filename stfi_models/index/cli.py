@@ -11,6 +11,7 @@ from pathlib import Path
 import pandas as pd
 import typer
 
+from stfi_models._outputs import confined, write_owned
 from stfi_models.cli_errors import CliInputError, user_errors
 from stfi_models.index.result import IndexResult
 from stfi_models.index.study import load_study, run_study
@@ -58,12 +59,13 @@ def index_command(study: Path, method: str | None = None, out: Path | None = Non
             )
         spec = load_study(study)
         result = run_study(spec, method=method)
-        target = out or spec.scores_out or Path(f"{result.name}_scores.csv")
-        if target.is_dir():
-            raise CliInputError(
-                f"The scores path '{target}' is a folder; give --out with a file path."
-            )
         typer.echo(f"{spec.title}\n{result.summary()}\n")
         typer.echo(weights_text(result))
-        result.to_frame().to_csv(target, index=False)
+        data = result.to_frame().to_csv(index=False).encode("utf-8")
+        if out is not None:  # the user's choice, on the command line
+            target = write_owned(out, data, "--out")
+        else:  # the study file's choice: confined to the working folder
+            relative = spec.scores_out or Path(f"{result.name}_scores.csv")
+            target = write_owned(confined(Path.cwd(), relative, "[output] scores"), data,
+                                 "[output] scores")
     typer.echo(f"\nScores ({len(result.scores)} rows) written to {target}")

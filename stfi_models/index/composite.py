@@ -13,8 +13,11 @@ and reports each sub-index as :math:`S_{ig} = \sum_{j\in g} w_j x'_{ij} / W_g` w
 :math:`W_g = \sum_{j \in g} w_j` (so again :math:`\mathrm{CI}_i = \sum_g W_g S_{ig}`).
 
 Weights are computed once over the panel (``weights_by="pooled"``) or for each year's
-cross-section (``weights_by="year"``).  Scoring is the weighted sum or TOPSIS (Hwang & Yoon
-1981): with :math:`v_{ij} = w_j x'_{ij}`, :math:`v^+_j = \max_i v_{ij}`,
+cross-section (``weights_by="year"``), or given (``method="given"``, ``weights={name: w}``:
+each set of siblings is rescaled to sum to one).  Scoring is the weighted sum, the weighted
+geometric mean :math:`\prod_j x'^{\,w_j}_{ij}` (OECD/JRC 2008, section 6.2: less
+compensability; a zero normalised value gives a zero score) or TOPSIS (Hwang & Yoon 1981):
+with :math:`v_{ij} = w_j x'_{ij}`, :math:`v^+_j = \max_i v_{ij}`,
 :math:`v^-_j = \min_i v_{ij}` over the rows of the weight block,
 :math:`D^\pm_i = \lVert v_i - v^\pm \rVert_2` and closeness :math:`C_i = D^-_i/(D^+_i + D^-_i)`.
 """
@@ -34,6 +37,7 @@ from stfi_models.exceptions import (
     SpecificationError,
     SpecificationWarning,
     check_choice,
+    did_you_mean,
 )
 from stfi_models.index.formula import IndexSpec, parse_index_formula
 from stfi_models.index.missing import MISSING_RULES, check_indicators, handle_missing
@@ -46,7 +50,9 @@ from stfi_models.panel import PanelData, as_panel
 __all__ = ["build_index", "SCORING_RULES", "HIERARCHY_RULES", "WEIGHTS_BY"]
 
 #: Aggregation of normalised indicators into scores.
-SCORING_RULES = ("weighted_sum", "topsis")
+SCORING_RULES = ("weighted_sum", "geometric", "topsis")
+#: ``method`` value for weights given by the user (``weights=``).
+GIVEN = "given"
 #: Hierarchical (weights within groups, then between) or flat (all indicators at once).
 HIERARCHY_RULES = ("hierarchical", "flat")
 #: Blocks over which weights are computed.
@@ -57,6 +63,13 @@ def _score(x: np.ndarray, w: np.ndarray, scoring: str) -> np.ndarray:
     """Weighted sum ``x @ w``, or TOPSIS closeness to the block's ideal row."""
     if scoring == "weighted_sum":
         return x @ w
+    if scoring == "geometric":
+        if np.any(x < 0):
+            raise SpecificationError(
+                "scoring='geometric' needs non-negative normalised values, but some are "
+                "negative (z-scores?). Use normalize='minmax', 'rank' or 'distance'."
+            )
+        return np.prod(np.power(x, w), axis=1)
     v = x * w
     d_best = np.sqrt(((v - v.max(axis=0)) ** 2).sum(axis=1))
     d_worst = np.sqrt(((v - v.min(axis=0)) ** 2).sum(axis=1))
@@ -98,6 +111,20 @@ def _weight_rows(
     return rows
 
 
+class _Columns:
+    """Columns of a block as float arrays, ``view[names]`` (no pandas indexing per call)."""
+
+    def __init__(self, frame: pd.DataFrame) -> None:
+        self.values = frame.to_numpy(dtype=float)
+        self.position = {c: j for j, c in enumerate(frame.columns)}
+
+    def __getitem__(self, names: list[str]) -> np.ndarray:
+        return self.values[:, [self.position[c] for c in names]]
+
+    def __len__(self) -> int:
+        return len(self.values)
+
+
 class _Builder:
     """Weights and scores of one block of rows (all rows, or one year)."""
 
@@ -110,6 +137,10 @@ class _Builder:
         self.group_names = [g.name for g in spec.groups]
 
     def weigh(self, x: np.ndarray, names: list[str], block: object) -> Weights:
+        if self.options["method"] == GIVEN:
+            given = np.array([self.options["weights"][n] for n in names], dtype=float)
+            nan = np.full(len(names), np.nan)
+            return Weights(given / given.sum(), given, nan, nan)
         w, constant = compute_weights(
             x, self.options["method"], shift=self.options["shift"], combine=self.options["combine"]
         )
@@ -121,15 +152,16 @@ class _Builder:
 
     def block(self, x: pd.DataFrame, block: object) -> tuple[np.ndarray, list[dict[str, Any]]]:
         """Scores (rows x [composite, sub-indices]) and weight-table rows for one block."""
+        view = _Columns(x)
         if self.options["hierarchy"] == "flat" or not self.spec.hierarchical:
-            return self._flat(x, block)
-        return self._hierarchical(x, block)
+            return self._flat(view, block)
+        return self._hierarchical(view, block)
 
-    def _hierarchical(self, x: pd.DataFrame, block: object):
-        inner = [self.weigh(x[cols].to_numpy(), cols, block) for cols in self.columns]
+    def _hierarchical(self, x: _Columns, block: object):
+        inner = [self.weigh(x[cols], cols, block) for cols in self.columns]
         sub = np.column_stack(
             [
-                self.score(x[cols].to_numpy(), w.weight)
+                self.score(x[cols], w.weight)
                 for cols, w in zip(self.columns, inner, strict=False)
             ]
         )
@@ -141,10 +173,10 @@ class _Builder:
         table += self._group_rows(outer, block)
         return np.column_stack([self.score(sub, outer.weight), sub]), table
 
-    def _flat(self, x: pd.DataFrame, block: object):
+    def _flat(self, x: _Columns, block: object):
         names = [c for cols in self.columns for c in cols]
-        w = self.weigh(x[names].to_numpy(), names, block)
-        composite = self.score(x[names].to_numpy(), w.weight)
+        w = self.weigh(x[names], names, block)
+        composite = self.score(x[names], w.weight)
         if not self.spec.hierarchical:
             rows = _weight_rows(w, names, self.directions[0], "indicator", self.spec.name,
                                 np.ones(len(names)), block)
@@ -156,7 +188,7 @@ class _Builder:
             total = part.weight.sum()  # the sub-index's weight: its indicators' share
             share = part.weight / total if total > 0 else np.zeros(len(cols))
             sub_scores.append(
-                self.score(x[cols].to_numpy(), share) if total > 0 else np.zeros(len(x))
+                self.score(x[cols], share) if total > 0 else np.zeros(len(x))
             )
             group_weight.append(total)
             table += _weight_rows(part.replace_weight(share), cols, self.directions[g],
@@ -194,6 +226,43 @@ def _warn_constant(
                       SpecificationWarning, stacklevel=3)
 
 
+def _given_weights(
+    weights: Mapping[str, float] | None, spec: IndexSpec, method: str, hierarchy: str
+) -> dict[str, float]:
+    """Check ``weights=`` against the formula: one finite weight >= 0 per indicator/group."""
+    if method != GIVEN:
+        raise SpecificationError(
+            f"weights= is only used with method='given' (method={method!r} computes them)."
+        )
+    if not isinstance(weights, Mapping):
+        raise SpecificationError(
+            "method='given' needs weights={name: weight} for every indicator, e.g. "
+            f"weights={{{spec.columns[0]!r}: 0.5, ...}}."
+        )
+    nested = spec.hierarchical and hierarchy == "hierarchical"
+    siblings = [[i.name for i in g.indicators] for g in spec.groups] if nested \
+        else [list(spec.columns)]
+    if nested:
+        siblings.append([g.name for g in spec.groups])
+    needed = [n for names in siblings for n in names]
+    for key in weights:
+        if key not in needed:
+            raise SpecificationError(
+                f"weights: '{key}' is not an indicator or sub-index of the formula."
+                f"{did_you_mean(key, needed)} Expected: {', '.join(needed)}."
+            )
+    missing = [n for n in needed if n not in weights]
+    if missing:
+        raise SpecificationError(f"weights: no weight given for {missing}.")
+    out = {n: float(weights[n]) for n in needed}
+    if not all(np.isfinite(v) and v >= 0 for v in out.values()):
+        raise SpecificationError(f"weights must be finite and >= 0, got {out}.")
+    for names in siblings:
+        if sum(out[n] for n in names) <= 0:
+            raise SpecificationError(f"weights of {names} sum to 0; give one of them a weight.")
+    return out
+
+
 @guard_keywords
 def build_index(
     spec: str | IndexSpec,
@@ -210,6 +279,7 @@ def build_index(
     hierarchy: str = "hierarchical",
     scoring: str = "weighted_sum",
     missing: str = "error",
+    weights: Mapping[str, float] | None = None,
 ) -> IndexResult:
     r"""Build a composite index from an index formula.
 
@@ -223,10 +293,10 @@ def build_index(
         The panel, long form.
     entity, time : str, optional
         Key columns (or pass a DataFrame with a 2-level MultiIndex).
-    method : {"entropy", "critic", "cv", "equal", "pca", "entropy_critic"}
+    method : {"entropy", "critic", "cv", "equal", "pca", "entropy_critic", "given"}
         Weighting method, used at both levels of a hierarchical index
-        (:mod:`stfi_models.index.weights`).
-    normalize : {"minmax", "zscore", "none"}
+        (:mod:`stfi_models.index.weights`); ``"given"`` takes ``weights``.
+    normalize : {"minmax", "zscore", "rank", "distance", "none"}
         Normalisation (:mod:`stfi_models.index.normalize`).
     scope : {"pooled", "by_year", "by_entity"}
         Block over which min/max (or mean/sd) are taken.
@@ -242,7 +312,7 @@ def build_index(
     hierarchy : {"hierarchical", "flat"}
         Weights within each sub-index and then between sub-indices (recomputed on the
         sub-index scores), or all indicators at once.
-    scoring : {"weighted_sum", "topsis"}
+    scoring : {"weighted_sum", "geometric", "topsis"}
         Aggregation at each level.
     missing : {"error", "interpolate", "drop"}
         Missing indicator cells: refuse (naming them), interpolate linearly within entity
@@ -286,7 +356,7 @@ def build_index(
     1.0
     """
     options = {
-        "method": check_choice("method", method, WEIGHT_METHODS),
+        "method": check_choice("method", method, (*WEIGHT_METHODS, GIVEN)),
         "normalize": check_choice("normalize", normalize, NORMALIZE_METHODS),
         "scope": check_choice("scope", scope, SCOPES),
         "weights_by": check_choice("weights_by", weights_by, WEIGHTS_BY),
@@ -301,6 +371,8 @@ def build_index(
             f"shift={shift!r}: the entropy shift must be a finite number >= 0 (e.g. 0.0001)."
         )
     spec = parse_index_formula(spec) if isinstance(spec, str) else spec
+    if method == GIVEN or weights is not None:
+        options["weights"] = _given_weights(weights, spec, method, options["hierarchy"])
     panel = as_panel(data, entity, time)
     columns = list(spec.columns)
     check_indicators(panel.frame, spec.columns, spec.text)

@@ -19,7 +19,7 @@ import ast
 import keyword
 from dataclasses import dataclass
 
-from stfi_models.exceptions import FormulaError
+from stfi_models.exceptions import FormulaError, SpecificationError, did_you_mean
 from stfi_models.formula.grammar import flatten_sum, split_top_level
 from stfi_models.formula.safety import parse_expression, point_at
 
@@ -80,6 +80,30 @@ class IndexSpec:
     def columns(self) -> tuple[str, ...]:
         """The indicator column names, in formula order."""
         return tuple(ind.name for ind in self.indicators)
+
+    def without(self, indicator: str) -> IndexSpec:
+        """Return the same index with one indicator left out.
+
+        Raises
+        ------
+        SpecificationError
+            When ``indicator`` is not in the formula, or is the only one of its group.
+        """
+        if indicator not in self.columns:
+            raise SpecificationError(
+                f"Cannot leave out '{indicator}': not an indicator of {self.name}."
+                f"{did_you_mean(indicator, self.columns)} Indicators: {', '.join(self.columns)}."
+            )
+        groups = []
+        for g in self.groups:
+            kept = tuple(i for i in g.indicators if i.name != indicator)
+            if not kept:
+                raise SpecificationError(
+                    f"Cannot leave out '{indicator}': it is the only indicator of '{g.name}'."
+                )
+            groups.append(IndicatorGroup(g.name, kept))
+        return IndexSpec(f"{self.text} (without {indicator})", self.name, tuple(groups),
+                         self.hierarchical)
 
     def group_of(self, indicator: str) -> str:
         """Return the name of the group holding ``indicator``."""

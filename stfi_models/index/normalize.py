@@ -9,7 +9,19 @@ Min-max (the convention of the Chinese STFI literature), for indicator :math:`j`
     x'_{ij} = \frac{\max_{B} x_j - x_{ij}}{\max_{B} x_j - \min_{B} x_j} \;\text{(negative)}.
 
 z-score: :math:`x'_{ij} = \pm (x_{ij} - \bar x_{Bj}) / s_{Bj}` (sample standard deviation,
-``ddof=1``; the sign flips for negative indicators).  ``"none"`` keeps the raw values (the
+``ddof=1``; the sign flips for negative indicators).
+
+rank: the percentile rank in the block, :math:`x'_{ij} = r_{ij} / n_B`, with :math:`r_{ij}`
+the rank of :math:`\pm x_{ij}` among the block's :math:`n_B` rows (1 = worst, ties get the
+average rank), so the best row scores 1 and every value is positive.
+
+distance (distance to a reference, the block's leader; OECD/JRC 2008, section 5.2):
+:math:`x'_{ij} = x_{ij} / \max_B x_j` (positive) and :math:`x'_{ij} = \min_B x_j / x_{ij}`
+(negative), so the leader scores 1; positive indicators must be :math:`\ge 0`, negative ones
+:math:`> 0`.
+
+min-max, rank and distance are unchanged when an indicator is rescaled by a positive factor
+(yuan vs 100 million yuan); so is the z-score.  ``"none"`` keeps the raw values (the
 "raw-data" entropy convention, :math:`p_{ij} = x_{ij} / \sum_i x_{ij}`), for positive
 indicators only.
 
@@ -21,13 +33,14 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
 from stfi_models.exceptions import SpecificationError
 
 __all__ = ["NORMALIZE_METHODS", "SCOPES", "normalize"]
 
 #: Normalisation methods.
-NORMALIZE_METHODS = ("minmax", "zscore", "none")
+NORMALIZE_METHODS = ("minmax", "zscore", "rank", "distance", "none")
 #: Blocks within which min/max (or mean/sd) are taken.
 SCOPES = ("pooled", "by_year", "by_entity")
 
@@ -54,7 +67,7 @@ def normalize(
         Indicators, indexed by a (entity, time) MultiIndex, without missing values.
     directions : dict
         Indicator -> ``+1`` (positive) or ``-1`` (negative).
-    method : {"minmax", "zscore", "none"}
+    method : {"minmax", "zscore", "rank", "distance", "none"}
     scope : {"pooled", "by_year", "by_entity"}
         ``pooled``: min/max over all entities and years; ``by_year``: within each
         cross-section; ``by_entity``: within each entity's time series.
@@ -84,6 +97,8 @@ def normalize(
     x = values.to_numpy(dtype=float)
     out = np.empty_like(x)
     sign = np.array([directions[c] for c in values.columns], dtype=float)
+    if method == "distance":
+        _check_distance(values, sign)
     constant: list[tuple[str, object]] = []
     for b in range(keys.max() + 1):
         rows = keys == b
@@ -94,6 +109,14 @@ def normalize(
             flat = spread == 0
             with np.errstate(invalid="ignore", divide="ignore"):
                 scaled = np.where(sign > 0, block - lo, hi - block) / spread
+        elif method == "rank":
+            flat = np.ptp(block, axis=0) == 0
+            scaled = stats.rankdata(block * sign, axis=0) / block.shape[0]
+        elif method == "distance":
+            best = np.where(sign > 0, block.max(axis=0), block.min(axis=0))
+            flat = best == 0
+            with np.errstate(invalid="ignore", divide="ignore"):
+                scaled = np.where(sign > 0, block / best, best / block)
         else:
             mean = block.mean(axis=0)
             sd = block.std(axis=0, ddof=1) if block.shape[0] > 1 else np.zeros(block.shape[1])
@@ -104,3 +127,15 @@ def normalize(
         out[rows] = scaled
         constant.extend((values.columns[j], labels[b]) for j in np.flatnonzero(flat))
     return pd.DataFrame(out, index=values.index, columns=values.columns), constant
+
+
+def _check_distance(values: pd.DataFrame, sign: np.ndarray) -> None:
+    """Distance to the leader needs x >= 0 (positive) and x > 0 (negative indicators)."""
+    x = values.to_numpy(dtype=float)
+    bad = np.where(sign > 0, x < 0, x <= 0).any(axis=0)
+    if bad.any():
+        names = [c for c, b in zip(values.columns, bad, strict=True) if b]
+        raise SpecificationError(
+            f"normalize='distance' divides by the leader's value, so positive indicators must "
+            f"be >= 0 and negative ones > 0; {names} are not. Use normalize='minmax' or 'rank'."
+        )

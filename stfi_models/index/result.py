@@ -10,12 +10,13 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 from scipy import stats
 
-from stfi_models._plotting import figure_and_axes
+from stfi_models._plotting import figure_and_axes, integer_ticks, print_style
 from stfi_models.exceptions import SpecificationError, check_choice, did_you_mean
 from stfi_models.index.formula import IndexSpec
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
 
 __all__ = ["IndexResult"]
 
@@ -195,8 +196,24 @@ class IndexResult:
             table = table.drop(columns=self.time)
         return table.set_index(index)
 
+    def sensitivity(self, choices: Mapping[str, Any] | None = None, **options: Any) -> Any:
+        """Uncertainty and sensitivity analysis of this index's construction choices.
+
+        Rank bands, Sobol indices and propagated model statistics; see
+        :func:`stfi_models.index.sensitivity.sensitivity` for the options.
+
+        Returns
+        -------
+        SensitivityResult
+        """
+        from stfi_models.index.sensitivity import sensitivity
+
+        return sensitivity(self, choices, **options)
+
     # ------------------------------------------------------------------ display
-    def plot(self, kind: str = "trend", *, by: str | None = None, ax: Axes | None = None) -> Axes:
+    @print_style
+    def plot(self, kind: str = "trend", *, by: str | None = None,
+             ax: Axes | None = None) -> Figure:
         """Plot regional trend lines of the composite, or the weights.
 
         Parameters
@@ -211,17 +228,17 @@ class IndexResult:
 
         Returns
         -------
-        matplotlib.axes.Axes
+        matplotlib.figure.Figure
         """
         check_choice("kind", kind, ["trend", "weights"])
-        _, ax = figure_and_axes(ax, (7, 4))
+        fig, ax = figure_and_axes(ax, (6, 3.8))
         if kind == "weights":
             w = self._weights[self._weights["level"] == "indicator"]
             share = w.groupby("indicator", sort=False)["global_weight"].mean()
             ax.barh(share.index[::-1], share.to_numpy()[::-1])
             ax.set_xlabel("share of the composite (global weight)")
             ax.set_title(f"{self.name}: {self.options['method']} weights")
-            return ax
+            return fig
         frame = self.to_frame(data=by is not None)
         if by is not None and by not in frame.columns:
             raise SpecificationError(
@@ -236,8 +253,9 @@ class IndexResult:
             ax.plot(series.index, series.to_numpy(), marker="o", label=str(label))
         ax.set_xlabel(self.time)
         ax.set_ylabel(f"mean {self.name}")
+        integer_ticks(ax)
         ax.legend()
-        return ax
+        return fig
 
     def summary(self) -> str:
         """Return a short text summary: options, sample, sub-index weights and top entities."""

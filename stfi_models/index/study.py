@@ -41,11 +41,24 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from stfi_models._studyfile import check_derive, check_table, fail, read_tables
+from stfi_models._studyfile import (
+    COLUMN,
+    ENTITIES,
+    TEXT,
+    YEARS,
+    check_derive,
+    check_fields,
+    check_formula,
+    check_table,
+    fail,
+    inside,
+    read_tables,
+)
 from stfi_models.exceptions import FormulaError, SpecificationError, did_you_mean
 from stfi_models.formula.operators import OperatorEvaluator
 from stfi_models.formula.safety import parse_expression
 from stfi_models.index.composite import build_index
+from stfi_models.index.formula import parse_index_formula
 from stfi_models.index.result import IndexResult
 from stfi_models.panel import PanelData
 
@@ -61,6 +74,24 @@ _TABLES = {
     },
     "output": {"scores"},
 }
+_FIELDS = {
+    "study": {"title": TEXT, "description": TEXT},
+    "data": {"dataset": TEXT, "path": TEXT, "entity": COLUMN, "time": COLUMN, "years": YEARS,
+             "exclude": ENTITIES},
+    "index": {"formula": TEXT},
+    "output": {"scores": TEXT},
+}
+
+
+def _relative_output(path: Path, value: str) -> Path:
+    """``[output] scores``: a plain relative file name, later resolved in the output folder."""
+    target = Path(value)
+    if (not value.strip() or target.is_absolute() or target.drive or ".." in target.parts
+            or target.suffix != ".csv"):
+        raise fail(path, f"[output] scores = '{value[:60]}' must be a relative .csv file name "
+                   "without '..': a study file may not write outside the output folder (give "
+                   "other targets with --out).")
+    return target
 
 
 @dataclass(frozen=True)
@@ -122,10 +153,13 @@ def load_study(path: str | Path) -> Study:
         raise SpecificationError(f"Study file {path} does not exist.")
     raw = read_tables(path, _TABLES)
     parts = {t: check_table(path, t, raw.get(t, {}), allowed) for t, allowed in _TABLES.items()}
+    for table, fields in _FIELDS.items():
+        check_fields(path, table, parts[table], fields)
     index, data = dict(parts["index"]), parts["data"]
     if "formula" not in index:
         raise fail(path, "[index] needs a formula, e.g. formula = \"STFI ~ a(x + y) + b(z)\".")
     formula = index.pop("formula")
+    check_formula(path, "[index] formula", formula, parse_index_formula)
     if ("dataset" in data) == ("path" in data):
         raise fail(path, "[data] needs exactly one of dataset = \"<bundled name>\" or "
                    "path = \"<file.csv>\".")
@@ -138,7 +172,7 @@ def load_study(path: str | Path) -> Study:
         entity = data.get("entity", DATASETS[dataset].entity)
         time = data.get("time", DATASETS[dataset].time)
     else:
-        csv = (path.parent / data["path"]).resolve()
+        csv = inside(path, "[data] path", data["path"])
         if "entity" not in data or "time" not in data:
             raise fail(path, "[data] with a CSV path needs entity = ... and time = ....")
         entity, time = data["entity"], data["time"]
@@ -171,7 +205,7 @@ def load_study(path: str | Path) -> Study:
         years=years,
         exclude=tuple(exclude),
         derive=MappingProxyType(dict(parts["derive"])),
-        scores_out=Path(out) if out else None,
+        scores_out=_relative_output(path, out) if out is not None else None,
     )
 
 

@@ -38,6 +38,7 @@ from stfi_models._checks import (
     iter_periods,
     require_frame,
 )
+from stfi_models._plotting import figure_and_axes, print_style
 from stfi_models.exceptions import SpecificationError, check_choice
 
 __all__ = ["kernel_density", "DensityResult", "bandwidth_rule"]
@@ -109,6 +110,7 @@ class DensityResult:
             return self.grid.set_index("x")[["density"]]
         return self.grid.pivot(index="x", columns=self.by, values="density")
 
+    @print_style
     def plot(self, kind: Literal["lines", "surface", "ridge"] = "lines", ax: Any = None,
              cmap: str = "viridis") -> Any:
         """Draw the densities and return the matplotlib Figure.
@@ -130,35 +132,45 @@ class DensityResult:
         x = wide.index.to_numpy()
         periods = list(wide.columns)
         colors = plt.get_cmap(cmap)(np.linspace(0, 1, max(len(periods), 2)))
-        if ax is None:
-            fig = plt.figure(figsize=(7, 5))
-            ax = fig.add_subplot(projection="3d" if kind == "surface" else None)
-        else:
-            fig = ax.figure
+        fig, ax = figure_and_axes(ax, (6.5, 4.5) if kind == "surface" else (6, 3.8),
+                                  projection="3d" if kind == "surface" else None)
         if kind == "lines":
             for color, period in zip(colors, periods, strict=False):
                 ax.plot(x, wide[period], color=color, label=str(period))
             ax.set_ylabel("density")
-            ax.legend(frameon=False, ncol=2, fontsize="small")
+            ax.legend(ncol=2)
         elif kind == "ridge":
             step = 0.6 * float(np.nanmax(wide.to_numpy()))
             for pos, (color, period) in enumerate(zip(colors, periods, strict=False)):
                 base = pos * step
                 ax.fill_between(x, base, base + wide[period], color=color, alpha=0.6)
                 ax.plot(x, base + wide[period], color="black", linewidth=0.6)
-            ax.set_yticks([pos * step for pos in range(len(periods))])
-            ax.set_yticklabels([str(p) for p in periods])
+            shown = _thinned(len(periods), 12)
+            ax.set_yticks([pos * step for pos in shown])
+            ax.set_yticklabels([str(periods[pos]) for pos in shown])
             ax.set_ylabel(self.by or "")
         else:
             xx, tt = np.meshgrid(x, np.arange(len(periods)))
             ax.plot_surface(xx, tt, wide.to_numpy().T, cmap=cmap, linewidth=0)
-            ax.set_yticks(np.arange(len(periods)))
-            ax.set_yticklabels([str(p) for p in periods])
-            ax.set_ylabel(self.by or "")
-            ax.set_zlabel("density")
-        ax.set_xlabel(self.value)
+            shown = _thinned(len(periods), 6)
+            ax.set_yticks(shown)
+            ax.set_yticklabels([str(periods[pos]) for pos in shown], va="center", ha="left")
+            ax.tick_params(axis="y", pad=1)
+            ax.tick_params(axis="z", pad=4)
+            ax.set_ylabel(self.by or "", labelpad=14)
+            ax.set_zlabel("density", labelpad=8)
+            ax.set_xlabel(self.value, labelpad=6)
+        if kind != "surface":
+            ax.set_xlabel(self.value)
         ax.set_title(f"Kernel density of {self.value}")
         return fig
+
+
+def _thinned(n: int, most: int) -> list[int]:
+    """Positions of at most ``most`` evenly spaced labels out of ``n`` (first and last kept)."""
+    if n <= most:
+        return list(range(n))
+    return sorted({int(round(v)) for v in np.linspace(0, n - 1, most)})
 
 
 @guard_keywords

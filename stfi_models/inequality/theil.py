@@ -40,7 +40,7 @@ from stfi_models._checks import (
     require_frame,
     require_nonnegative,
 )
-from stfi_models._plotting import figure_and_axes
+from stfi_models._plotting import figure_and_axes, integer_ticks, print_style
 from stfi_models.exceptions import SpecificationError, check_choice
 
 __all__ = ["theil", "TheilResult"]
@@ -77,15 +77,17 @@ class TheilResult:
     weights: str | None
     n_dropped: int
 
+    @print_style
     def plot(self, index: Literal["T", "L"] = "T", ax: Any = None) -> Any:
         """Plot total, within and between parts of ``index`` over periods; return the Figure."""
         check_choice("index", index, sorted(set(self.summary["index"])))
-        fig, ax = figure_and_axes(ax, (7, 4))
+        fig, ax = figure_and_axes(ax, (6, 3.8))
         rows = self.summary.loc[self.summary["index"] == index]
         x = rows[self.by] if self.by is not None else np.zeros(len(rows))
         for col in ("total", "within", "between"):
             ax.plot(x, rows[col], marker="o", label=col)
         ax.set_xlabel(self.by or "")
+        integer_ticks(ax)
         ax.set_ylabel(f"Theil {index}")
         ax.set_title(f"Theil {index} of {self.value}" + (f" by {self.group}" if self.group else ""))
         ax.legend(frameon=False)

@@ -34,6 +34,10 @@ MODELS: dict[str, str] = {
     "diff-gmm": "stfi_models.models.gmm:DiffGMM",
     "sys-gmm": "stfi_models.models.gmm:SystemGMM",
     "pvar": "stfi_models.models.pvar:PanelVAR",
+    "iv": "stfi_models.models.iv:IVModel",
+    "threshold": "stfi_models.models.threshold:PanelThreshold",
+    "pstr": "stfi_models.models.threshold:PanelSmoothTransition",
+    "dynamic-threshold": "stfi_models.models.threshold:DynamicThreshold",
 }
 
 
@@ -43,6 +47,12 @@ class PanelModel:
     name: ClassVar[str] = ""
 
     def __init__(self, spec: FormulaSpec, panel: PanelData) -> None:
+        if spec.endogenous is not None and self.name != "iv":
+            raise SpecificationError(
+                f"model={self.name!r} takes no instrumental-variables part "
+                f"{spec.endogenous.text}; use model='iv' (the default for such a formula) or "
+                "remove the bracket."
+            )
         self.spec = spec
         self.panel = panel
 

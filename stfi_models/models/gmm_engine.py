@@ -418,14 +418,17 @@ class HStructure:
         return sp.csr_matrix((self.w, (self.a, self.b)), shape=(n_rows, n_rows))
 
     def cross(self, left: np.ndarray, right: np.ndarray | None = None) -> np.ndarray | float:
-        """``left' H right`` through a sparse product (memory linear in the rows)."""
+        """``left' H right`` through a sparse product (memory linear in the rows).
+
+        ``left`` and ``right`` may be dense or scipy sparse; the result is dense.
+        """
         right = left if right is None else right
         l2 = left if left.ndim == 2 else left[:, None]
         r2 = right if right.ndim == 2 else right[:, None]
         out = l2.T @ (self.sparse(l2.shape[0]) @ r2)
         if left.ndim == 1 and right.ndim == 1:
             return float(out[0, 0])
-        return np.asarray(out)
+        return _dense(out)
 
     @property
     def trace(self) -> float:
@@ -563,7 +566,7 @@ def stack_equations(
     ----------
     ys : list of ndarray, each (n,)
     xs : list of ndarray, each (n, K_j)
-    zs : list of ndarray, each (n, L_j)
+    zs : list of ndarray or scipy sparse matrices, each (n, L_j)
     entity : ndarray of int, shape (n,)
     h : HStructure
         Weighting structure of one equation's rows.
@@ -579,12 +582,16 @@ def stack_equations(
     n = ys[0].size
     y = np.concatenate(ys)
     x = np.zeros((m * n, sum(b.shape[1] for b in xs)))
-    z = np.zeros((m * n, sum(b.shape[1] for b in zs)))
+    sparse = any(sp.issparse(b) for b in zs)
+    # sparse blocks (e.g. uncollapsed instruments) stay sparse: no dense (m n) x (m L) matrix
+    width = sum(b.shape[1] for b in zs)
+    z = sp.block_diag(zs, format="csr") if sparse else np.zeros((m * n, width))
     cx = cz = 0
     for j in range(m):
         rows = slice(j * n, (j + 1) * n)
         x[rows, cx : cx + xs[j].shape[1]] = xs[j]
-        z[rows, cz : cz + zs[j].shape[1]] = zs[j]
+        if not sparse:
+            z[rows, cz : cz + zs[j].shape[1]] = zs[j]
         cx += xs[j].shape[1]
         cz += zs[j].shape[1]
     offsets = np.repeat(np.arange(m) * n, h.a.size)
@@ -612,7 +619,12 @@ def entity_sums(
         (data, (entity, np.arange(entity.size))), shape=(n_entities, entity.size)
     )
     v = values if values.ndim == 2 else values[:, None]
-    return np.asarray(indicator @ v)
+    return _dense(indicator @ v)
+
+
+def _dense(matrix: np.ndarray | sp.spmatrix) -> np.ndarray:
+    """Return a dense or scipy sparse matrix as a dense ndarray."""
+    return matrix.toarray() if sp.issparse(matrix) else np.asarray(matrix)
 
 
 def _inverse(matrix: np.ndarray, what: str, fix: str) -> tuple[np.ndarray, bool]:
@@ -761,7 +773,7 @@ def windmeijer(
     term1 = z.T @ (x * gv[entity][:, None])  # L x K
     m = entity_sums(x, entity, n_entities, weights=zv)  # N x K
     term2 = g.T @ m  # L x K
-    d = a2 @ (x.T @ z) @ w2 @ (term1 + term2)
+    d = a2 @ (z.T @ x).T @ w2 @ (term1 + term2)
     return a2 + d @ a2 + a2 @ d.T + d @ v1 @ d.T
 
 

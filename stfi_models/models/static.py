@@ -38,7 +38,8 @@ Hausman, J. A. (1978). Econometrica 46(6), 1251-1271.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import warnings
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Any
 
@@ -46,45 +47,34 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from stfi_models.exceptions import EstimationError, SpecificationError, check_choice, check_kwargs
-from stfi_models.formula.design import Design, absorbed_effects, build_design
+from stfi_models.exceptions import (
+    EstimationError,
+    MissingValueWarning,
+    SpecificationError,
+    check_choice,
+    check_kwargs,
+)
+from stfi_models.formula.design import Design, Dropped, absorbed_effects, build_design
 from stfi_models.formula.grammar import FormulaSpec
 from stfi_models.models import lstsq
+from stfi_models.models.absorb import AbsorbedEffects, group_means, singleton_rows
 from stfi_models.models.base import PanelModel
 from stfi_models.models.covariance import Regression, VcovChoice, compute_vcov, resolve_vcov
 from stfi_models.panel import PanelData
 from stfi_models.results.result import Result, TestResult
 
 __all__ = ["PooledOLS", "FixedEffects", "RandomEffects", "FirstDifference", "Between",
-           "hausman", "EFFECTS"]
+           "hausman", "EFFECTS", "SINGLETONS"]
 
 EFFECTS = ("entity", "time", "twoways")
+SINGLETONS = ("drop", "keep")
 _VCOV_OPTIONS = ("cluster", "kernel", "bandwidth", "df_adjust", "group_debias", "count_effects")
 
 
 # ---------------------------------------------------------------------------- linear algebra
 def _group_mean(values: np.ndarray, codes: np.ndarray) -> np.ndarray:
     """Per-row mean of ``values`` over the rows sharing its code."""
-    counts = np.bincount(codes)
-    sums = np.zeros((counts.size, values.shape[1]))
-    np.add.at(sums, codes, values)
-    return (sums / counts[:, None])[codes]
-
-
-def _within(values: np.ndarray, entity: np.ndarray, time: np.ndarray,
-            effects: tuple[str, ...]) -> tuple[np.ndarray, int]:
-    """Sweep out the effects; return the transformed values and the effects' rank."""
-    if effects == ("entity",):
-        return values - _group_mean(values, entity), int(entity.max()) + 1
-    if effects == ("time",):
-        return values - _group_mean(values, time), int(time.max()) + 1
-    big, small = (entity, time) if entity.max() >= time.max() else (time, entity)
-    swept = values - _group_mean(values, big)
-    dummies = np.eye(int(small.max()) + 1)[small][:, 1:]
-    dummies = dummies - _group_mean(dummies, big)
-    coef, *_ = np.linalg.lstsq(dummies, swept, rcond=None)
-    rank = int(np.linalg.matrix_rank(dummies))
-    return swept - dummies @ coef, int(big.max()) + 1 + rank
+    return group_means(values, codes)[codes]
 
 
 def _ols(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -184,7 +174,8 @@ class _StaticModel(PanelModel):
                 f"model={self.name!r} {self._refuse_entity}; remove C({panel.entity}) "
                 f"(or '| {panel.entity}') from the formula, or use model='fe'."
             )
-        self.design: Design = build_design(spec, panel, absorb=self._absorb)
+        self.design: Design = build_design(spec, panel, absorb=self._absorb,
+                                           absorb_columns=self._absorb)
         codes = self.design.y.index
         self._entity = pd.factorize(codes.get_level_values(0), sort=True)[0]
         self._time = pd.factorize(codes.get_level_values(1), sort=True)[0]
@@ -361,12 +352,22 @@ class FixedEffects(_StaticModel):
     effects : {"entity", "time", "twoways"}, optional
         Effects to sweep out, in addition to the ``C(entity)`` / ``C(time)`` terms and
         ``| entity + time`` parts of the formula.  When neither names any effect: ``"entity"``
-        (as plm's default ``effect = "individual"`` and Stata's ``xtreg, fe``).
+        (as plm's default ``effect = "individual"`` and Stata's ``xtreg, fe``).  Any other
+        column after ``|`` is absorbed too (``| id + year + industry``), and ``a:b`` absorbs
+        one effect per combination (``| id + province:year``, fixest's ``province^year``).
+    singletons : {"drop", "keep"}
+        Rows alone in a level of an absorbed effect (found iteratively) fit perfectly and
+        change no coefficient, but count in ``n`` and the clusters of the small-sample
+        factors.  ``"drop"`` (default, as reghdfe and fixest/pyfixest) removes them, counts
+        them on ``result.dropped`` and warns; ``"keep"`` keeps them (R plm, Stata ``xtreg``).
 
     Notes
     -----
     No intercept is reported (plm convention).  ``diagnostics["F effects"]`` is the F test
     that all effects are zero against pooled OLS with an intercept (plm ``pFtest``).
+    The effects are swept out by :class:`~stfi_models.models.absorb.AbsorbedEffects` (exact
+    Frisch-Waugh-Lovell on the level counts, no dummy matrix); ``info["n_absorbed"]`` is their
+    rank (levels minus redundant ones), ``info["n_singletons"]`` the rows dropped as singletons.
 
     Examples
     --------
@@ -379,16 +380,75 @@ class FixedEffects(_StaticModel):
     title = "Fixed effects (within)"
     _absorb = True
 
-    def __init__(self, spec: FormulaSpec, panel: PanelData, *, effects: str | None = None
-                 ) -> None:
+    def __init__(self, spec: FormulaSpec, panel: PanelData, *, effects: str | None = None,
+                 singletons: str = "drop") -> None:
         super().__init__(spec, panel)
+        check_choice("singletons", singletons, SINGLETONS)
         chosen = set(self.design.absorbed)
         if effects is not None:
             check_choice("effects", effects, EFFECTS)
             chosen |= {"entity", "time"} if effects == "twoways" else {effects}
-        if not chosen:
+        if not chosen and not self.design.absorbed_columns:
             chosen = {"entity"}
         self.effects: tuple[str, ...] = tuple(e for e in ("entity", "time") if e in chosen)
+        self.n_singletons = 0
+        if singletons == "drop":
+            self._drop_singletons(singleton_rows(self._effect_codes()))
+        self._absorbed = AbsorbedEffects(self._effect_codes())
+
+    def _effect_codes(self) -> tuple[np.ndarray, ...]:
+        """Integer codes of every absorbed effect on the sample rows."""
+        codes = [{"entity": self._entity, "time": self._time}[e] for e in self.effects]
+        frame, rows = self.design.frame, self.design.rows
+        for name in self.design.absorbed_columns:  # a column or an interaction a:b
+            combined = np.zeros(rows.size, dtype=np.int64)
+            for part in name.split(":"):
+                level, uniques = pd.factorize(frame[part].to_numpy()[rows])
+                combined = pd.factorize(combined * len(uniques) + level)[0]
+            codes.append(combined)
+        return tuple(codes)
+
+    @property
+    def _names_absorbed(self) -> tuple[str, ...]:
+        """``"entity"``, ``"time"`` and the absorbed columns (``info["effects"]``)."""
+        return self.effects + self.design.absorbed_columns
+
+    @property
+    def _effect_labels(self) -> list[str]:
+        """How the summary and messages name each absorbed effect."""
+        keys = {"entity": f"entity ({self.panel.entity})", "time": f"time ({self.panel.time})"}
+        return [keys[e] for e in self.effects] + list(self.design.absorbed_columns)
+
+    def _drop_singletons(self, lone: np.ndarray) -> None:
+        """Remove the singleton rows from the design, count them and warn."""
+        if not lone.any():
+            return
+        design, keep = self.design, ~lone
+        self.n_singletons = int(lone.sum())
+        old = design.dropped
+        lost = old.index.append(design.y.index[lone]) if old.index is not None else None
+        keys = ", ".join(self._effect_labels)
+        dropped = Dropped(
+            old.n + self.n_singletons, old.nobs_total,
+            {**old.by_variable, f"singletons of {keys}": self.n_singletons}, lost,
+            f"{old.reason} and singleton fixed-effect levels" if old.n else
+            "singleton fixed-effect levels",
+        )
+        self.design = replace(design, y=design.y.iloc[keep], x=design.x.iloc[keep],
+                              rows=design.rows[keep], dropped=dropped)
+        self._entity = pd.factorize(self._entity[keep], sort=True)[0]
+        self._time = pd.factorize(self._time[keep], sort=True)[0]
+        if self.design.y.empty:
+            raise EstimationError(
+                f"Every row is a singleton of {keys}: no level is observed twice. Use "
+                "singletons='keep' (the fit is then exact) or a coarser effect."
+            )
+        warnings.warn(
+            f"{self.n_singletons} singleton rows dropped (alone in a level of {keys}; they "
+            "fit perfectly and change no coefficient, as reghdfe and fixest drop them). The "
+            "count is on result.dropped; singletons='keep' keeps them (as R plm).",
+            MissingValueWarning, stacklevel=4,
+        )
 
     def _estimate(self) -> _Estimate:
         x = self.design.x.drop(columns="Intercept", errors="ignore")
@@ -399,12 +459,12 @@ class FixedEffects(_StaticModel):
                 f"The fixed-effects model '{self.spec.text}' has no regressor left after "
                 "absorbing the effects."
             )
-        raw = np.column_stack([y, x.to_numpy()])
-        swept, absorbed = _within(raw, self._entity, self._time, self.effects)
+        swept = np.empty((len(y), len(names) + 1), order="F")  # columns contiguous
+        swept[:, 0], swept[:, 1:] = y, x.to_numpy()
+        swept, absorbed = self._absorbed.sweep(swept, overwrite=True), self._absorbed.rank
         yw, xw = swept[:, 0], swept[:, 1:]
-        label = {"entity": f"entity ({self.panel.entity})", "time": f"time ({self.panel.time})"}
-        where = ("after the within transformation ("
-                 + " + ".join(label[e] for e in self.effects) + ")")
+        effects_text = " + ".join(self._effect_labels)
+        where = f"after the within transformation ({effects_text})"
         self._too_few(len(y), len(names), absorbed)
         fac = _check_rank(xw, names, where, before=x.to_numpy(),
                           vanish_hint=" (it is constant within the absorbed effects)")
@@ -413,7 +473,7 @@ class FixedEffects(_StaticModel):
         index = self.design.y.index
         xb = x.to_numpy() @ coef
         rsq = {"within": _r2(resid, yw)}
-        if self.effects == ("entity",):
+        if self.effects == ("entity",) and not self.design.absorbed_columns:
             rsq.update({k: v for k, v in _stata_r2(y, xb, self._entity).items() if k != "within"})
         n, k = len(y), len(names)
         pooled_x = np.column_stack([np.ones(n), x.to_numpy()])
@@ -424,10 +484,9 @@ class FixedEffects(_StaticModel):
         fstat = (ssr_p - ssr) / df1 / (ssr / df2)
         ftest = TestResult(
             stat=float(fstat), pvalue=float(stats.f.sf(fstat, df1, df2)),
-            df=(float(df1), float(df2)), name="F test for " + " + ".join(self.effects)
+            df=(float(df1), float(df2)), name="F test for " + " + ".join(self._names_absorbed)
             + " effects", dist="F", null="all absorbed effects are zero (pooled OLS suffices)",
         )
-        effects_text = " + ".join(label[e] for e in self.effects)
         return _Estimate(
             params=_series(coef, pd.Index(names), "params"),
             reg=self._regression(fac.q, resid, absorbed),
@@ -437,7 +496,8 @@ class FixedEffects(_StaticModel):
             rsquared=rsq,
             n_entities=int(self._entity.max()) + 1,
             diagnostics={"F effects": ftest},
-            info={"effects": self.effects, "n_absorbed": absorbed,
+            info={"effects": self._names_absorbed, "n_absorbed": absorbed,
+                  "n_singletons": self.n_singletons,
                   "summary_header": (("Effects", effects_text),),
                   "summary_footer": ("No intercept reported: it is absorbed by the effects.",)},
         )

@@ -1,46 +1,75 @@
 """The replication report: sections of tables and figures, written atomically.
 
 ``write_report`` writes ``index.html`` (self-contained: figures embedded as base64 PNG,
-tables inline), ``tables/<study>__<name>.csv`` and ``.tex`` and ``figures/<study>__<name>.png``
-into a temporary folder next to the target and moves it into place only when everything is
-written, so an error never leaves a half-written report.  A folder is only replaced if it
+tables inline; Jinja2 with autoescape, ``templates/report.html.j2``),
+``tables/<study>__<name>.csv`` and ``.tex``, ``figures/<study>__<name>.png``, and every table
+in one ``tables.tex`` (compiles on its own) and one ``tables.docx``, into a temporary folder
+next to the target, and moves it into place only when everything is written, so an error
+never leaves a half-written report.  A folder is only replaced if it
 is empty or holds a previous report (marker file ``.stfi-report``).
 """
 
 from __future__ import annotations
 
 import base64
-import html
+import functools
 import io
 import os
 import shutil
 import tempfile
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
+from jinja2 import Environment, PackageLoader, StrictUndefined
+from markupsafe import Markup
 
 from stfi_models.exceptions import SpecificationError
+from stfi_models.replicate.expect import Drift, frame_numbers, result_numbers
 from stfi_models.results.latex import escape_latex
+from stfi_models.results.tables import Table, write_tables
+from stfi_models.results.tables.document import as_table
 
 __all__ = ["ReportTable", "ReportFigure", "Section", "StudyReport", "write_report",
            "figure_png", "MARKER"]
 
 #: Marker file identifying a folder written by ``write_report``.
 MARKER = ".stfi-report"
+#: Tables longer than this are folded (``<details>``) in the page, their first
+#: ``PREVIEW_ROWS`` rows shown above the fold; the CSV holds every row.
+FOLD_ROWS = 30
+PREVIEW_ROWS = 8
 
 
 @dataclass(frozen=True)
 class ReportTable:
-    """One table: its cells (CSV) and its HTML and LaTeX renderings."""
+    """One table: its cells (CSV), its HTML and LaTeX renderings and the numbers it pins.
+
+    ``pinned`` holds the full-precision numbers behind a formatted table (an etable's
+    estimates and standard errors); tables of raw numbers pin their numeric cells.
+    """
 
     name: str
     caption: str
     frame: pd.DataFrame
     html: str
     latex: str
+    pinned: Mapping[str, tuple[float, str]] | None = None
+    preview: str = ""
+    source: Any = None
+
+    def to_table(self) -> Table:
+        """Return the table for ``tables.tex``/``tables.docx`` (an etable keeps its layout)."""
+        return as_table(self.source if self.source is not None else self.frame, self.caption)
+
+    def numbers(self, prefix: str) -> dict[str, tuple[float, str]]:
+        """Return the numbers a replication check compares, keyed under ``prefix``."""
+        if self.pinned is not None:
+            return {f"{prefix}/{k}": v for k, v in self.pinned.items()}
+        return frame_numbers(prefix, self.frame)
 
     @classmethod
     def from_frame(cls, name: str, caption: str, frame: pd.DataFrame,
@@ -48,22 +77,35 @@ class ReportTable:
         """Render a DataFrame (floats to ``digits`` decimals)."""
         fmt = f"{{:.{digits}f}}".format
         shown = frame.reset_index() if index else frame
-        table_html = shown.to_html(index=False, float_format=fmt, na_rep="",
-                                   classes="stfi-table", border=0)
-        cells = shown.map(lambda v: fmt(v) if isinstance(v, float) else str(v))
+        whole = [c for c in shown.columns if pd.api.types.is_float_dtype(shown[c])
+                 and shown[c].dropna().map(float.is_integer).all()]
+        text = shown.astype({c: "Int64" for c in whole})  # counts print as 31, not 31.0000
+
+        def rendered(rows: pd.DataFrame) -> str:
+            return rows.to_html(index=False, float_format=fmt, na_rep="",
+                                classes="stfi-table", border=0)
+
+        table_html = rendered(text)
+        preview = rendered(text.head(PREVIEW_ROWS)) if len(text) > FOLD_ROWS else ""
+        cells = text.map(lambda v: fmt(v) if isinstance(v, float) else
+                         ("" if v is pd.NA else str(v)))
         cols = "l" * cells.shape[1]
         lines = [f"\\begin{{tabular}}{{{cols}}}", "\\hline",
                  " & ".join(escape_latex(str(c)) for c in cells.columns) + " \\\\", "\\hline"]
         lines += [" & ".join(escape_latex(v if v != "nan" else "") for v in row) + " \\\\"
                   for row in cells.itertuples(index=False)]
         lines += ["\\hline", "\\end{tabular}"]
-        return cls(name, caption, shown, table_html, "\n".join(lines))
+        return cls(name, caption, shown, table_html, "\n".join(lines), preview=preview)
 
     @classmethod
-    def from_etable(cls, name: str, caption: str, table: Any) -> ReportTable:
-        """Wrap a :class:`stfi_models.results.tables.Table` (its cells, HTML and LaTeX)."""
+    def from_etable(cls, name: str, caption: str, table: Any,
+                    results: Sequence[Any] = ()) -> ReportTable:
+        """Wrap a :class:`stfi_models.results.tables.Table`; pin its models' numbers."""
+        pinned: dict[str, tuple[float, str]] = {}
+        for k, res in enumerate(results, start=1):
+            pinned.update(result_numbers(f"({k})", res))
         return cls(name, caption, table.to_frame().reset_index(), table.to_html(),
-                   table.to_latex())
+                   table.to_latex(), pinned, source=table)
 
 
 @dataclass(frozen=True)
@@ -95,17 +137,25 @@ class Section:
     tables: list[ReportTable] = field(default_factory=list)
     figures: list[ReportFigure] = field(default_factory=list)
     headline: list[str] = field(default_factory=list)
+    #: Works the section rests on: keys of ``steps.REFERENCES`` or full citations.
+    references: list[str] = field(default_factory=list)
 
 
 @dataclass
 class StudyReport:
-    """All sections of one study."""
+    """All sections of one study, its input data's fingerprint and a check's verdict.
+
+    ``check`` is set after ``stfi replicate --check``.
+    """
 
     name: str
     title: str
     description: str
     data_note: str
     sections: list[Section] = field(default_factory=list)
+    data_fingerprint: str = ""
+    check: Drift | None = None
+    references: list[str] = field(default_factory=list)
 
     @property
     def headline(self) -> list[str]:
@@ -127,58 +177,37 @@ ul.headline{background:#f4f7fa;padding:.8em 2em;border-left:4px solid #345}
 """
 
 
-#: Tables longer than this are folded (``<details>``) in the page; the CSV holds every row.
-FOLD_ROWS = 30
 
 
-def _table_html(study: str, table: ReportTable) -> str:
-    stem = f"tables/{study}__{table.name}"
-    body = f"<div class='scroll'>{table.html}</div>"
-    if len(table.frame) > FOLD_ROWS:
-        rows = len(table.frame)
-        body = f"<details><summary>{rows} rows (click to show)</summary>{body}</details>"
-    return (
-        f"<div class='table' data-file='{stem}.csv'><p class='caption'>"
-        f"{html.escape(table.caption)} <span class='files'>(<a href='{stem}.csv'>csv</a>, "
-        f"<a href='{stem}.tex'>tex</a>)</span></p>{body}</div>"
-    )
+def _b64(figure: ReportFigure) -> str:
+    return base64.b64encode(figure.png).decode("ascii")
 
 
-def _figure_html(study: str, figure: ReportFigure) -> str:
-    data = base64.b64encode(figure.png).decode("ascii")
-    return (
-        f"<figure data-file='figures/{study}__{figure.name}.png'><img alt='"
-        f"{html.escape(figure.caption)}' src='data:image/png;base64,{data}'>"
-        f"<figcaption>{html.escape(figure.caption)}</figcaption></figure>"
-    )
+def _trusted_table(markup: str) -> Markup:
+    """Mark a table's HTML as safe: pandas and :mod:`stfi_models.results` escape every cell."""
+    return Markup(markup)
+
+
+@functools.cache
+def _environment() -> Environment:
+    """Return the Jinja2 environment of the report, with autoescape on.
+
+    Every string from a study file, a dataset or a column name is escaped; only table HTML
+    built by escaping renderers is marked safe.
+    """
+    env = Environment(loader=PackageLoader("stfi_models.replicate", "templates"),
+                      autoescape=True, undefined=StrictUndefined, trim_blocks=True,
+                      lstrip_blocks=True)
+    env.filters["b64"] = _b64
+    env.filters["trusted_table"] = _trusted_table
+    return env
 
 
 def render_html(studies: list[StudyReport]) -> str:
-    """Render the self-contained HTML page of the report."""
+    """Render the self-contained HTML page of the report (Jinja2, autoescaped)."""
     stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    parts = ["<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>",
-             "<title>stfi-models replication report</title>",
-             f"<style>{_CSS}</style></head><body>",
-             "<h1>stfi-models replication report</h1>",
-             f"<p class='note'>Generated {stamp} by <code>stfi replicate</code>. Tables are also "
-             "in <code>tables/</code> (CSV and LaTeX), figures in <code>figures/</code>.</p>",
-             "<ul>" + "".join(f"<li><a href='#{s.name}'>{html.escape(s.title)}</a></li>"
-                              for s in studies) + "</ul>"]
-    for study in studies:
-        parts.append(f"<h1 id='{study.name}'>{html.escape(study.title)}</h1>")
-        parts.append(f"<p>{html.escape(study.description)}</p>")
-        parts.append(f"<p class='note'>{html.escape(study.data_note)}</p>")
-        if study.headline:
-            parts.append("<ul class='headline'>" + "".join(
-                f"<li>{html.escape(line)}</li>" for line in study.headline) + "</ul>")
-        for section in study.sections:
-            parts.append(f"<h2 id='{study.name}-{section.key}'>{html.escape(section.title)}</h2>")
-            if section.note:
-                parts.append(f"<p class='note'>{html.escape(section.note)}</p>")
-            parts.extend(_figure_html(study.name, f) for f in section.figures)
-            parts.extend(_table_html(study.name, t) for t in section.tables)
-    parts.append("</body></html>")
-    return "\n".join(parts)
+    return _environment().get_template("report.html.j2").render(
+        studies=studies, css=Markup(_CSS), stamp=stamp)
 
 
 def _check_target(out: Path) -> None:
@@ -215,6 +244,7 @@ def write_report(studies: list[StudyReport], out: str | Path) -> Path:
                 for figure in section.figures:
                     (staging / "figures" / f"{study.name}__{figure.name}.png").write_bytes(
                         figure.png)
+        _write_documents(studies, staging)
         (staging / "index.html").write_text(render_html(studies), encoding="utf-8")
         (staging / MARKER).write_text("written by stfi replicate\n", encoding="utf-8")
         _swap(staging, out)
@@ -222,6 +252,37 @@ def write_report(studies: list[StudyReport], out: str | Path) -> Path:
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return out / "index.html"
+
+
+#: Tables longer or wider than this stay out of ``tables.tex``/``tables.docx`` (a float
+#: cannot break across pages, nor shrink to the page); their CSV and .tex files hold them,
+#: and a last table lists them.
+DOCUMENT_ROWS = 45
+DOCUMENT_COLUMNS = 8
+
+
+def _write_documents(studies: list[StudyReport], folder: Path) -> None:
+    """Write the report's tables into one ``tables.tex`` (compiles alone) and ``tables.docx``."""
+    items: dict[str, Any] = {}
+    elsewhere = []
+    for study in studies:
+        for section in study.sections:
+            for table in section.tables:
+                caption = f"{study.title}: {table.caption}"
+                if (len(table.frame) <= DOCUMENT_ROWS
+                        and len(table.to_table().columns) <= DOCUMENT_COLUMNS):
+                    items[caption] = table
+                else:
+                    elsewhere.append({"file (tables/, .csv)": f"{study.name}__{table.name}",
+                                      "rows": len(table.frame)})
+    if not items:
+        return
+    if elsewhere:
+        items["Tables too long or wide for a page (see their CSV files)"] = pd.DataFrame(
+            elsewhere)
+    title = "stfi-models replication report: tables"
+    write_tables(items, folder / "tables.tex", title=title)
+    write_tables(items, folder / "tables.docx", title=title)
 
 
 def _swap(staging: Path, out: Path) -> None:

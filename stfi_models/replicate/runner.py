@@ -5,6 +5,7 @@ from __future__ import annotations
 import time as _time
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Literal
 
 import pandas as pd
 
@@ -12,9 +13,26 @@ from stfi_models.exceptions import SpecificationError, did_you_mean
 from stfi_models.index.composite import build_index
 from stfi_models.index.study import derive_columns, load_study
 from stfi_models.productivity import tfp
+from stfi_models.replicate.expect import (
+    Expected,
+    collect_numbers,
+    compare,
+    expected_path,
+    fingerprint,
+    seeds_of,
+    tolerances_from,
+    versions,
+    write_expected,
+)
 from stfi_models.replicate.report import Section, StudyReport, write_report
 from stfi_models.replicate.spec import STUDIES, ReplicationSpec, load_replication
-from stfi_models.replicate.steps import STEPS, Context, index_section, regressions
+from stfi_models.replicate.steps import (
+    REFERENCES,
+    STEPS,
+    Context,
+    index_section,
+    regressions,
+)
 
 __all__ = ["prepare", "run_study_report", "replicate"]
 
@@ -42,6 +60,18 @@ def _merge(frame: pd.DataFrame, new: pd.DataFrame, keys: list[str], where: str) 
     return frame.merge(new, on=keys, how="left", validate="one_to_one")
 
 
+def _read_csv(path: Path, spec: ReplicationSpec) -> pd.DataFrame:
+    """Read the study's own data file (already confined to the study's folder)."""
+    if not path.is_file():
+        raise SpecificationError(f"Study file {spec.path.name}: [data] path names "
+                                 f"'{path.name}', which does not exist in the study's folder.")
+    try:
+        return pd.read_csv(path)
+    except (ValueError, OSError, UnicodeDecodeError) as exc:
+        raise SpecificationError(f"Study file {spec.path.name}: [data] path '{path.name}' is "
+                                 f"not a readable CSV file ({type(exc).__name__}).") from None
+
+
 def prepare(spec: ReplicationSpec, data: pd.DataFrame | None = None
             ) -> tuple[Context, list[Section]]:
     """Prepare the study data (indices, productivity, derived columns) and index sections.
@@ -61,7 +91,12 @@ def prepare(spec: ReplicationSpec, data: pd.DataFrame | None = None
     from stfi_models.datasets import load_dataset
 
     entity, time, group = spec.entity, spec.time, spec.data.get("group")
-    frame = load_dataset(spec.data["dataset"]) if data is None else data.copy()
+    if data is not None:
+        frame = data.copy()
+    elif spec.data_path is not None:
+        frame = _read_csv(spec.data_path, spec)
+    else:
+        frame = load_dataset(spec.data["dataset"])
     _require(frame, [entity, time] + ([group] if group else []), f"[data] of {spec.path.name}")
     if frame.empty:
         raise SpecificationError("The data have no rows.")
@@ -86,7 +121,7 @@ def prepare(spec: ReplicationSpec, data: pd.DataFrame | None = None
             raise SpecificationError(f"[indices] {name} = '{path.name}', but that file builds "
                                      f"'{result.name}'; use {result.name} = ... .")
         frame = _merge(frame, result.scores.reset_index(), keys, f"index {name}")
-        sections.append(index_section(name, study.title, result))
+        sections.append(index_section(name, study.title, result, spec.data.get("years")))
     years = spec.data.get("years")
     if years is not None:
         frame = frame[frame[time].between(*years)]
@@ -105,16 +140,28 @@ def prepare(spec: ReplicationSpec, data: pd.DataFrame | None = None
     return Context(frame.reset_index(drop=True), entity, time, group), sections
 
 
+def input_fingerprint(spec: ReplicationSpec, data: pd.DataFrame | None = None) -> str:
+    """SHA-256 of the study's input data as read (before indices and derived columns)."""
+    from stfi_models.datasets import load_dataset
+
+    if data is not None:
+        return fingerprint(data)
+    if spec.data_path is not None:
+        return fingerprint(_read_csv(spec.data_path, spec))
+    return fingerprint(load_dataset(spec.data["dataset"]))
+
+
 def run_study_report(study: str | Path | ReplicationSpec, data: pd.DataFrame | None = None,
-                     progress: Progress = _quiet) -> StudyReport:
+                     progress: Progress = _quiet, n_jobs: int = 1) -> StudyReport:
     """Run every step of one study and collect its report sections."""
     spec = study if isinstance(study, ReplicationSpec) else load_replication(study)
     started = _time.perf_counter()
     progress(f"[{spec.name}] preparing data and indices")
     ctx, sections = prepare(spec, data)
+    ctx.n_jobs = n_jobs
     frame = ctx.frame
     for key, table in spec.steps.items():
-        if key in ("productivity", "derive"):
+        if key in ("productivity", "derive", "expected"):
             continue
         if key == "regressions":
             for name, sub in table.items():
@@ -124,16 +171,39 @@ def run_study_report(study: str | Path | ReplicationSpec, data: pd.DataFrame | N
         progress(f"[{spec.name}] {key}")
         sections.append(STEPS[key](table, ctx))
     progress(f"[{spec.name}] done in {_time.perf_counter() - started:.1f} s")
-    source = (f"bundled dataset '{spec.data['dataset']}'" if data is None
-              else "user-supplied data")
+    source = ("user-supplied data" if data is not None
+              else f"data file '{spec.data_path.name}'" if spec.data_path is not None
+              else f"bundled dataset '{spec.data['dataset']}'")
     note = (f"Data: {source}; {frame[ctx.entity].nunique()} entities, years "
             f"{frame[ctx.time].min()}-{frame[ctx.time].max()}, {len(frame)} rows. "
             f"Study file: {spec.path.name}.")
-    return StudyReport(spec.name, spec.title, spec.description, note, sections)
+    return StudyReport(spec.name, spec.title, spec.description, note, sections,
+                       data_fingerprint=input_fingerprint(spec, data),
+                       references=_references(spec, data, sections))
+
+
+def _references(spec: ReplicationSpec, data: pd.DataFrame | None,
+                sections: Sequence[Section]) -> list[str]:
+    """Return the data source, then every work the sections cite, each once, in order."""
+    from stfi_models.datasets import DATASETS
+
+    if data is not None:
+        source = "Data: supplied by the user with --data (cite its source in the paper)."
+    elif spec.data_path is not None:
+        source = (f"Data: {spec.data_path.name}, supplied with the study file (see the "
+                  "study's folder for its source).")
+    else:
+        entry = DATASETS[spec.data["dataset"]]
+        source = (f"Data: {entry.description}. Source: {entry.source} (full notes: "
+                  f"`stfi datasets {spec.data['dataset']}`).")
+    keys = (["tfp"] if "productivity" in spec.steps else []) + [
+        k for s in sections for k in s.references]
+    return [source, *(REFERENCES.get(k, k) for k in dict.fromkeys(keys))]
 
 
 def replicate(studies: Sequence[str | Path] = (), *, data: pd.DataFrame | None = None,
-              out: str | Path = "report", progress: Progress = _quiet
+              out: str | Path = "report", progress: Progress = _quiet, n_jobs: int = 1,
+              expected: Literal["update", "check"] | None = None,
               ) -> tuple[list[StudyReport], Path]:
     """Run replication studies and write the report.
 
@@ -148,6 +218,12 @@ def replicate(studies: Sequence[str | Path] = (), *, data: pd.DataFrame | None =
         Report folder: ``index.html``, ``tables/``, ``figures/``.  Written atomically.
     progress : callable, optional
         Receives one line per step.
+    n_jobs : int
+        Workers of the resampling steps; the numbers do not depend on it.
+    expected : {"update", "check"}, optional
+        ``"update"`` writes each study's expected results (``<study>.expected.json`` beside
+        its file, :mod:`stfi_models.replicate.expect`); ``"check"`` compares the run with
+        them and sets ``report.check`` (also shown in the HTML report).
 
     Returns
     -------
@@ -159,6 +235,19 @@ def replicate(studies: Sequence[str | Path] = (), *, data: pd.DataFrame | None =
     >>> from stfi_models.replicate import replicate
     >>> reports, page = replicate(["stfi_regional"], out="report")  # doctest: +SKIP
     """
+    if expected not in (None, "update", "check"):
+        raise SpecificationError(f"expected={expected!r} must be 'update', 'check' or None.")
     specs = [load_replication(s) for s in (studies or list(STUDIES))]
-    reports = [run_study_report(spec, data, progress) for spec in specs]
+    pinned = {spec.name: Expected.read(expected_path(spec.path)) for spec in specs
+              } if expected == "check" else {}
+    reports = [run_study_report(spec, data, progress, n_jobs) for spec in specs]
+    for spec, report in zip(specs, reports, strict=True):
+        numbers = collect_numbers(report)
+        if expected == "check":
+            tolerances = tolerances_from(spec.steps.get("expected"), spec.path.name)
+            report.check = compare(pinned[spec.name], numbers, report.data_fingerprint,
+                                   tolerances)
+        elif expected == "update":
+            write_expected(expected_path(spec.path), Expected(
+                spec.name, numbers, report.data_fingerprint, versions(), seeds_of(spec.steps)))
     return reports, write_report(reports, out)

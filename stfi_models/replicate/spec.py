@@ -5,7 +5,8 @@ these tables; every one but ``[study]`` and ``[data]`` is optional and switches 
 section on::
 
     [study]          title, description
-    [data]           dataset (bundled name), entity, time, group (regions), years, exclude
+    [data]           dataset (bundled name) or path (a CSV in the study's folder), entity,
+                     time, group (regions), years, exclude
     [indices]        NAME = "index study file" (formulas/*_index.toml; their own keys apply)
     [productivity]   name, output, capital, labour, alpha, method, deflator  (TFP, see
                      stfi_models.productivity)
@@ -20,6 +21,8 @@ section on::
     [pvar]           formula, options, periods, draws, seed, demean_time
     [mediation]      treatment, mediator, outcome, controls, effects, model, bootstrap,
                      seed, options
+    [expected]       rtol = {kind = x}, atol = {kind = x}: tolerances of the replication
+                     check (stfi_models.replicate.expect)
 
 Unknown tables or keys are refused with a "did you mean" hint; nothing is evaluated as code.
 """
@@ -30,13 +33,35 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
 
-from stfi_models._studyfile import check_derive, check_table, fail, read_tables
+from stfi_models._resources import resource_dir
+from stfi_models._studyfile import (
+    COLUMN,
+    COLUMN_OR_COLUMNS,
+    COLUMNS,
+    ENTITIES,
+    FLAG,
+    INTEGER,
+    OPTIONS,
+    TEXT,
+    YEARS,
+    Field,
+    check_derive,
+    check_fields,
+    check_formula,
+    check_name,
+    check_table,
+    fail,
+    inside,
+    read_tables,
+)
 from stfi_models.exceptions import SpecificationError, did_you_mean
+from stfi_models.formula.grammar import parse_formula
+from stfi_models.replicate.expect import tolerances_from
 
 __all__ = ["ReplicationSpec", "load_replication", "FORMULAS", "STUDIES", "resolve_study"]
 
 #: The folder holding the study files of the repository.
-FORMULAS = Path(__file__).resolve().parents[2] / "formulas"
+FORMULAS = resource_dir("formulas")
 
 #: Study name -> replication file (``stfi replicate NAME``).
 STUDIES: dict[str, Path] = {
@@ -47,7 +72,7 @@ STUDIES: dict[str, Path] = {
 #: Allowed keys of each table (``None``: free names).
 _TABLES: dict[str, set[str] | None] = {
     "study": {"title", "description"},
-    "data": {"dataset", "entity", "time", "group", "years", "exclude"},
+    "data": {"dataset", "path", "entity", "time", "group", "years", "exclude"},
     "indices": None,
     "productivity": {"name", "output", "capital", "labour", "alpha", "method", "deflator"},
     "derive": None,
@@ -60,10 +85,34 @@ _TABLES: dict[str, set[str] | None] = {
     "pvar": {"formula", "options", "periods", "draws", "seed", "demean_time"},
     "mediation": {"treatment", "mediator", "outcome", "controls", "effects", "model",
                   "bootstrap", "seed", "options"},
+    "expected": {"rtol", "atol"},
 }
 _REGRESSION_KEYS = {"title", "model", "formulas", "options", "headline"}
+#: Types and ranges of the keys (work keys such as draws are bounded for every table).
+_FIELDS: dict[str, dict[str, Field]] = {
+    "study": {"title": TEXT, "description": TEXT},
+    "data": {"dataset": TEXT, "path": TEXT, "entity": COLUMN, "time": COLUMN,
+             "group": COLUMN, "years": YEARS, "exclude": ENTITIES},
+    "expected": {"rtol": OPTIONS, "atol": OPTIONS},
+    "productivity": {"name": COLUMN, "output": COLUMN, "capital": COLUMN, "labour": COLUMN,
+                     "alpha": Field((int, float), 0.0, 1.0), "method": TEXT,
+                     "deflator": COLUMN},
+    "trends": {"variables": COLUMNS},
+    "density": {"value": COLUMN, "bandwidth": Field((str, int, float), low=0.0)},
+    "dagum": {"value": COLUMN},
+    "moran": {"value": COLUMN, "permutations": INTEGER, "seed": INTEGER},
+    "convergence": {"value": COLUMN, "kind": TEXT},
+    "pvar": {"formula": TEXT, "options": OPTIONS, "periods": INTEGER, "draws": INTEGER,
+             "seed": INTEGER, "demean_time": FLAG},
+    "mediation": {"treatment": COLUMN_OR_COLUMNS, "mediator": COLUMN_OR_COLUMNS,
+                  "outcome": COLUMN, "controls": TEXT, "effects": TEXT, "model": TEXT,
+                  "bootstrap": INTEGER, "seed": INTEGER, "options": OPTIONS},
+}
+_REGRESSION_FIELDS = {"title": TEXT, "model": Field((str, list), items=(str,), length=(1, 20)),
+                      "formulas": Field((list,), items=(str,), length=(1, 20)),
+                      "options": OPTIONS, "headline": TEXT}
 _REQUIRED = {
-    "data": ("dataset", "entity", "time"),
+    "data": ("entity", "time"),
     "productivity": ("name", "output", "capital", "labour"),
     "trends": ("variables",),
     "density": ("value",),
@@ -93,6 +142,8 @@ class ReplicationSpec:
         Index name -> resolved path of its index study file.
     steps : Mapping
         Table name -> its (checked) content, in file order, for every analysis table.
+    data_path : Path or None
+        The study's own CSV (``[data] path``, inside its folder), else the bundled dataset.
     """
 
     path: Path
@@ -102,6 +153,7 @@ class ReplicationSpec:
     data: MappingProxyType
     indices: MappingProxyType
     steps: MappingProxyType
+    data_path: Path | None = None
 
     @property
     def entity(self) -> str:
@@ -112,6 +164,12 @@ class ReplicationSpec:
     def time(self) -> str:
         """Time key column."""
         return self.data["time"]
+
+
+def _plain(stem: str) -> str:
+    """Return the study key of file names and HTML ids: the stem in plain characters."""
+    plain = "".join(c if c.isascii() and (c.isalnum() or c == "_") else "_" for c in stem)
+    return plain[:64] or "study"
 
 
 def resolve_study(study: str | Path) -> Path:
@@ -154,22 +212,37 @@ def load_replication(study: str | Path) -> ReplicationSpec:
     for table in ("study", "data"):
         raw.setdefault(table, {})
     parts = {t: check_table(path, t, c, _TABLES[t], _REQUIRED.get(t, ())) for t, c in raw.items()}
+    for table, content in parts.items():
+        check_fields(path, table, content, _FIELDS.get(table, {}))
     for name, table in parts.get("regressions", {}).items():
+        check_name(path, "[regressions.NAME]", name)
         check_table(path, f"regressions.{name}", table, _REGRESSION_KEYS)
+        check_fields(path, f"regressions.{name}", table, _REGRESSION_FIELDS)
         if not isinstance(table.get("formulas"), list) or not table["formulas"]:
             raise fail(path, f"[regressions.{name}] needs formulas = [\"y ~ x\", ...].")
+        for k, text in enumerate(table["formulas"]):
+            check_formula(path, f"[regressions.{name}] formulas[{k}]", text, parse_formula)
         model = table.get("model")
         if isinstance(model, list) and len(model) != len(table["formulas"]):
             raise fail(path, f"[regressions.{name}] model lists {len(model)} models for "
                        f"{len(table['formulas'])} formulas; give one, or one per formula.")
     check_derive(path, parts.get("derive", {}))
+    if "pvar" in parts:
+        check_formula(path, "[pvar] formula", parts["pvar"]["formula"], parse_formula)
     indices = {}
     for name, file in parts.get("indices", {}).items():
-        target = (path.parent / str(file)).resolve()
+        check_name(path, "[indices]", name)
+        target = inside(path, f"[indices] {name}", file)
         if not target.is_file():
-            raise fail(path, f"[indices] {name} = '{file}': no such index study file "
-                       f"(looked for {target}).")
+            raise fail(path, f"[indices] {name} = '{file}': no such index study file in the "
+                       "study's folder.")
         indices[name] = target
+    if ("dataset" in parts["data"]) == ("path" in parts["data"]):
+        raise fail(path, "[data] needs exactly one of dataset = \"<bundled name>\" or "
+                   "path = \"<file.csv in the study's folder>\".")
+    data_path = (inside(path, "[data] path", parts["data"]["path"])
+                 if "path" in parts["data"] else None)
+    tolerances_from(parts.get("expected"), path.name)  # refuse bad tolerances now
     years = parts["data"].get("years")
     if years is not None and (not isinstance(years, list) or len(years) != 2
                               or not all(isinstance(y, int) for y in years)):
@@ -178,10 +251,11 @@ def load_replication(study: str | Path) -> ReplicationSpec:
              if k not in ("study", "data", "indices")}
     return ReplicationSpec(
         path=path,
-        name=path.stem,
+        name=_plain(path.stem),
         title=str(parts["study"].get("title", path.stem)),
         description=str(parts["study"].get("description", "")),
         data=MappingProxyType(parts["data"]),
         indices=MappingProxyType(indices),
         steps=MappingProxyType(steps),
+        data_path=data_path,
     )

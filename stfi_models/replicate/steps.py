@@ -20,7 +20,7 @@ from stfi_models.exceptions import SpecificationError
 from stfi_models.index.result import IndexResult
 from stfi_models.replicate.report import ReportFigure, ReportTable, Section, figure_png
 
-__all__ = ["Context", "STEPS", "index_section"]
+__all__ = ["Context", "STEPS", "REFERENCES", "index_section"]
 
 
 @dataclass
@@ -37,6 +37,8 @@ class Context:
         Region column for regional trends and the Dagum decomposition.
     results : dict
         Objects kept by earlier steps (for headline numbers of later ones).
+    n_jobs : int
+        Workers for resampling steps (the numbers do not depend on it).
     """
 
     frame: pd.DataFrame
@@ -44,6 +46,7 @@ class Context:
     time: str
     group: str | None
     results: dict[str, Any] = field(default_factory=dict)
+    n_jobs: int = 1
 
     def column(self, name: str, where: str) -> pd.DataFrame:
         """Rows with ``name`` present (keys, group and the column)."""
@@ -67,8 +70,50 @@ def _fmt(value: float, digits: int = 3) -> str:
     return f"{value:.{digits}f}"
 
 
-def index_section(name: str, title: str, result: IndexResult) -> Section:
-    """Weights and yearly means of a composite index built by an index study file."""
+#: Works cited by the report sections, by key (each section lists the keys it rests on).
+REFERENCES: dict[str, str] = {
+    "entropy": "Shannon, C. E. (1948). A mathematical theory of communication. Bell System "
+               "Technical Journal 27(3), 379-423; entropy weights: Zou, Z., Yun, Y. & Sun, J. "
+               "(2006). Journal of Environmental Sciences 18(5), 1020-1023.",
+    "dagum": "Dagum, C. (1997). A new approach to the decomposition of the Gini income "
+             "inequality ratio. Empirical Economics 22(4), 515-531.",
+    "moran": "Moran, P. A. P. (1950). Notes on continuous stochastic phenomena. Biometrika "
+             "37(1/2), 17-23; Cliff, A. D. & Ord, J. K. (1981). Spatial Processes. Pion.",
+    "kernel": "Silverman, B. W. (1986). Density Estimation for Statistics and Data "
+              "Analysis. Chapman & Hall.",
+    "convergence": "Barro, R. J. & Sala-i-Martin, X. (1992). Convergence. Journal of "
+                   "Political Economy 100(2), 223-251.",
+    "fe": "Baltagi, B. H. (2021). Econometric Analysis of Panel Data, 6th ed. Springer; "
+          "Arellano, M. (1987). Oxford Bulletin of Economics and Statistics 49(4), 431-434.",
+    "gmm": "Arellano, M. & Bond, S. (1991). Review of Economic Studies 58(2), 277-297; "
+           "Blundell, R. & Bond, S. (1998). Journal of Econometrics 87(1), 115-143; "
+           "Windmeijer, F. (2005). Journal of Econometrics 126(1), 25-51; Roodman, D. (2009). "
+           "Stata Journal 9(1), 86-136.",
+    "pvar": "Love, I. & Zicchino, L. (2006). Quarterly Review of Economics and Finance 46(2), "
+            "190-210; Abrigo, M. R. M. & Love, I. (2016). Stata Journal 16(3), 778-804; "
+            "Sigmund, M. & Ferstl, R. (2021). Quarterly Review of Economics and Finance 80, "
+            "693-720.",
+    "mediation": "Baron, R. M. & Kenny, D. A. (1986). Journal of Personality and Social "
+                 "Psychology 51(6), 1173-1182; Sobel, M. E. (1982). Sociological Methodology "
+                 "13, 290-312; Efron, B. & Tibshirani, R. J. (1993). An Introduction to the "
+                 "Bootstrap. Chapman & Hall.",
+    "tfp": "Solow, R. M. (1957). Technical change and the aggregate production function. "
+           "Review of Economics and Statistics 39(3), 312-320.",
+}
+
+
+def _titled(name: str, title: str) -> str:
+    """``title``, prefixed with ``name`` unless it already starts with it."""
+    return title if title.split(":")[0].strip() == name else f"{name}: {title}"
+
+
+def index_section(name: str, title: str, result: IndexResult,
+                  study_years: tuple[int, int] | None = None) -> Section:
+    """Weights and yearly means of a composite index built by an index study file.
+
+    The index is built on its own study file's window; the note says so beside the study's
+    window, and the headline names the window its numbers come from.
+    """
     import matplotlib.pyplot as plt
 
     weights = result.weights
@@ -81,23 +126,33 @@ def index_section(name: str, title: str, result: IndexResult) -> Section:
     scores = result.scores.groupby(level=result.time).mean()
     first, last = scores.index[0], scores.index[-1]
     options = result.options
+    window = f"{first}-{last}"
+    used = (f"; the study's analyses use {study_years[0]}-{study_years[1]}"
+            if study_years is not None and tuple(study_years) != (first, last) else "")
     return Section(
         key=f"index-{name}",
-        title=f"Index {name}: {title}",
-        note=(f"{options['method']} weights, {options['normalize']} normalisation "
+        title=f"Index {_titled(name, title)}",
+        note=(f"Built on {window} (the window of its index study file){used}. "
+              f"{options['method']} weights, {options['normalize']} normalisation "
               f"(scope {options['scope']}, weights by {options['weights_by']}); "
               f"{len(result.filled)} missing cells filled by {options['missing']}."),
         tables=[
             ReportTable.from_frame(f"{name}_weights", f"{name}: weights (mean over years when "
                                    "weights vary by year)", weights[keys + numbers]),
             ReportTable.from_frame(f"{name}_yearly_means", f"{name} and sub-indices: mean over "
-                                   "entities by year", scores, index=True),
+                                   f"entities by year, {window}", scores, index=True),
         ],
         figures=[ReportFigure(f"{name}_weights", f"{name}: share of each indicator in the "
                               "composite", figure_png(fig))],
-        headline=[f"{name}: mean {_fmt(scores[name].loc[first])} in {first} -> "
-                  f"{_fmt(scores[name].loc[last])} in {last}"],
+        headline=[f"{name} (index window {window}): mean {_fmt(scores[name].loc[first])} in "
+                  f"{first} -> {_fmt(scores[name].loc[last])} in {last}"],
+        references=["entropy"],
     )
+
+
+def _options_text(options: Mapping[str, Any]) -> str:
+    """``vcov = cluster, steps = 2``: model options as a reader writes them."""
+    return ", ".join(f"{k} = {v}" for k, v in options.items()) or "defaults"
 
 
 def trends(table: Mapping[str, Any], ctx: Context) -> Section:
@@ -145,6 +200,7 @@ def density(table: Mapping[str, Any], ctx: Context) -> Section:
                                        res.bandwidths)],
         figures=[ReportFigure("density_surface", f"Kernel density surface of {value}",
                               figure_png(res.plot(kind="surface")))],
+        references=["kernel"],
     )
 
 
@@ -168,6 +224,7 @@ def dagum(table: Mapping[str, Any], ctx: Context) -> Section:
         headline=[f"Dagum Gini of {value} in {int(last[ctx.time])}: {_fmt(last['G'])} "
                   f"(within {100 * last['share_w']:.1f}%, net between "
                   f"{100 * last['share_nb']:.1f}%, transvariation {100 * last['share_t']:.1f}%)"],
+        references=["dagum"],
     )
 
 
@@ -186,7 +243,8 @@ def moran_step(table: Mapping[str, Any], ctx: Context) -> Section:
     w = w.subset(ids)
     data = data[data.groupby(ctx.time)[ctx.entity].transform("count") == len(ids)]
     panel = moran(data, w, value, id=ctx.entity, by=ctx.time,
-                  permutations=int(table.get("permutations", 99)), seed=table.get("seed", 1))
+                  permutations=int(table.get("permutations", 99)), seed=table.get("seed", 1),
+                  n_jobs=ctx.n_jobs)
     period = panel.table[ctx.time].iloc[-1]
     return Section(
         key="moran", title=f"Spatial autocorrelation of {value}",
@@ -197,6 +255,7 @@ def moran_step(table: Mapping[str, Any], ctx: Context) -> Section:
                               figure_png(panel[period].plot()))],
         headline=[f"Moran's I of {value} in {period}: {_fmt(panel[period].I)} "
                   f"(p = {panel[period].p_rand:.3f})"],
+        references=["moran"],
     )
 
 
@@ -221,6 +280,7 @@ def convergence(table: Mapping[str, Any], ctx: Context) -> Section:
         headline=[f"Beta convergence of {value}: beta = {_fmt(beta.beta)}"
                   + (f", half-life {beta.half_life:.1f} periods"
                      if np.isfinite(beta.half_life) else "")],
+        references=["convergence"],
     )
 
 
@@ -245,12 +305,14 @@ def regressions(name: str, table: Mapping[str, Any], ctx: Context) -> Section:
     title = str(table.get("title", name))
     return Section(
         key=f"regressions-{name}", title=title,
-        note=f"model = {', '.join(str(m or 'default') for m in dict.fromkeys(models))}; "
-             f"options {options or '{}'}.",
-        tables=[ReportTable.from_etable(f"regressions_{name}", title, etable(results))],
+        note=f"Estimator: {', '.join(str(m or 'default') for m in dict.fromkeys(models))}; "
+             f"options: {_options_text(options)}.",
+        tables=[ReportTable.from_etable(f"regressions_{name}", title, etable(results),
+                                        results)],
         headline=[f"{title}, model (1): {term} = {_fmt(first.params[term])} "
                   f"(SE {_fmt(first.std_errors[term])}, p = {first.pvalues[term]:.3f}, "
                   f"n = {first.nobs})"],
+        references=["gmm" if any(str(r.model).endswith("gmm") for r in results) else "fe"],
     )
 
 
@@ -275,7 +337,7 @@ def pvar(table: Mapping[str, Any], ctx: Context) -> Section:
     periods = int(table.get("periods", 10))
     draws = int(table.get("draws", 1000))
     irf = res.irf(periods, kind="orth", ci="mc", draws=draws, seed=table.get("seed", 1),
-                  n_jobs=1, progress=False)
+                  n_jobs=ctx.n_jobs, progress=False)
     fevd = res.fevd(periods)
     stab = res.stability()
     return Section(
@@ -295,6 +357,7 @@ def pvar(table: Mapping[str, Any], ctx: Context) -> Section:
         headline=[f"Panel VAR of {', '.join(names)}: n = {res.nobs}, largest companion "
                   f"eigenvalue modulus {_fmt(float(stab.moduli[0]))} "
                   f"({'stable' if stab.is_stable else 'NOT stable'})"],
+        references=["pvar"],
     )
 
 
@@ -326,7 +389,7 @@ def mediation(table: Mapping[str, Any], ctx: Context) -> Section:
                   controls=table.get("controls"), effects=table.get("effects"),
                   entity=ctx.entity, time=ctx.time, model=table.get("model"),
                   bootstrap=int(table.get("bootstrap", 999)), seed=table.get("seed", 1),
-                  progress=False, **dict(table.get("options", {})))
+                  n_jobs=ctx.n_jobs, progress=False, **dict(table.get("options", {})))
     ctx.results["mediation"] = res
     tidy = res.tidy()
     lines = []
@@ -345,6 +408,7 @@ def mediation(table: Mapping[str, Any], ctx: Context) -> Section:
                 ReportTable.from_frame("mediation_tests", "Sobel-type tests", res.tests)],
         figures=[ReportFigure("mediation_diagram", "Path diagram", figure_png(res.plot()))],
         headline=lines,
+        references=["mediation"],
     )
 
 

@@ -52,6 +52,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from stfi_models._plotting import axes_grid, integer_ticks, print_style
 from stfi_models.exceptions import EstimationError, SpecificationError, check_choice
 
 __all__ = [
@@ -329,12 +330,11 @@ class _Responses:
 
         return pick(impulse, "impulse"), pick(response, "response")
 
-    def _plot(self, impulse, response, ylabel: str, figsize=None):
-        import matplotlib.pyplot as plt
-
+    @print_style
+    def _plot(self, impulse, response, ylabel: str, figsize=None, ax=None):
         imps, resps = self._select(impulse, response)
-        fig, axes = plt.subplots(len(resps), len(imps), squeeze=False, sharex=True,
-                                 figsize=figsize or (3.2 * len(imps), 2.4 * len(resps)))
+        fig, axes = axes_grid(ax, len(resps), len(imps), sharex=True,
+                              figsize=figsize or (2.2 + 2.0 * len(imps), 0.4 + 1.8 * len(resps)))
         steps = self.steps
         for c, j in enumerate(imps):
             for r, i in enumerate(resps):
@@ -344,7 +344,8 @@ class _Responses:
                     ax.fill_between(steps, self.bands.lower[:, i, j], self.bands.upper[:, i, j],
                                     color="C0", alpha=0.2, linewidth=0)
                 ax.axhline(0, color="0.5", linewidth=0.6)
-                ax.set_title(f"{self.names[j]} → {self.names[i]}", fontsize=9)
+                ax.set_title(f"{self.names[j]} → {self.names[i]}")
+                integer_ticks(ax)
                 if c == 0:
                     ax.set_ylabel(ylabel)
         for ax in axes[-1]:
@@ -387,20 +388,31 @@ class IRF(_Responses):
 
     @property
     def steps(self) -> np.ndarray:
-        """Horizons ``0 .. periods``."""
+        """Horizons 0 to ``periods``."""
         return np.arange(self.values.shape[0])
 
     def plot(self, impulse: str | Sequence[str] | None = None,
-             response: str | Sequence[str] | None = None, figsize: Any = None):
+             response: str | Sequence[str] | None = None, figsize: Any = None,
+             ax: Any = None):
         """Grid of responses (rows) to impulses (columns), with bands when present.
+
+        Parameters
+        ----------
+        impulse, response : str or list of str, optional
+            Variables to show (default: all).
+        figsize : tuple of float, optional
+            Size of a new figure.
+        ax : Axes or array of Axes, optional
+            Where to draw: one Axes per panel (rows = responses), e.g. from ``plt.subplots``.
 
         Returns
         -------
         matplotlib.figure.Figure
+            Horizons (integers) on the x axis.
         """
         label = {"simple": "IRF", "orth": "OIRF", "girf": "GIRF"}[self.kind]
         return self._plot(impulse, response, ("cumulative " if self.cumulative else "") + label,
-                          figsize)
+                          figsize, ax)
 
     def summary(self) -> str:
         """Text: the responses per impulse (rows h, columns responses), bands below."""
@@ -453,7 +465,7 @@ class FEVD(_Responses):
 
     @property
     def steps(self) -> np.ndarray:
-        """Forecast steps ``1 .. periods`` (the ``h`` column of :attr:`frame`)."""
+        """Forecast steps 1 to ``periods`` (the ``h`` column of :attr:`frame`)."""
         return np.arange(1, self.values.shape[0] + 1)
 
     def table(self, response: str) -> pd.DataFrame:
@@ -463,14 +475,17 @@ class FEVD(_Responses):
                             columns=list(self.names))
 
     def plot(self, impulse: str | Sequence[str] | None = None,
-             response: str | Sequence[str] | None = None, figsize: Any = None):
+             response: str | Sequence[str] | None = None, figsize: Any = None,
+             ax: Any = None):
         """Grid of shares (rows = responses, columns = impulses), with bands when present.
+
+        Parameters are those of :meth:`IRF.plot`.
 
         Returns
         -------
         matplotlib.figure.Figure
         """
-        return self._plot(impulse, response, "FEVD share", figsize)
+        return self._plot(impulse, response, "FEVD share", figsize, ax)
 
     def summary(self) -> str:
         """Text: one table per response (rows = steps, columns = impulses)."""

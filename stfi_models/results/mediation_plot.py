@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from stfi_models._plotting import figure_and_axes
+from stfi_models._plotting import figure_and_axes, print_style
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -29,6 +29,7 @@ def _spread(n: int, low: float, high: float) -> np.ndarray:
     return np.array([(low + high) / 2]) if n == 1 else np.linspace(low, high, n)
 
 
+@print_style
 def path_diagram(res: MediationResult, ax: Any = None, digits: int = 3) -> Figure:
     """Draw the paths of ``res`` with their estimates and significance stars.
 

@@ -211,6 +211,16 @@ class Result:
             raise SpecificationError(f"Model '{self.model}' offers no alternative covariance.")
         return self._revcov(vcov, **options)
 
+    def diagnose(self, *tests: str, **options: Any) -> Result:
+        """Return a new Result with panel diagnostics added (see :mod:`stfi_models.diagnostics`).
+
+        ``res.diagnose("cd", "lm")`` adds the Pesaran CD and Breusch-Pagan LM tests of
+        cross-sectional dependence under those names; this Result is unchanged.
+        """
+        from stfi_models.diagnostics import diagnose
+
+        return diagnose(self, *tests, **options)
+
     def replace(self, **changes: Any) -> Result:
         """Return a copy with some fields changed (cached statistics are recomputed)."""
         return dataclasses.replace(self, **changes)

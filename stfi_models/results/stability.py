@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from stfi_models._plotting import figure_and_axes
+from stfi_models._plotting import figure_and_axes, print_style
 
 __all__ = ["Stability", "companion_matrix"]
 
@@ -76,6 +76,7 @@ class Stability:
     def __str__(self) -> str:
         return self.summary()
 
+    @print_style
     def plot(self, ax=None):
         """Eigenvalues in the complex plane with the unit circle.
 

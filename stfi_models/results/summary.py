@@ -1,6 +1,7 @@
 """Printed summaries: a header of facts, the coefficient table, and a footer of notes.
 
-One :class:`Summary` renders to text, HTML and LaTeX; models add header facts and footer
+One :class:`Summary` renders to text, HTML, Markdown and LaTeX and saves to every format of
+:meth:`~stfi_models.results.tables.Table.save`; models add header facts and footer
 lines through ``Result.info`` (``summary_header`` / ``summary_footer``) without subclassing.
 """
 
@@ -8,16 +9,25 @@ from __future__ import annotations
 
 import html
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
+import numpy as np
 import pandas as pd
-
-from stfi_models.results.latex import escape_latex
 
 if TYPE_CHECKING:
     from stfi_models.results.result import Result
+    from stfi_models.results.tables import Table
 
 __all__ = ["Summary"]
+
+
+def _cell(value: object) -> str:
+    """Format a coefficient-table cell: four decimals, or scientific notation when huge."""
+    value = float(value)  # type: ignore[arg-type]
+    if not np.isfinite(value):
+        return ""
+    return f"{value:.4f}" if abs(value) < 1e6 else f"{value:.4e}"
 
 
 def _fmt(value: object) -> str:
@@ -107,28 +117,44 @@ class Summary:
             f"<table>{head}</table>{coef}<p>{foot}</p></div>"
         )
 
+    def to_table(self) -> Table:
+        """Return the coefficient table as a :class:`~stfi_models.results.tables.Table`.
+
+        Numbers get four decimals; the header facts and the footer become notes.
+        """
+        from stfi_models.results.tables import Row, Table
+
+        rows = tuple(
+            Row(str(name), tuple(_cell(v) for v in values), "coef")
+            for name, values in zip(self.table.index, self.table.to_numpy(), strict=True)
+        )
+        notes = tuple(f"{key}: {value}" for key, value in self.header) + self.footer
+        return Table(columns=tuple(str(c) for c in self.table.columns), coefficients=rows,
+                     notes=notes, caption=self.title)
+
     def as_latex(self) -> str:
-        """Render a LaTeX ``tabular`` of the coefficients with the facts as a header block."""
-        cols = list(self.table.columns)
-        lines = [
-            "\\begin{tabular}{l" + "r" * len(cols) + "}",
-            "\\hline",
-            " & ".join([""] + [escape_latex(c) for c in cols]) + " \\\\",
-            "\\hline",
-        ]
-        for name, row in self.table.iterrows():
-            cells = [escape_latex(str(name))] + [f"{v:.4f}" for v in row.to_numpy()]
-            lines.append(" & ".join(cells) + " \\\\")
-        lines.append("\\hline")
-        for key, value in self.header:
-            lines.append(
-                f"\\multicolumn{{{len(cols) + 1}}}{{l}}{{{escape_latex(key)}: "
-                f"{escape_latex(value)}}} \\\\"
-            )
-        for line in self.footer:
-            lines.append(f"\\multicolumn{{{len(cols) + 1}}}{{l}}{{{escape_latex(line)}}} \\\\")
-        lines += ["\\hline", "\\end{tabular}"]
-        return "\n".join(lines)
+        r"""Render LaTeX: a booktabs ``tabular*`` of the coefficients, facts and notes below.
+
+        ``P>|t|`` and the like are typeset in math mode, so they print right under pdflatex's
+        default font encoding; needs ``\usepackage{booktabs,amssymb}``.
+        """
+        return self.to_table().to_latex(float=False)
+
+    def as_markdown(self) -> str:
+        """Render a Markdown pipe table (title in bold, facts and notes as paragraphs)."""
+        return self.to_table().to_markdown()
+
+    def save(self, path: str | Path) -> Path:
+        """Write the summary in the format of the extension of ``path``.
+
+        ``.txt`` is :meth:`as_text`; ``.md``, ``.html``, ``.tex``, ``.docx``, ``.xlsx`` and
+        ``.csv`` render :meth:`to_table`.
+        """
+        path = Path(path)
+        if path.suffix.lower() == ".txt":
+            path.write_text(self.as_text() + "\n", encoding="utf-8")
+            return path
+        return self.to_table().save(path)
 
     def __str__(self) -> str:
         return self.as_text()

@@ -40,7 +40,7 @@ Cliff, A. D. and Ord, J. K. (1981). *Spatial Processes: Models and Applications*
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
 import numpy as np
 
@@ -50,6 +50,7 @@ from stfi_models.spatial.moran import (
     Alternative,
     GlobalAutocorrelation,
     MoranPanel,
+    Permutations,
     centred_values,
     global_statistic,
     normal_pvalue,
@@ -128,7 +129,7 @@ class GearyPanel(MoranPanel):
     label = "Geary's C"
 
 
-def _global(y: np.ndarray, w: SpatialWeights, permutations: int, rng: np.random.Generator,
+def _global(y: np.ndarray, w: SpatialWeights, perms: Permutations,
             alternative: Alternative) -> GearyResult:
     n = w.n
     z = centred_values(y, w, "Geary's C")
@@ -140,8 +141,8 @@ def _global(y: np.ndarray, w: SpatialWeights, permutations: int, rng: np.random.
              - 0.25 * (n - 1) * s2 * (n * n + 3 * n - 6 - (n * n - n + 2) * b2)
              + s0 * s0 * (n * n - 3 - (n - 1) ** 2 * b2)) / (n * (n - 2) * (n - 3) * s0 * s0)
     z_n, z_r = (1.0 - stat) / np.sqrt(var_n), (1.0 - stat) / np.sqrt(var_r)
-    negated, z_sim, p_sim = permutation_inference(-stat, _negated_geary, z, w, permutations,
-                                                  rng, alternative)
+    negated, z_sim, p_sim = permutation_inference(-stat, _negated_geary, z, w, perms,
+                                                  alternative)
     sims, values = -negated, y.copy()
     for array in (values, sims):
         array.flags.writeable = False
@@ -149,7 +150,7 @@ def _global(y: np.ndarray, w: SpatialWeights, permutations: int, rng: np.random.
         C=stat, expected=1.0, var_norm=float(var_n), var_rand=float(var_r), z_norm=float(z_n),
         z_rand=float(z_r), p_norm=float(normal_pvalue(z_n, alternative)),
         p_rand=float(normal_pvalue(z_r, alternative)), z_sim=z_sim, p_sim=p_sim,
-        permutations=int(permutations), alternative=alternative, n=n, values=values, weights=w,
+        permutations=perms.count, alternative=alternative, n=n, values=values, weights=w,
         simulated=sims,
     )
 
@@ -163,8 +164,10 @@ def geary(
     id: str | None = None,
     by: str | None = None,
     permutations: int = 999,
-    seed: int | np.random.Generator | None = None,
+    seed: int | np.random.SeedSequence | None = None,
     alternative: Alternative = "two-sided",
+    n_jobs: int = 1,
+    backend: Literal["loky", "dask"] = "loky",
 ) -> GearyResult | GearyPanel:
     """Global Geary's C with normality, randomisation and permutation inference.
 
@@ -186,11 +189,15 @@ def geary(
         Period column: one Geary's C per period, returned as a :class:`GearyPanel`.
     permutations : int, default 999
         Reshuffles for the pseudo p-value; 0 skips the permutation test.
-    seed : int or numpy Generator, optional
-        Seed of the reshuffles (``numpy.random.default_rng``).
+    seed : int or numpy SeedSequence, optional
+        Seed of the reshuffles (resampling engine; same p-values for any ``n_jobs``).
     alternative : {"two-sided", "greater", "less"}, default "two-sided"
         For every p-value. ``"greater"`` is positive autocorrelation (C < 1, z > 0), the
         default of spdep's ``geary.test`` and ``geary.mc``.
+    n_jobs : int, default 1
+        Workers for the reshuffles (-1: all cores).
+    backend : {"loky", "dask"}, default "loky"
+        Where parallel reshuffles run.
 
     Returns
     -------
@@ -203,4 +210,4 @@ def geary(
         variable, fewer than 4 units, a negative ``permutations``.
     """
     return global_statistic(_global, GearyPanel, "geary", data, w, value, id, by,
-                            permutations, seed, alternative)
+                            permutations, seed, alternative, n_jobs, backend)

@@ -55,6 +55,7 @@ from stfi_models.spatial._values import aligned_values
 from stfi_models.spatial.moran import (
     ALTERNATIVES,
     Alternative,
+    Permutations,
     moran_scatter,
     normal_pvalue,
     permutation_pvalue,
@@ -87,8 +88,8 @@ def _draw_without_replacement(rng: np.random.Generator, population: int, k: int,
         out[repeated] = rng.integers(0, population, size=(int(repeated.sum()), k))
 
 
-def _conditional_sims(z: np.ndarray, w: SpatialWeights, permutations: int,
-                      rng: np.random.Generator) -> np.ndarray:
+def _conditional_sims(rng: np.random.Generator, permutations: int, z: np.ndarray,
+                      w: SpatialWeights) -> np.ndarray:
     """Simulate neighbour sums ``sum_j w_ij z_j`` under conditional permutation, (P, n)."""
     m = w.matrix
     n = w.n
@@ -103,8 +104,8 @@ def _conditional_sims(z: np.ndarray, w: SpatialWeights, permutations: int,
     return out
 
 
-def _local(y: np.ndarray, w: SpatialWeights, scaling: str, permutations: int,
-           rng: np.random.Generator, alternative: Alternative) -> pd.DataFrame:
+def _local(y: np.ndarray, w: SpatialWeights, scaling: str, perms: Permutations,
+           alternative: Alternative) -> pd.DataFrame:
     n = w.n
     z = y - y.mean()
     m2 = (z @ z) / n
@@ -131,8 +132,8 @@ def _local(y: np.ndarray, w: SpatialWeights, scaling: str, permutations: int,
         "z": z_stat,
         "p_norm": normal_pvalue(z_stat, alternative),
     })
-    if permutations:
-        sims = z[None, :] * _conditional_sims(z, w, permutations, rng) / m2
+    if perms.count:
+        sims = z[None, :] * perms.run(_conditional_sims, (z, w)) / m2
         table["p_sim"] = permutation_pvalue(stat, sims, alternative)
     else:
         table["p_sim"] = np.nan
@@ -207,9 +208,11 @@ def local_moran(
     by: str | None = None,
     scaling: Literal["spdep", "esda"] = "spdep",
     permutations: int = 999,
-    seed: int | np.random.Generator | None = None,
+    seed: int | np.random.SeedSequence | None = None,
     alternative: Alternative = "two-sided",
     alpha: float = 0.05,
+    n_jobs: int = 1,
+    backend: Literal["loky", "dask"] = "loky",
 ) -> LocalMoranResult:
     """Local Moran's I (LISA) with HH/LL/HL/LH labels, analytic and permutation p-values.
 
@@ -222,13 +225,18 @@ def local_moran(
         global I under row-standardised weights) or ``n - 1`` (esda ``Moran_Local.Is``).
     permutations : int, default 999
         Conditional permutations per unit; 0 skips them.
-    seed : int or numpy Generator, optional
-        Seed of the permutations.
+    seed : int or numpy SeedSequence, optional
+        Seed of the permutations, run by the resampling engine (same p-values for any
+        ``n_jobs`` and backend); period ``p`` of a panel uses the ``p``-th child seed.
     alternative : {"two-sided", "greater", "less"}, default "two-sided"
         For ``p_norm`` and ``p_sim`` (spdep >= 1.2 reports two-sided ``Pr(z != E(Ii))``).
     alpha : float, default 0.05
         Significance level of the ``cluster`` label, judged by ``p_sim`` when permutations
         are drawn, else by ``p_norm``.
+    n_jobs : int, default 1
+        Workers for the permutations (-1: all cores).
+    backend : {"loky", "dask"}, default "loky"
+        Where parallel permutations run.
 
     Returns
     -------
@@ -243,14 +251,12 @@ def local_moran(
     check_choice("alternative", alternative, ALTERNATIVES)
     if not 0 < alpha < 1:
         raise SpecificationError(f"alpha must be between 0 and 1, got {alpha}.")
-    if int(permutations) < 0:
-        raise SpecificationError(f"permutations must be >= 0, got {permutations}.")
-    rng = np.random.default_rng(seed)
+    perms = Permutations.of(permutations, seed, n_jobs, backend)
     pieces = []
-    for period, y in aligned_values(data, w, value, id, by, "local_moran"):
+    for p, (period, y) in enumerate(aligned_values(data, w, value, id, by, "local_moran")):
         if w.n < 3:
             raise SpecificationError(f"Local Moran's I needs at least 3 units, got {w.n}.")
-        piece = _local(y, w, scaling, int(permutations), rng, alternative)
+        piece = _local(y, w, scaling, perms.period(p), alternative)
         if by is not None:
             piece.insert(0, by, period)
         pieces.append(piece)

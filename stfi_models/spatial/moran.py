@@ -41,8 +41,9 @@ import pandas as pd
 from scipy import stats
 
 from stfi_models._checks import guard_keywords
-from stfi_models._plotting import figure_and_axes
+from stfi_models._plotting import figure_and_axes, integer_ticks, print_style
 from stfi_models.exceptions import SpecificationError, check_choice
+from stfi_models.resample import DrawChunk, Resampling, map_chunks
 from stfi_models.results.result import TestResult
 from stfi_models.spatial._values import aligned_values
 from stfi_models.spatial.weights import SpatialWeights
@@ -93,19 +94,68 @@ def permutation_pvalue(observed: np.ndarray, simulated: np.ndarray,
     return np.minimum(1.0, 2 * np.minimum(upper, lower))
 
 
+#: Reshuffles per chunk of the resampling engine.  Fixed, so that the reshuffles (drawn per
+#: chunk, vectorised) depend on the seed only, never on ``n_jobs`` or the backend.
+PERMUTATION_CHUNK = 128
+
+
+@dataclass(frozen=True)
+class Permutations:
+    """How to run ``count`` reshuffles through :mod:`stfi_models.resample`."""
+
+    count: int
+    seed: np.random.SeedSequence
+    n_jobs: int = 1
+    backend: str = "loky"
+
+    @classmethod
+    def of(cls, permutations: Any, seed: Any, n_jobs: Any = 1,
+           backend: Any = "loky") -> Permutations:
+        """Validate the user's options (``permutations=0`` is allowed: no test)."""
+        if isinstance(permutations, bool) or not isinstance(permutations, int | np.integer) \
+                or permutations < 0:
+            raise SpecificationError(
+                f"permutations must be >= 0 (an integer; 0 skips the test), got {permutations!r}.")
+        opts = Resampling.of(max(int(permutations), 1), seed, n_jobs, backend,
+                             what="permutations")
+        return cls(int(permutations), opts.seed, opts.n_jobs, opts.backend)
+
+    def period(self, position: int) -> Permutations:
+        """Return the reshuffles of the ``position``-th period of a panel (own child seed)."""
+        child = np.random.SeedSequence(self.seed.entropy,
+                                       spawn_key=(*self.seed.spawn_key, position))
+        return Permutations(self.count, child, self.n_jobs, self.backend)
+
+    def run(self, func: Any, args: tuple) -> np.ndarray:
+        """Stack ``func(rng, count, *args)`` over the chunks (rows are reshuffles)."""
+        opts = Resampling(self.count, self.seed, self.n_jobs, self.backend, progress=False)
+        chunks = map_chunks(_chunk_call, self.count, options=opts,
+                            chunk_size=PERMUTATION_CHUNK, args=(func, *args))
+        return np.concatenate(chunks)
+
+
+def _chunk_call(chunk: DrawChunk, func: Any, *args: Any) -> np.ndarray:
+    return func(np.random.default_rng(chunk.seeds[0]), len(chunk), *args)
+
+
+def _shuffled_statistic(rng: np.random.Generator, count: int, z: np.ndarray, statistic: Any,
+                        w: SpatialWeights) -> np.ndarray:
+    return statistic(rng.permuted(np.tile(z, (count, 1)), axis=1).T, w)
+
+
 def permutation_inference(stat: float, statistic: Any, z: np.ndarray, w: SpatialWeights,
-                          permutations: int, rng: np.random.Generator,
+                          perms: Permutations,
                           alternative: Alternative) -> tuple[np.ndarray, float, float]:
     """Reshuffle ``z`` over the units and return ``(simulated, z_sim, p_sim)``.
 
     ``statistic(shuffled, w)`` maps an (n, P) array to P statistics, oriented so that large
     values mean positive autocorrelation (``z_sim`` against the mean and SD of the reshuffles,
     ``p_sim`` from :func:`permutation_pvalue`). With ``permutations=0``: empty, NaN, NaN.
+    The reshuffles run through the resampling engine.
     """
-    if not permutations:
+    if not perms.count:
         return np.empty(0), np.nan, np.nan
-    shuffled = rng.permuted(np.tile(z, (permutations, 1)), axis=1).T
-    sims = statistic(shuffled, w)
+    sims = perms.run(_shuffled_statistic, (z, statistic, w))
     z_sim = float((stat - sims.mean()) / sims.std(ddof=1))
     p_sim = float(permutation_pvalue(np.array([stat]), sims[:, None], alternative)[0])
     return sims, z_sim, p_sim
@@ -233,6 +283,7 @@ class MoranResult(GlobalAutocorrelation):
                              title=f"Moran's I = {self.I:.4f}")
 
 
+@print_style
 def moran_scatter(values: np.ndarray, w: SpatialWeights, *, ax: Any = None,
                   labels: bool = False, colors: Any = None, title: str = "") -> Any:
     """Draw a Moran scatter plot of ``values`` (weights order) and return the Figure."""
@@ -254,7 +305,7 @@ def moran_scatter(values: np.ndarray, w: SpatialWeights, *, ax: Any = None,
     return fig
 
 
-def _global(y: np.ndarray, w: SpatialWeights, permutations: int, rng: np.random.Generator,
+def _global(y: np.ndarray, w: SpatialWeights, perms: Permutations,
             alternative: Alternative) -> MoranResult:
     n = w.n
     z = centred_values(y, w, "Moran's I")
@@ -267,8 +318,7 @@ def _global(y: np.ndarray, w: SpatialWeights, permutations: int, rng: np.random.
              - b2 * ((n * n - n) * s1 - 2 * n * s2 + 6 * s0 * s0)) / (
         (n - 1) * (n - 2) * (n - 3) * s0 * s0) - ei * ei
     z_n, z_r = (stat - ei) / np.sqrt(var_n), (stat - ei) / np.sqrt(var_r)
-    sims, z_sim, p_sim = permutation_inference(stat, _moran_stat, z, w, permutations, rng,
-                                               alternative)
+    sims, z_sim, p_sim = permutation_inference(stat, _moran_stat, z, w, perms, alternative)
     values = y.copy()
     for array in (values, sims):
         array.flags.writeable = False
@@ -276,7 +326,7 @@ def _global(y: np.ndarray, w: SpatialWeights, permutations: int, rng: np.random.
         I=stat, expected=ei, var_norm=float(var_n), var_rand=float(var_r), z_norm=float(z_n),
         z_rand=float(z_r), p_norm=float(normal_pvalue(z_n, alternative)),
         p_rand=float(normal_pvalue(z_r, alternative)), z_sim=z_sim, p_sim=p_sim,
-        permutations=int(permutations), alternative=alternative, n=n, values=values, weights=w,
+        permutations=perms.count, alternative=alternative, n=n, values=values, weights=w,
         simulated=sims,
     )
 
@@ -312,10 +362,11 @@ class MoranPanel:
                 f"Period {period!r} is not in the result; periods: {list(self.results)}."
             ) from None
 
+    @print_style
     def plot(self, ax: Any = None, pvalue: str = "p_rand", alpha: float = 0.05) -> Any:
         """Plot the statistic over the periods; filled markers where ``pvalue`` <= ``alpha``."""
         check_choice("pvalue", pvalue, ("p_norm", "p_rand", "p_sim"))
-        fig, ax = figure_and_axes(ax, (7, 4))
+        fig, ax = figure_and_axes(ax, (6, 3.8))
         t = self.table
         stat = self.statistic
         ax.plot(t[self.by], t[stat], color="tab:blue")
@@ -327,6 +378,7 @@ class MoranPanel:
         ax.axhline(float(t["expected"].iloc[0]), color="grey", linestyle="--", linewidth=0.8,
                    label=f"E[{stat}]")
         ax.set_xlabel(self.by)
+        integer_ticks(ax)
         ax.set_ylabel(self.label)
         ax.set_title(f"Global {self.label} of {self.value}")
         ax.legend(frameon=False)
@@ -345,8 +397,10 @@ def moran(
     id: str | None = None,
     by: str | None = None,
     permutations: int = 999,
-    seed: int | np.random.Generator | None = None,
+    seed: int | np.random.SeedSequence | None = None,
     alternative: Alternative = "two-sided",
+    n_jobs: int = 1,
+    backend: Literal["loky", "dask"] = "loky",
 ) -> MoranResult | MoranPanel:
     """Global Moran's I with normality, randomisation and permutation inference.
 
@@ -365,12 +419,17 @@ def moran(
         Period column: one Moran's I per period, returned as a :class:`MoranPanel`.
     permutations : int, default 999
         Reshuffles for the pseudo p-value; 0 skips the permutation test.
-    seed : int or numpy Generator, optional
-        Seed of the reshuffles (``numpy.random.default_rng``); results are reproducible for a
-        given seed, but not comparable draw-by-draw with spdep or esda.
+    seed : int or numpy SeedSequence, optional
+        Seed of the reshuffles, run by the resampling engine (:mod:`stfi_models.resample`):
+        the same seed gives the same p-values for any ``n_jobs`` and backend (not comparable
+        draw-by-draw with spdep or esda).
     alternative : {"two-sided", "greater", "less"}, default "two-sided"
         For every p-value. spdep's ``moran.test`` and ``moran.mc`` default to ``"greater"``;
         esda reports one-tailed normal p-values (halve our two-sided ones).
+    n_jobs : int, default 1
+        Workers for the reshuffles (-1: all cores).
+    backend : {"loky", "dask"}, default "loky"
+        Where parallel reshuffles run (``"dask"``: the running dask.distributed client).
 
     Returns
     -------
@@ -388,25 +447,24 @@ def moran(
     neighbour graph. Impute, or subset both the data and the weights (``w.subset(ids)``).
     """
     return global_statistic(_global, MoranPanel, "moran", data, w, value, id, by,
-                            permutations, seed, alternative)
+                            permutations, seed, alternative, n_jobs, backend)
 
 
 def global_statistic(compute: Any, panel: type[MoranPanel], func: str, data: Any,
                      w: SpatialWeights, value: str | None, id: str | None, by: str | None,
-                     permutations: int, seed: int | np.random.Generator | None,
-                     alternative: Alternative) -> Any:
+                     permutations: int, seed: int | np.random.SeedSequence | None,
+                     alternative: Alternative, n_jobs: int = 1,
+                     backend: str = "loky") -> Any:
     """Check the options, line the data up with ``w`` and run ``compute`` per period.
 
-    ``compute(y, w, permutations, rng, alternative)`` returns one cross-section's result
-    (with ``tidy()``); with ``by`` the results are collected in ``panel``. One generator
-    seeded by ``seed`` serves all periods in turn.
+    ``compute(y, w, perms, alternative)`` returns one cross-section's result (with
+    ``tidy()``); with ``by`` the results are collected in ``panel``.  Period ``p`` (in order)
+    reshuffles with the ``p``-th child of ``seed``, through the resampling engine.
     """
     check_choice("alternative", alternative, ALTERNATIVES)
-    if int(permutations) < 0:
-        raise SpecificationError(f"permutations must be >= 0, got {permutations}.")
-    rng = np.random.default_rng(seed)
-    out = {period: compute(y, w, int(permutations), rng, alternative)
-           for period, y in aligned_values(data, w, value, id, by, func)}
+    perms = Permutations.of(permutations, seed, n_jobs, backend)
+    out = {period: compute(y, w, perms.period(p), alternative)
+           for p, (period, y) in enumerate(aligned_values(data, w, value, id, by, func))}
     if by is None:
         return out[None]
     table = pd.concat([r.tidy() for r in out.values()], ignore_index=True)

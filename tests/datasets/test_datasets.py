@@ -37,6 +37,7 @@ SHAPES = {
     "abdata": (1031, 11, 140, 9, False),
     "grunfeld": (200, 5, 10, 20, True),
     "dahlberg": (2385, 5, 265, 9, True),
+    "hansen1999": (8475, 6, 565, 15, True),
     "china": (434, 108, 31, 14, True),
     "china_gdp": (620, 6, 31, 20, True),
     "china_population": (620, 6, 31, 20, True),
@@ -101,6 +102,7 @@ def test_loaders_return_independent_copies():
     [
         ("abdata", "abdata.csv", "abdata.csv"),
         ("dahlberg", "dahlberg.csv", "panelvar_Dahlberg.csv"),
+        ("hansen1999", "hansen1999_invest.csv", "threshold/hansen1999_invest.csv"),
         ("china", "panel.csv", "china/china_province_panel_2010_2023.csv"),
         ("china", "variables.csv", "china/variables.csv"),
         ("china", "provinces.csv", "china_provinces_31.csv"),

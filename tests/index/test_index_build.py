@@ -320,9 +320,9 @@ def test_rank_robustness(panel):
 
 def test_plots(panel):
     res = build(panel, weights_by="year")
-    ax = res.plot("trend", by="region")
+    ax = res.plot("trend", by="region").axes[0]
     assert len(ax.get_lines()) == 2
-    ax = res.plot("weights")
+    ax = res.plot("weights").axes[0]
     assert len(ax.patches) == len(COLUMNS)
     with pytest.raises(SpecificationError, match="not a column"):
         res.plot("trend", by="regoin")

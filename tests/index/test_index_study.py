@@ -89,9 +89,8 @@ def test_derive_cannot_run_code(tmp_path, csv_study, monkeypatch):
     text = csv_study.read_text().replace(
         'x_pc = "x / pop"', "x_pc = \"__import__('os').system('touch pwned')\""
     )
-    study = load_study(write(tmp_path, text, "bad.toml"))
-    with pytest.raises(UnsafeFormulaError):
-        study_data(study)
+    with pytest.raises(UnsafeFormulaError, match=r"bad.toml, \[derive\] x_pc"):
+        load_study(write(tmp_path, text, "bad.toml"))  # refused before any data is read
     assert not (tmp_path / "pwned").exists()
 
 

@@ -7,21 +7,13 @@ import re
 import numpy as np
 import pandas as pd
 import pytest
+from hand_results import make_result
 
 from stfi_models import results
 from stfi_models.exceptions import SpecificationError
-from stfi_models.results import Result
 from stfi_models.results.tables import Table, etable
 
-
-def make(params: dict[str, float], se: list[float], **changes) -> Result:
-    """Build a Result by hand, so the table tests do not depend on any estimator."""
-    p = pd.Series(params, dtype=float)
-    cov = pd.DataFrame(np.diag(np.square(se)), index=p.index, columns=p.index)
-    fields = dict(model="fe", formula="n ~ w + k", dependent="n", nobs=1031, n_entities=140,
-                  df_resid=None, vcov_type="cluster (entity)")
-    fields.update(changes)
-    return Result(params=p, cov=cov, **fields)
+make = make_result
 
 
 @pytest.fixture
@@ -45,16 +37,17 @@ def three():
 
 def test_three_models_render_in_all_four_formats(three):
     table = etable(three)
+    latex = re.sub(r"\$\^\{(\*+)\}\$", r"\1", table.to_latex()).replace("$-$", "-")
     outputs = {
         "text": table.to_text(),
-        "markdown": table.to_markdown(),
-        "latex": table.to_latex(),
+        "markdown": re.sub(r"\\(.)", r"\1", table.to_markdown()),  # undo the escapes
+        "latex": latex,
         "html": table.to_html(),
     }
     for fmt, out in outputs.items():
         for needle in ("FE", "TWFE", "GMM", "-0.500***", "(0.100)", "1031", "891",
-                       "Observations", "Within R2", "0.500", "Entity FE", "Time FE",
-                       "cluster (entity)", "robust (Windmeijer)", "Hansen p", "0.350",
+                       "Observations", "Within R", "0.500", "Entity FE", "Time FE",
+                       "Clustered by", "entity", "robust (Windmeijer)", "Hansen p", "0.350",
                        "AR(2) p", "0.610", "AR(1) p", "Instruments", "25"):
             assert needle in out, f"{needle!r} missing from the {fmt} table"
     assert str(table) == outputs["text"]
@@ -67,8 +60,11 @@ def test_cells_sit_in_the_right_columns(three):
     assert frame.loc[("w", "coef")].tolist() == ["-0.500***", "-0.400***", "-0.200"]
     assert frame.loc[("w", "std_error")].tolist() == ["(0.100)", "(0.100)", "(0.200)"]
     assert frame.loc[("k", "coef")].tolist() == ["0.300", "0.350*", ""]
-    assert frame.loc[("Entity FE", "")].tolist() == ["Yes", "Yes", ""]
-    assert frame.loc[("Time FE", "")].tolist() == ["No", "Yes", ""]
+    assert frame.loc[("Entity FE", "")].tolist() == ["✓", "✓", ""]
+    assert frame.loc[("Time FE", "")].tolist() == ["", "✓", ""]
+    assert frame.loc[("Std. errors", "")].tolist() == ["cluster", "cluster",
+                                                       "robust (Windmeijer)"]
+    assert frame.loc[("Clustered by", "")].tolist() == ["entity", "entity", ""]
     assert frame.loc[("Observations", "")].tolist() == ["1031", "1031", "891"]
     assert frame.loc[("Hansen p", "")].tolist() == ["", "", "0.350"]
     assert frame.loc[("Instruments", "")].tolist() == ["", "", "25"]
@@ -172,15 +168,15 @@ def test_r2_rows_take_r2_and_within_only():
     pooled = make({"x": 1.0}, [1.0], rsquared={"r2": 0.25})
     fe = make({"x": 1.0}, [1.0], rsquared={"overall": 0.4, "within": 0.3, "between": 0.5})
     frame = etable([pooled, fe]).to_frame()
-    assert frame.loc[("R2", "")].tolist() == ["0.250", ""]
-    assert frame.loc[("Within R2", "")].tolist() == ["", "0.300"]
+    assert frame.loc[("R²", "")].tolist() == ["0.250", ""]
+    assert frame.loc[("Within R²", "")].tolist() == ["", "0.300"]
 
 
 def test_rows_without_values_are_left_out():
     frame = etable(make({"x": 1.0}, [1.0])).to_frame()
     labels = {row for row, _ in frame.index}
-    assert {"R2", "Within R2", "Hansen p", "Instruments", "Entity FE"}.isdisjoint(labels)
-    assert {"Observations", "Entities", "Std. errors"} <= labels
+    assert {"R²", "Within R²", "Hansen p", "Instruments", "Entity FE"}.isdisjoint(labels)
+    assert {"Observations", "Entities", "Std. errors", "Dep. var.", "Estimator"} <= labels
 
 
 def test_bad_inputs():
@@ -211,7 +207,11 @@ def test_fitted_models_fill_the_table():
     for j, res in enumerate((pooled, fe, twfe)):
         assert frame.loc[("w", "coef")].iloc[j].rstrip("*") == f"{res.params['w']:.4f}"
         assert frame.loc[("k", "std_error")].iloc[j] == f"({res.std_errors['k']:.4f})"
-        assert frame.loc[("Std. errors", "")].iloc[j] == res.vcov_type
-    assert frame.loc[("Entity FE", "")].tolist()[1:] == ["Yes", "Yes"]
-    assert frame.loc[("Time FE", "")].tolist()[1:] == ["No", "Yes"]
-    assert frame.loc[("Within R2", "")].iloc[1] == f"{fe.rsquared['within']:.4f}"
+    assert frame.loc[("Std. errors", "")].tolist() == [pooled.vcov_type, "cluster",
+                                                       twfe.vcov_type]
+    assert frame.loc[("Clustered by", "")].tolist() == ["", "entity", ""]
+    assert frame.loc[("Clusters", "")].tolist() == ["", "140", ""]
+    assert frame.loc[("Entity FE", "")].tolist() == ["", "✓", "✓"]
+    assert frame.loc[("Time FE", "")].tolist() == ["", "", "✓"]
+    assert frame.loc[("Estimator", "")].tolist() == ["Pooled OLS", "FE", "FE"]
+    assert frame.loc[("Within R²", "")].iloc[1] == f"{fe.rsquared['within']:.4f}"

@@ -9,11 +9,13 @@ a :class:`DynamicMultipliers` object with a ``plot`` method.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
+from stfi_models._plotting import axes_grid, integer_ticks, print_style
 from stfi_models.exceptions import SpecificationError, did_you_mean
 
 __all__ = ["DynamicMultipliers", "dynamic_multipliers"]
@@ -46,24 +48,41 @@ class DynamicMultipliers:
     multipliers: pd.DataFrame
     long_run: pd.DataFrame
 
-    def plot(self, impulse: str | None = None, cumulative: bool = False, level: float = 0.95):
-        """Plot the multipliers with delta-method bands; returns the matplotlib figure."""
-        import matplotlib.pyplot as plt
+    @print_style
+    def plot(self, impulse: str | None = None, cumulative: bool = False, level: float = 0.95,
+             ax: Any = None) -> Any:
+        """Plot the multipliers with delta-method bands, one panel per impulse.
 
+        Parameters
+        ----------
+        impulse : str, optional
+            One regressor (default: every one).
+        cumulative : bool
+            Plot cumulative multipliers.
+        level : float
+            Confidence level of the bands.
+        ax : Axes or list of Axes, optional
+            One Axes per impulse.
+
+        Returns
+        -------
+        matplotlib.figure.Figure
+            Horizons (integers) on the x axis.
+        """
         impulses = [impulse] if impulse else list(dict.fromkeys(
             self.multipliers.index.get_level_values(0)))
-        fig, axes = plt.subplots(len(impulses), 1, squeeze=False,
-                                 figsize=(6, 2.5 * len(impulses)))
+        fig, axes = axes_grid(ax, len(impulses), 1, figsize=(6, 0.6 + 2.2 * len(impulses)))
         crit = stats.norm.ppf(0.5 + level / 2)
         col, se = ("cumulative", "cumulative_se") if cumulative else ("effect", "std_error")
-        for ax, imp in zip(axes[:, 0], impulses, strict=True):
+        for ax_, imp in zip(axes[:, 0], impulses, strict=True):
             part = self.multipliers.loc[imp]
-            ax.plot(part.index, part[col], marker="o")
-            ax.fill_between(part.index, part[col] - crit * part[se], part[col] + crit * part[se],
-                            alpha=0.2)
-            ax.axhline(0, color="grey", lw=0.8)
-            ax.set_title(f"{'cumulative ' if cumulative else ''}response to {imp}")
-            ax.set_xlabel("h")
+            ax_.plot(part.index, part[col], marker="o")
+            ax_.fill_between(part.index, part[col] - crit * part[se],
+                             part[col] + crit * part[se], alpha=0.2)
+            ax_.axhline(0, color="grey", lw=0.8)
+            ax_.set_title(f"{'cumulative ' if cumulative else ''}response to {imp}")
+            ax_.set_xlabel("h")
+            integer_ticks(ax_)
         fig.tight_layout()
         return fig
 

@@ -97,6 +97,7 @@ def mediate(
     level: float = 0.95,
     seed: int | np.random.Generator | np.random.RandomState | None = None,
     n_jobs: int = 1,
+    backend: Literal["loky", "dask"] = "loky",
     progress: bool | None = None,
     **fit_options: Any,
 ) -> MediationResult:
@@ -146,7 +147,10 @@ def mediate(
         stream pingouin uses).  All draws are made up front: results do not depend on
         ``n_jobs``.
     n_jobs : int
-        Parallel workers (joblib; -1 = all cores).
+        Parallel workers of the resampling engine (:mod:`stfi_models.resample`; -1 = all
+        cores).
+    backend : {"loky", "dask"}
+        Where parallel chunks run (``"dask"``: the running ``dask.distributed`` client).
     progress : bool, optional
         Show a tqdm progress bar; default: in a terminal or a Jupyter kernel.
     **fit_options
@@ -192,7 +196,7 @@ def mediate(
     candidates = [model] if model is not None else ["pooled", "fe"]
     allowed_fit = set().union(*(model_keywords(model_class(name)) for name in candidates))
     mine = {"controls", "effects", "entity", "time", "model", "bootstrap", "ci", "level",
-            "seed", "n_jobs", "progress"}
+            "seed", "n_jobs", "backend", "progress"}
     check_kwargs("mediate", fit_options, allowed_fit | mine)
     ci = check_choice("ci", ci, CI_METHODS)
     level = _check_level(level)
@@ -247,7 +251,7 @@ def mediate(
             )
         engine, info["engine"] = _engine(setup, steps, frame, estimates, len(labels))
         draws = _draw_entities(rng, int(bootstrap), n_entities)
-        values = _run_bootstrap(engine, draws, n_jobs, progress)
+        values = _run_bootstrap(engine, draws, n_jobs, progress, backend)
         slopes = labels.get_level_values("path").isin(["a", "b", "c", "c'"])
         failed = ~np.isfinite(values[:, slopes]).all(axis=1)
         if failed.any():

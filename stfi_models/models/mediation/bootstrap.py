@@ -5,7 +5,7 @@ draw is turned into a vector of paths by one of two engines, picked by :func:`_e
 :class:`_LinearReplicates` (least squares on the common-sample design, for pooled OLS and the
 within estimator) when it reproduces :func:`stfi_models.fit` on the data, else
 :class:`_RefitReplicates` (re-running the steps).  :func:`_run_bootstrap` spreads the draws over
-joblib workers (the engines are pickled, so they stay module-level classes) with a tqdm bar.
+the resampling engine's workers (the engines are pickled, so they stay module-level classes).
 :func:`_percentile_ci`, :func:`_bc_ci` and :func:`_bca_ci` turn draws into percentile,
 bias-corrected (Efron 1981) and bias-corrected and accelerated (Efron 1987) intervals;
 :func:`_jackknife` feeds the acceleration with delete-one-entity refits by the same engine, and
@@ -14,7 +14,6 @@ bias-corrected (Efron 1981) and bias-corrected and accelerated (Efron 1987) inte
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable
 from typing import Any
 
@@ -33,6 +32,7 @@ from stfi_models.models.mediation.steps import (
     _paths_of,
     _Steps,
 )
+from stfi_models.resample import DrawChunk, map_chunks
 
 #: Bootstrap interval methods: bias-corrected, bias-corrected and accelerated, percentile.
 CI_METHODS = ("bc", "bca", "percentile")
@@ -174,24 +174,25 @@ def _engine(
     return _RefitReplicates(setup, frame, entities, size), "refit"
 
 
+def _replicate_chunk(chunk: DrawChunk, engine: Callable[[np.ndarray], np.ndarray],
+                     draws: np.ndarray) -> np.ndarray:
+    """Compute the engine's replicates for the chunk's rows of the up-front draws."""
+    return engine(draws[chunk.start:chunk.start + len(chunk)])
+
+
 def _run_bootstrap(
     engine: Callable[[np.ndarray], np.ndarray], draws: np.ndarray, n_jobs: int,
-    progress: bool | None,
+    progress: bool | None, backend: str = "loky",
 ) -> np.ndarray:
-    from joblib import Parallel, delayed
-    from tqdm.auto import tqdm
+    """Replicates for every row of ``draws``, computed through the resampling engine.
 
-    interactive = sys.stderr.isatty() or "ipykernel" in sys.modules
-    show = interactive if progress is None else bool(progress)
-    n_chunks = min(len(draws), max(20, 4 * (abs(n_jobs) if n_jobs else 1)))
-    chunks = np.array_split(draws, n_chunks)
-    jobs = Parallel(n_jobs=n_jobs, return_as="generator")(delayed(engine)(c) for c in chunks)
-    out = []
-    with tqdm(total=len(draws), desc="bootstrap", disable=not show) as bar:
-        for chunk, result in zip(chunks, jobs, strict=True):
-            out.append(result)
-            bar.update(len(chunk))
-    return np.concatenate(out)
+    The entity draws are made up front (:func:`_draw_entities`), so a numpy ``RandomState``
+    reproduces pingouin's stream; the engine runs the chunks (``n_jobs``, loky or dask, one
+    BLAS thread per worker, progress bar), which cannot change the numbers.
+    """
+    chunks = map_chunks(_replicate_chunk, len(draws), seed=0, n_jobs=n_jobs, backend=backend,
+                        progress=progress, desc="bootstrap", args=(engine, draws))
+    return np.concatenate(chunks)
 
 
 # ---------------------------------------------------------------------------- intervals

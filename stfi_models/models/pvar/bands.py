@@ -6,8 +6,10 @@ for :meth:`~stfi_models.models.pvar.results.PanelVARResult.irf` and ``fevd``.
 * Monte Carlo (Stata ``pvarirf, mc()``): ``b ~ N(b_hat, V)`` and ``vech(Sigma)`` from its
   asymptotic normal law (:func:`_mc_draws`).
 * Bootstrap (R panelvar): entities resampled with replacement and the model refitted on the
-  per-entity cross products (:func:`_bootstrap_chunk`), in parallel on joblib ``loky`` or a
-  running ``dask.distributed`` client; per-draw seeds make the draws backend-independent.
+  per-entity cross products (:func:`_bootstrap_chunk`).
+
+Both run through :mod:`stfi_models.resample` (per-draw seeds, ``n_jobs``, loky or dask, one
+BLAS thread per worker), so the draws do not depend on ``n_jobs`` or the backend.
 
 :func:`draw_bands` validates the options, runs the draws, discards failed ones with a
 warning (also kept as a note) and forms the band.
@@ -15,7 +17,6 @@ warning (also kept as a note) and forms the band.
 
 from __future__ import annotations
 
-import sys
 import warnings
 from collections.abc import Callable
 
@@ -23,18 +24,18 @@ import numpy as np
 
 from stfi_models.exceptions import SpecificationError, SpecificationWarning, check_choice
 from stfi_models.models.pvar.estimator import _CrossProducts, _VarState
+from stfi_models.resample import DrawChunk, Resampling, map_chunks
 from stfi_models.results.irf import Bands
 
 
-def _bootstrap_chunk(cp: _CrossProducts, estimator: str, steps: int, rcond: float,
-                     seeds: list[np.random.SeedSequence]):
-    """Refits on entity resamples, one per seed; failed refits give NaN."""
+def _bootstrap_chunk(chunk: DrawChunk, cp: _CrossProducts, estimator: str, steps: int,
+                     rcond: float):
+    """Refits on entity resamples, one per draw of the chunk; failed refits give NaN."""
     n = cp.n_entities
     m, k = cp.zy.shape[2], cp.zx.shape[2]
-    coefs = np.full((len(seeds), m, k), np.nan)
-    sigmas = np.full((len(seeds), m, m), np.nan)
-    for r, seq in enumerate(seeds):
-        rng = np.random.default_rng(seq)
+    coefs = np.full((len(chunk), m, k), np.nan)
+    sigmas = np.full((len(chunk), m, m), np.nan)
+    for r, rng in enumerate(chunk.generators()):
         counts = np.bincount(rng.integers(0, n, n), minlength=n).astype(float)
         try:
             if estimator == "gmm":
@@ -46,64 +47,16 @@ def _bootstrap_chunk(cp: _CrossProducts, estimator: str, steps: int, rcond: floa
     return coefs, sigmas
 
 
-def _interactive() -> bool:
-    return bool(getattr(sys.stderr, "isatty", lambda: False)())
+def _run_bootstrap(state: _VarState, options: Resampling):
+    """Bootstrap refits through the resampling engine (per-draw seeds: any n_jobs/backend).
 
-
-def _run_bootstrap(state: _VarState, draws: int, seed, n_jobs: int, backend: str,
-                   progress: bool | None):
-    """Bootstrap refits in parallel; per-draw seeds make the result backend-independent.
-
-    Draws are split into chunks (4 per worker); each chunk refits on the shared per-entity
-    cross products, so only ``(m, K)`` coefficients and ``(m, m)`` Sigmas travel back.
+    Each chunk refits on the shared per-entity cross products, so only ``(m, K)``
+    coefficients and ``(m, m)`` Sigmas travel back.
     """
-    from joblib import Parallel, delayed, effective_n_jobs
-    from tqdm.auto import tqdm
-
-    cp = state.cross_products
-    args = (state.model.estimator, state.steps, state.rcond)
-    seeds = np.random.SeedSequence(seed).spawn(draws)
-    n_chunks = min(draws, 4 * effective_n_jobs(n_jobs))
-    chunks = [list(c) for c in np.array_split(np.array(seeds, dtype=object), n_chunks) if len(c)]
-    bar = tqdm(total=draws, desc="bootstrap",
-               disable=not (_interactive() if progress is None else progress))
-    if backend == "dask":
-        results = _dask_chunks(cp, args, chunks, bar)
-    else:
-        results = []
-        parallel = Parallel(n_jobs=n_jobs, backend=backend, return_as="generator")
-        outputs = parallel(delayed(_bootstrap_chunk)(cp, *args, c) for c in chunks)
-        for chunk, out in zip(chunks, outputs, strict=True):
-            results.append(out)
-            bar.update(len(chunk))
-    bar.close()
+    args = (state.cross_products, state.model.estimator, state.steps, state.rcond)
+    results = map_chunks(_bootstrap_chunk, options.draws, options=options, args=args,
+                         desc="bootstrap")
     return (np.concatenate([r[0] for r in results]), np.concatenate([r[1] for r in results]))
-
-
-def _dask_chunks(cp: _CrossProducts, args: tuple, chunks: list, bar) -> list:
-    """Run the chunks on the current ``dask.distributed`` client, results in chunk order."""
-    try:
-        from distributed import as_completed, get_client
-    except ImportError:  # pragma: no cover - depends on the environment
-        raise SpecificationError(
-            "backend='dask' needs dask.distributed: pip install 'stfi-models[dask]'."
-        ) from None
-    try:
-        client = get_client()
-    except ValueError:
-        raise SpecificationError(
-            "backend='dask' needs a running dask.distributed Client (e.g. "
-            "Client(LocalCluster(n_workers=2))) in this session."
-        ) from None
-    remote = client.scatter(cp, broadcast=True)
-    futures = [client.submit(_bootstrap_chunk, remote, *args, c, pure=False) for c in chunks]
-    position = {f.key: i for i, f in enumerate(futures)}
-    results: list = [None] * len(futures)
-    for fut in as_completed(futures):
-        i = position[fut.key]
-        results[i] = fut.result()
-        bar.update(len(chunks[i]))
-    return results
 
 
 def _sqrt_psd(v: np.ndarray) -> np.ndarray:
@@ -129,27 +82,46 @@ def _duplication_pinv(m: int) -> tuple[np.ndarray, list[tuple[int, int]]]:
     return np.linalg.pinv(d), pairs
 
 
-def _mc_draws(state: _VarState, draws: int, seed, need_sigma: bool):
+def _mc_chunk(chunk: DrawChunk, coef: np.ndarray, root: np.ndarray,
+              sigma: tuple[np.ndarray, np.ndarray, list[tuple[int, int]]] | None):
+    """Monte Carlo draws of one chunk: ``b`` and, if asked, ``vech(Sigma)``, per draw."""
+    m, k = coef.shape
+    rngs = chunk.generators()
+    coefs = coef.ravel() + np.array([g.standard_normal(m * k) for g in rngs]) @ root.T
+    sigmas = None
+    if sigma is not None:
+        vech, root_vech, pairs = sigma
+        values = vech + np.array([g.standard_normal(len(pairs)) for g in rngs]) @ root_vech.T
+        sigmas = np.empty((len(chunk), m, m))
+        for c, (i, j) in enumerate(pairs):
+            sigmas[:, i, j] = sigmas[:, j, i] = values[:, c]
+    return coefs.reshape(len(chunk), m, k), sigmas
+
+
+def _mc_draws(state: _VarState, options: Resampling, need_sigma: bool):
     """Draw as Stata's ``pvarirf, mc()``: ``b`` and ``vech(Sigma)`` from normal distributions.
 
     ``b ~ N(b_hat, V)``, ``vech(Sigma) ~ N(vech(S), (2/n) D+ (S ⊗ S) D+')``; draws with a
-    non-positive-definite Sigma are marked NaN.
+    non-positive-definite Sigma are marked NaN.  Each draw uses its own seed sequence of the
+    resampling engine.
     """
     est = state.estimate
-    rng = np.random.default_rng(seed)
-    m, k = est.coef.shape
-    coef = est.coef.ravel() + rng.standard_normal((draws, m * k)) @ _sqrt_psd(est.cov).T
-    sigmas = np.broadcast_to(est.sigma, (draws, m, m)).copy()
+    m = est.coef.shape[0]
+    sigma_law = None
     if need_sigma:
         dplus, pairs = _duplication_pinv(m)
         vcov = (2.0 / state.system.n_obs) * dplus @ np.kron(est.sigma, est.sigma) @ dplus.T
         vech = np.array([est.sigma[i, j] for i, j in pairs])
-        draws_vech = vech + rng.standard_normal((draws, len(pairs))) @ _sqrt_psd(vcov).T
-        for c, (i, j) in enumerate(pairs):
-            sigmas[:, i, j] = sigmas[:, j, i] = draws_vech[:, c]
-        bad = np.array([np.linalg.eigvalsh(s).min() <= 0 for s in sigmas])
-        sigmas[bad] = np.nan
-    return coef.reshape(draws, m, k), sigmas
+        sigma_law = (vech, _sqrt_psd(vcov), pairs)
+    chunks = map_chunks(_mc_chunk, options.draws, options=options,
+                        args=(est.coef, _sqrt_psd(est.cov), sigma_law), desc="Monte Carlo")
+    coefs = np.concatenate([c[0] for c in chunks])
+    if sigma_law is None:
+        return coefs, np.broadcast_to(est.sigma, (options.draws, m, m)).copy()
+    sigmas = np.concatenate([c[1] for c in chunks])
+    bad = np.array([np.linalg.eigvalsh(s).min() <= 0 for s in sigmas])
+    sigmas[bad] = np.nan
+    return coefs, sigmas
 
 
 def draw_bands(state: _VarState, point: np.ndarray,
@@ -165,15 +137,15 @@ def draw_bands(state: _VarState, point: np.ndarray,
     if ci is None:
         return None
     check_choice("ci", ci, ("mc", "bootstrap"))
-    check_choice("backend", backend, ("loky", "dask"))
     if not (isinstance(draws, int | np.integer) and draws >= 2):
         raise SpecificationError(f"draws must be an integer >= 2, got {draws!r}.")
     if not 0 < level < 1:
         raise SpecificationError(f"level must be between 0 and 1, got {level}.")
+    options = Resampling.of(draws, seed, n_jobs, backend, progress)
     if ci == "mc":
-        coefs, sigmas = _mc_draws(state, int(draws), seed, need_sigma)
+        coefs, sigmas = _mc_draws(state, options, need_sigma)
     else:
-        coefs, sigmas = _run_bootstrap(state, int(draws), seed, n_jobs, backend, progress)
+        coefs, sigmas = _run_bootstrap(state, options)
     values, bad_sigma, failed = [], 0, 0
     for coef, sig in zip(coefs, sigmas, strict=True):
         if not np.all(np.isfinite(coef)):

@@ -16,6 +16,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 import numpy as np
+import scipy.sparse as sp
 
 from stfi_models.exceptions import EstimationError
 from stfi_models.models import gmm_engine as engine
@@ -130,9 +131,16 @@ class _CrossProducts:
     ``I_m ⊗ W_1`` and needs only ``L x L`` work.  With entity weights ``c_i`` (bootstrap
     counts) every sum is ``sum_i c_i (.)_i``, so a refit costs a few small products.
     ``tests/models/test_pvar.py`` checks it against ``gmm_fit`` on the stacked system.
+
+    Memory is linear in the rows: the ``L x L`` blocks ``Z_i'HZ_i`` are never stored per
+    entity; ``sum_i c_i Z_i'HZ_i = Z' diag(c_i(r)) HZ`` is one sparse
+    product of the (sparse) instruments ``z`` with ``hz = HZ`` (:meth:`zhz`).  The per-entity
+    ``Z_i'X_i`` and ``Z_i'Y_i`` (``N x L x K``, ``N x L x m``) are kept.
     """
 
-    zhz: np.ndarray
+    z: sp.csr_matrix
+    hz: sp.csr_matrix
+    entity: np.ndarray
     zx: np.ndarray
     zy: np.ndarray
     yy: np.ndarray
@@ -152,27 +160,38 @@ class _CrossProducts:
     def of(cls, system: _System) -> _CrossProducts:
         """Compute the cross products of ``system``.
 
-        ``Z_i'H_iZ_i``, ``Z_i'X_i``, ``Z_i'Y_i`` over all rows (with ``H`` the system's
-        one-step structure), ``Y'Y``, ``X'Y``, ``X'X`` and counts over the transformed rows
-        (Sigma is a transformed-residual covariance).
+        ``Z_i'X_i``, ``Z_i'Y_i`` over all rows, ``Y'Y``, ``X'Y``, ``X'X`` and counts over the
+        transformed rows (Sigma is a transformed-residual covariance), one sparse
+        entity-indicator product per column; ``HZ`` with the system's one-step structure.
         """
-        starts = np.searchsorted(system.entity, np.arange(system.n_entities + 1))
-        n, l_, k, m = system.n_entities, system.z.shape[1], system.x.shape[1], system.y.shape[1]
-        out = {name: np.zeros((n,) + shape) for name, shape in
-               [("zhz", (l_, l_)), ("zx", (l_, k)), ("zy", (l_, m)), ("yy", (m, m)),
-                ("xy", (k, m)), ("xx", (k, k))]}
-        hz = system.h.sparse(system.entity.size) @ system.z
+        n = system.n_entities
+        z = sp.csr_matrix(system.z)
+        rows = np.arange(system.entity.size)
+        indicator = sp.csr_matrix((np.ones(rows.size), (system.entity, rows)),
+                                  shape=(n, rows.size))
+
+        def per_entity_z(values: np.ndarray) -> np.ndarray:  # (N, L, columns)
+            return np.stack([(indicator @ z.multiply(col[:, None]).tocsr()).toarray()
+                             for col in values.T], axis=2)
+
         trans = system.transformed
-        for i in range(n):
-            rows = slice(starts[i], starts[i + 1])
-            z, x, y, t = system.z[rows], system.x[rows], system.y[rows], trans[rows]
-            out["zhz"][i] = z.T @ hz[rows]
-            out["zx"][i], out["zy"][i] = z.T @ x, z.T @ y
-            xt, yt = x[t], y[t]
-            out["yy"][i], out["xy"][i], out["xx"][i] = yt.T @ yt, xt.T @ yt, xt.T @ xt
+
+        def per_entity_outer(a: np.ndarray, b: np.ndarray) -> np.ndarray:  # (N, a, b)
+            outer = (a[trans][:, :, None] * b[trans][:, None, :]).reshape(int(trans.sum()), -1)
+            sums = engine.entity_sums(outer, system.entity[trans], n)
+            return sums.reshape(n, a.shape[1], b.shape[1])
+
+        x, y = system.x, system.y
         nobs = np.bincount(system.entity[trans], minlength=n).astype(float)
-        return cls(nobs=nobs, n_const=int(system.const), equilibrate=bool(system.level.any()),
-                   **out)
+        return cls(z=z, hz=sp.csr_matrix(system.h.sparse(rows.size) @ z), entity=system.entity,
+                   zx=per_entity_z(x), zy=per_entity_z(y), yy=per_entity_outer(y, y),
+                   xy=per_entity_outer(x, y), xx=per_entity_outer(x, x), nobs=nobs,
+                   n_const=int(system.const), equilibrate=bool(system.level.any()))
+
+    def zhz(self, counts: np.ndarray) -> np.ndarray:
+        """``sum_i c_i Z_i'H_iZ_i`` (``L x L``, dense) by one sparse product."""
+        weighted = sp.diags(counts[self.entity]) @ self.hz
+        return (self.z.T @ weighted).toarray()
 
     def _moments(self, b: np.ndarray) -> np.ndarray:
         """Per-entity moments ``vec(Z_i'Y_i - Z_i'X_i B)``, shape ``(N, m L)``."""
@@ -190,7 +209,7 @@ class _CrossProducts:
         the data by 1000).
         """
         m, k = self.zy.shape[2], self.zx.shape[2]
-        zhz = np.tensordot(counts, self.zhz, 1)
+        zhz = self.zhz(counts)
         zx, zy = np.tensordot(counts, self.zx, 1), np.tensordot(counts, self.zy, 1)
         w1, _ = _pinv(zhz, 1e-12, equilibrate=True)
         b1 = np.linalg.solve(zx.T @ w1 @ zx, zx.T @ w1 @ zy)  # K x m

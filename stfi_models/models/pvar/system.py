@@ -40,7 +40,8 @@ class _Gmm:
 class _System:
     """The estimating equations on their rows, each entity's rows contiguous.
 
-    ``y`` (n x m), ``x`` (n x K) and ``z`` (n x L) are shared by all equations.  Without
+    ``y`` (n x m), ``x`` (n x K) and ``z`` (n x L, sparse CSR: uncollapsed GMM-style
+    instruments are nonzero on one period's rows only) are shared by all equations.  Without
     system instruments every row is a transformed equation (one per entity-period); with
     them each entity's transformed rows are followed by its levels rows (``level``).  ``h``
     is the one-step weighting structure of one equation's rows; ``const`` says whether the
@@ -49,7 +50,7 @@ class _System:
 
     y: np.ndarray
     x: np.ndarray
-    z: np.ndarray
+    z: sp.csr_matrix
     entity: np.ndarray
     time: np.ndarray
     index: pd.MultiIndex
@@ -214,7 +215,7 @@ def build_system(model: PanelVAR, p: int | None = None, sample_lag: int | None =
                 z_lev, codes, pos, eq_ent, eq_time, block.lags, collapse=block.collapse,
                 active=~level, name=var,
             )
-            blocks.append(mat)
+            blocks.append(sp.csr_matrix(mat))
             inst_names += labels
             if model.system:
                 mat, labels = engine.level_gmm_style(
@@ -222,17 +223,17 @@ def build_system(model: PanelVAR, p: int | None = None, sample_lag: int | None =
                     eq_time, max(block.lags[0] - 1, 0), collapse=block.collapse,
                     active=level, name=var,
                 )
-                blocks.append(mat)
+                blocks.append(sp.csr_matrix(mat))
                 inst_names += labels
     n_exog = len(model.exog)
     if n_exog:
-        blocks.append(x[:, p * m:p * m + n_exog])
+        blocks.append(sp.csr_matrix(x[:, p * m:p * m + n_exog]))
         inst_names += [f"{v} ({'transformed; levels' if model.system else 'transformed'})"
                        for v in model.exog]
     if const:
-        blocks.append(level.astype(float)[:, None])
+        blocks.append(sp.csr_matrix(level.astype(float)[:, None]))
         inst_names.append("constant (levels)")
-    z = np.hstack(blocks) if blocks else np.zeros((y.shape[0], 0))
+    z = sp.hstack(blocks, format="csr") if blocks else sp.csr_matrix((y.shape[0], 0))
     order = np.lexsort((eq_time, level, eq_ent))  # entity, transformed before levels, time
     n_rows = order.size
     if model.system:
