@@ -40,6 +40,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import scipy.linalg
+import scipy.sparse
 
 from stfi_models.exceptions import EstimationError, IllConditionedWarning
 
@@ -63,11 +64,14 @@ def power_of_two(size: np.ndarray) -> np.ndarray:
 def column_scale(x: np.ndarray) -> np.ndarray:
     """Power-of-two factors bringing each column's root mean square into [1/2, 2].
 
-    A column of zeros (or without finite values) gets the factor 1.
+    A column of zeros (or without finite values) gets the factor 1; ``x`` may be sparse.
     """
-    x = np.asarray(x, dtype=float)
-    rms = np.sqrt(np.mean(x * x, axis=0)) if x.shape[0] else np.ones(x.shape[1])
-    return power_of_two(rms)
+    if scipy.sparse.issparse(x):
+        squares = np.asarray(x.multiply(x).mean(axis=0)).ravel() if x.shape[0] else None
+    else:
+        x = np.asarray(x, dtype=float)
+        squares = np.mean(x * x, axis=0) if x.shape[0] else None
+    return power_of_two(np.sqrt(squares) if squares is not None else np.ones(x.shape[1]))
 
 
 @dataclass(frozen=True)

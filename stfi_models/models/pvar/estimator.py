@@ -259,7 +259,8 @@ def _gmm_system(system: _System, steps: int, rcond: float,
     truncates, the model warns that the estimate depends on units.
     """
     y_scale, x_scale, z_scale = (lstsq.column_scale(a) for a in (system.y, system.x, system.z))
-    scaled = replace(system, y=system.y / y_scale, x=system.x / x_scale, z=system.z / z_scale)
+    scaled = replace(system, y=system.y / y_scale, x=system.x / x_scale,
+                     z=sp.csr_matrix(system.z @ sp.diags(1.0 / z_scale)))
     return _gmm_scaled(scaled, steps, rcond, with_cov, np.kron(y_scale, z_scale)).unscaled(
         y_scale, x_scale)
 
