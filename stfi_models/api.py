@@ -9,7 +9,7 @@ import pandas as pd
 from stfi_models.exceptions import SpecificationError, did_you_mean
 from stfi_models.formula.design import absorbed_effects
 from stfi_models.formula.grammar import parse_formula
-from stfi_models.models.base import model_class, model_keywords, split_options
+from stfi_models.models.base import MODELS, model_class, model_keywords, split_options
 from stfi_models.panel import PanelData, as_panel
 from stfi_models.results.result import Result
 
@@ -77,12 +77,13 @@ def fit(
 
 def _check_options(model: str | None, options: dict[str, Any]) -> None:
     """Refuse options no candidate model takes, with a "did you mean" hint."""
-    names = [model] if model is not None else ["pooled", "fe"]  # the two defaults
+    defaults = [name for name in ("pooled", "fe", "iv") if name in MODELS]  # fit's choices
+    names = [model] if model is not None else defaults
     known = set().union(*(model_keywords(model_class(name)) for name in names))
     allowed = sorted(known | {"model", "entity", "time", "delta", "freq"})
     for key in options:
         if key not in known:
             raise SpecificationError(
-                f"Unknown option '{key}' for fit(model={model or 'pooled/fe'!r})."
+                f"Unknown option '{key}' for fit(model={model or '/'.join(defaults)!r})."
                 f"{did_you_mean(key, allowed)} Options: {', '.join(allowed)}."
             )
