@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pandas as pd
@@ -34,3 +38,14 @@ def write_section(heading: str, body: str) -> None:
     else:
         text = text.rstrip() + "\n\n" + body
     README.write_text(text)
+
+
+def run_worker(script: str, *args: object) -> dict:
+    """Run ``python script --worker *args`` in a fresh process (one BLAS thread).
+
+    Returns the JSON object its last output line holds.
+    """
+    env = {**os.environ, "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"}
+    out = subprocess.run([sys.executable, script, "--worker", *map(str, args)],
+                         capture_output=True, text=True, check=True, env=env)
+    return json.loads(out.stdout.strip().splitlines()[-1])

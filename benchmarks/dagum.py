@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import json
 import resource
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -20,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _readme import markdown_table, write_section  # noqa: E402
+from _readme import markdown_table, run_worker, write_section  # noqa: E402
 
 HEADING = "## Dagum Gini decomposition at scale"
 PERIODS = 3
@@ -60,9 +59,7 @@ def main() -> None:
         return
     rows = []
     for units in (10_000, 100_000, 1_000_000):
-        out = subprocess.run([sys.executable, __file__, "--worker", str(units)],
-                             capture_output=True, text=True, check=True)
-        run = json.loads(out.stdout.strip().splitlines()[-1])
+        run = run_worker(__file__, units)
         rows.append({"units per period": units, "periods": PERIODS,
                      "seconds per period": run["seconds_per_period"],
                      "peak MB": run["peak_mb"], "G (first period)": run["G"]})

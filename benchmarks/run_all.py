@@ -4,7 +4,7 @@
 runs in a fresh process: Python packages fit once to warm up and time the second fit; R plm
 is timed inside R with ``system.time`` (data reading excluded).  Peak memory is the whole
 process's maximum resident size (``ru_maxrss`` for Python, ``/usr/bin/time -f %M`` for R).
-Coefficients are compared with ours ("max |coef diff|").  Results go to the "All peers in
+Coefficients are compared with ours ("max abs coef diff").  Results go to the "All peers in
 one run" section of ``benchmarks/README.md``.
 
 Cases
@@ -38,7 +38,7 @@ import pandas as pd
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from _readme import markdown_table, write_section  # noqa: E402
+from _readme import markdown_table, run_worker, write_section  # noqa: E402
 from hdfe import REGRESSORS, make_panel  # noqa: E402
 from hdfe import _fitter as fe_fitter  # noqa: E402
 
@@ -105,9 +105,7 @@ def worker(case: str, package: str, size: int) -> None:
 
 def run_python(case: str, package: str, size: int) -> dict:
     """Time a Python package in a fresh process."""
-    out = subprocess.run([sys.executable, __file__, "--worker", case, package, str(size)],
-                         capture_output=True, text=True, check=True, env=_env())
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    return run_worker(__file__, case, package, size)
 
 
 def run_r(case: str, size: int) -> dict:
@@ -158,7 +156,7 @@ def main() -> None:
                 "case": case, "entities": size, "package": package,
                 "seconds": run["seconds"], "time / ours": run["seconds"] / ours["seconds"],
                 "peak MB": run["peak_mb"], "peak / ours": run["peak_mb"] / ours["peak_mb"],
-                "max |coef diff|": float(np.abs(np.subtract(run["params"],
+                "max abs coef diff": float(np.abs(np.subtract(run["params"],
                                                             ours["params"])).max()),
             })
             print(rows[-1], flush=True)

@@ -33,6 +33,7 @@ from stfi_models.datasets import (
     simulate_dynamic_panel,
     simulate_stfi_panel,
 )
+from stfi_models.datasets.produc import load_produc, produc_weights
 from stfi_models.diagnostics import (
     cips_test,
     cross_section_dependence,
@@ -68,10 +69,12 @@ from stfi_models.index import (
     run_study,
 )
 from stfi_models.inequality import dagum_gini, kernel_density, theil
+from stfi_models.inference import WildBootstrap
 from stfi_models.models.gmm import DiffGMM, DynamicMultipliers, GmmResult, SystemGMM
 from stfi_models.models.iv import IVModel
 from stfi_models.models.mediation import MediationResult, mediate, sobel_tests
 from stfi_models.models.pvar import PanelVAR, PanelVARResult
+from stfi_models.models.spatial import SpatialEffects, SpatialResult, spatial_model_choice
 from stfi_models.models.static import hausman
 from stfi_models.panel import PanelData
 from stfi_models.productivity import TFPResult, tfp
@@ -107,6 +110,11 @@ __all__ = [
     "moran",
     "geary",
     "local_moran",
+    "SpatialResult",
+    "SpatialEffects",
+    "spatial_model_choice",
+    "load_produc",
+    "produc_weights",
     "sigma_convergence",
     "beta_convergence",
     "hausman",
@@ -120,6 +128,7 @@ __all__ = [
     "hadri_test",
     "llc_test",
     "cips_test",
+    "WildBootstrap",
     "DiffGMM",
     "SystemGMM",
     "GmmResult",

@@ -140,11 +140,16 @@ class PanelData:
         frame = plain_numeric(frame, skip=(self.entity, self.time))
         self._check_keys(frame)
         codes, time_codes = _codes(frame[self.entity]), _codes(frame[self.time])
-        order = np.lexsort((time_codes, codes))
-        sorted_e, sorted_t = codes[order], time_codes[order]
-        if ((sorted_e[1:] == sorted_e[:-1]) & (sorted_t[1:] == sorted_t[:-1])).any():
-            self._refuse_duplicates(frame)  # equal keys are adjacent once sorted: O(n) check
-        frame = frame.iloc[order]
+        key = codes.astype(np.int64) * (int(time_codes.max(initial=0)) + 1) + time_codes
+        if (key[1:] > key[:-1]).all():  # already sorted, no duplicate: O(n), no sort
+            order = np.arange(key.size)
+            frame = frame.copy()
+        else:
+            order = np.lexsort((time_codes, codes))
+            ordered = key[order]
+            if (ordered[1:] == ordered[:-1]).any():
+                self._refuse_duplicates(frame)  # equal keys are adjacent once sorted
+            frame = frame.iloc[order]
         self._entity_codes = pd.factorize(codes[order])[0]
         self.original_index = frame.index
         frame = frame.reset_index(drop=True)

@@ -1,9 +1,10 @@
 """The resampling engine on a dask.distributed LocalCluster gives loky's numbers.
 
 One cluster of two worker processes (as a real cluster: every chunk and its arguments are
-pickled to another process) serves every resampling user of the package: panel VAR bands
-on a system with sparse uncollapsed instruments (the linear-memory cross products travel to
-the workers), the mediation bootstrap and Moran's I permutations.  Same seed, same numbers,
+pickled to another process) serves panel VAR bands on a system with sparse uncollapsed
+instruments (the linear-memory cross products travel to the workers), the mediation
+bootstrap and Moran's I permutations (threshold bootstraps and index sensitivity have theirs
+in tests/models/test_threshold.py and tests/index/test_sensitivity.py).  Same seed, same numbers,
 whatever the backend (``benchmarks/README.md``, "Running on a cluster", has the recipe for a
 real scheduler).
 """

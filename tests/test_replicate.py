@@ -86,7 +86,10 @@ def test_html_references_every_figure_and_table(report):
         assert {f"{study}__{f}" for f in expected} <= names
     # self-contained: every image is embedded, nothing is loaded from elsewhere
     assert page.count("<img") == len(figures)
-    assert page.count('src="data:image/png;base64,') == len(figures)
+    assert page.count('src="data:image/svg+xml;base64,') == len(figures)
+    for path in figures:  # print resolution, and a vector copy beside it
+        assert path.with_suffix(".svg").is_file()
+        assert _png_dpi(path) >= 299
     assert "http://" not in page and "https://" not in page
 
 
@@ -268,3 +271,13 @@ def test_report_tables_docx_holds_the_numbers_of_the_tables(report):
     numbers = {v for v in fe[["(1)", "(2)", "(3)"]].to_numpy().ravel()
                if isinstance(v, str) and any(ch.isdigit() for ch in v)}
     assert numbers and numbers <= cells
+
+
+def _png_dpi(path: Path) -> float:
+    """Horizontal resolution stored in a PNG's pHYs chunk (dots per inch)."""
+    import struct
+
+    data = path.read_bytes()
+    at = data.find(b"pHYs")
+    per_metre = struct.unpack(">I", data[at + 4:at + 8])[0]
+    return per_metre * 0.0254

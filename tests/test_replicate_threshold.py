@@ -6,7 +6,7 @@ import warnings
 
 import pytest
 
-from stfi_models.exceptions import SpecificationError
+from stfi_models.exceptions import SpecificationError, SpecificationWarning
 from stfi_models.models.threshold import ThresholdResult
 from stfi_models.replicate import load_replication
 from stfi_models.replicate.runner import prepare
@@ -37,12 +37,23 @@ def test_section_has_the_f_table_estimates_and_lr_plot(ctx):
     tests = section.tables[0].frame
     assert list(tests["thresholds"]) == [1, 2] and (tests["draws"] == 50).all()
     assert section.figures[0].name == "threshold_lr"
-    assert section.figures[0].png.startswith(b"\x89PNG")
+    assert section.figures[0].image.png.startswith(b"\x89PNG")
     res = ctx.results["threshold"]
     assert isinstance(res, ThresholdResult) and res.vcov_type.startswith("cluster")
     assert "F1 = " in section.headline[0] and "STFI [ln_gdp_pc <=" in res.params.index[1]
     again = threshold(TABLE, ctx)  # seeded: the same table
     assert again.tables[0].frame.equals(tests)
+
+
+def test_smooth_transition_companion(ctx):
+    """On the study data the PSTR location runs to the edge of ln_gdp_pc: warned about."""
+    with pytest.warns(SpecificationWarning, match="edge of the sample range"):
+        section = threshold({**TABLE, "options": {**TABLE["options"], "bootstrap": 0},
+                             "smooth": True}, ctx)
+    assert section.tables[-1].name == "threshold_smooth"
+    assert "gamma" in set(section.tables[-1].frame["term"])
+    assert "PSTR: gamma = " in section.headline[0]
+    assert ctx.results["threshold_smooth"].model == "pstr"
 
 
 def test_bad_tables(ctx):

@@ -44,6 +44,8 @@ def test_other_tests_on_request(ctx):
     ({"regressions": "gmm"}, "put \\[diagnostics\\] after"),
     ({"regressions": "fe", "tests": ["cdd"]}, "Did you mean 'cd'"),
     ({"regressions": "fe", "test": ["cd"]}, "Did you mean 'tests'"),
+    ({"regressions": "fe", "local_cd": "yes"}, "true or false"),
+    ({"regressions": "fe", "local_cd": True}, "province key"),
 ])
 def test_bad_tables(ctx, table, match):
     with pytest.raises(SpecificationError, match=match):

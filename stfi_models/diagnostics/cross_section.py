@@ -41,6 +41,7 @@ from stfi_models.exceptions import (
     check_choice,
 )
 from stfi_models.results.result import Result, TestResult
+from stfi_models.spatial.weights import SpatialWeights
 
 __all__ = ["CD_TESTS", "cross_section_dependence", "pesaran_cd", "pairwise_correlations"]
 
@@ -75,6 +76,8 @@ def _selector(rho: np.ndarray, t_ij: np.ndarray, w: object, labels: pd.Index) ->
     n = len(labels)
     chosen = np.tril(np.ones((n, n), dtype=bool), k=-1)
     if w is not None:
+        if isinstance(w, SpatialWeights):
+            w = w.to_frame()
         if isinstance(w, pd.DataFrame):
             missing = [e for e in labels if e not in w.index or e not in w.columns]
             if missing:
@@ -121,9 +124,10 @@ def cross_section_dependence(res: Result, test: str = "cd", *, w: object = None
         A panel model (FE for ``"bcsclm"``, which corrects the bias of within residuals).
     test : {"cd", "lm", "sclm", "bcsclm"}
         See the module documentation.
-    w : array or DataFrame, optional
-        Proximity matrix (non-zero = neighbours) for the local CD test; entities in the
-        order of the sorted entity labels, or a DataFrame indexed by them.
+    w : SpatialWeights, DataFrame or array, optional
+        Proximity (non-zero = neighbours, in either direction) for the local CD test: a
+        :class:`~stfi_models.spatial.SpatialWeights` (e.g. ``sm.china_weights(key=...)``) or a
+        DataFrame indexed by entity labels, or an array in sorted entity order.
 
     Returns
     -------

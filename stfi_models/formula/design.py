@@ -202,6 +202,7 @@ def build_design(
     absorb: bool = True,
     warn: bool = True,
     extra_columns: tuple[str, ...] = (),
+    weights: object = None,
     absorb_columns: bool = False,
 ) -> Design:
     """Build the design matrices of ``spec`` on ``panel``.
@@ -217,6 +218,8 @@ def build_design(
         Emit :class:`MissingValueWarning` when rows are dropped.
     extra_columns : tuple of str
         Further columns that must be non-missing on the sample (e.g. a cluster variable).
+    weights : SpatialWeights, optional
+        Spatial weights for the ``W(x)`` operator.
     absorb_columns : bool
         With ``absorb``, also accept effects after ``|`` that are not panel keys (a column
         or an interaction ``a:b``), set aside in ``Design.absorbed_columns`` for an estimator
@@ -263,7 +266,7 @@ def build_design(
                 f"column of the data.{did_you_mean(name, map(str, frame.columns))}"
             )
     system = tuple(t.node for t in spec.lhs) if spec.is_system else ()
-    evaluator = OperatorEvaluator(panel, spec.text, system)
+    evaluator = OperatorEvaluator(panel, spec.text, system, weights)
 
     absorbed: list[str] = []
     rhs_nodes: list[tuple[int, ast.expr]] = []

@@ -16,6 +16,7 @@
 from __future__ import annotations
 
 import ast
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from stfi_models.exceptions import FormulaError, did_you_mean
@@ -226,23 +227,35 @@ def column_references(node: ast.AST) -> list[tuple[str, ast.AST]]:
     return [ref for child in ast.iter_child_nodes(node) for ref in column_references(child)]
 
 
-def split_top_level(text: str, sep: str) -> list[tuple[str, int]]:
-    """Split ``text`` on ``sep`` outside brackets and quotes; return (piece, offset) pairs."""
-    pieces: list[tuple[str, int]] = []
+def _outside_quotes(text: str) -> Iterator[tuple[int, str, int]]:
+    """Yield ``(index, char, depth)`` for every character outside quotes.
+
+    ``depth`` counts the brackets open before the character; a closing bracket reports the
+    depth it closes to, so a top-level pair reports 0 at both ends.
+    """
     depth = 0
     quote: str | None = None
-    start = 0
     for i, ch in enumerate(text):
         if quote:
             if ch == quote and text[i - 1] != "\\":
                 quote = None
-        elif ch in "'\"":
+            continue
+        if ch in "'\"":
             quote = ch
-        elif ch in "([{":
-            depth += 1
-        elif ch in ")]}":
+            continue
+        if ch in ")]}":
             depth -= 1
-        elif ch == sep and depth == 0:
+        yield i, ch, depth
+        if ch in "([{":
+            depth += 1
+
+
+def split_top_level(text: str, sep: str) -> list[tuple[str, int]]:
+    """Split ``text`` on ``sep`` outside brackets and quotes; return (piece, offset) pairs."""
+    pieces: list[tuple[str, int]] = []
+    start = 0
+    for i, ch, depth in _outside_quotes(text):
+        if ch == sep and depth == 0:
             pieces.append((text[start:i], start))
             start = i + 1
     pieces.append((text[start:], start))
@@ -569,22 +582,12 @@ def _parse_formula(formula: str) -> FormulaSpec:
 def _bracket_spans(text: str) -> list[tuple[int, int]]:
     """``(start, end)`` of every top-level ``[...]`` of ``text`` (outside quotes/brackets)."""
     spans: list[tuple[int, int]] = []
-    depth = 0
-    quote: str | None = None
     start = 0
-    for i, ch in enumerate(text):
-        if quote:
-            quote = None if ch == quote else quote
-        elif ch in "'\"":
-            quote = ch
-        elif ch in "([{":
-            if ch == "[" and depth == 0:
-                start = i
-            depth += 1
-        elif ch in ")]}":
-            depth -= 1
-            if ch == "]" and depth == 0:
-                spans.append((start, i + 1))
+    for i, ch, depth in _outside_quotes(text):
+        if ch == "[" and depth == 0:
+            start = i
+        elif ch == "]" and depth == 0:
+            spans.append((start, i + 1))
     return spans
 
 

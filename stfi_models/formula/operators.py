@@ -50,9 +50,11 @@ class OperatorEvaluator:
     """
 
     def __init__(
-        self, panel: PanelData, formula: str, system_names: tuple[str | ast.expr, ...] = ()
+        self, panel: PanelData, formula: str, system_names: tuple[str | ast.expr, ...] = (),
+        weights: object = None,
     ) -> None:
         self.panel = panel
+        self.weights = weights
         self.formula = formula
         self.system_names = tuple(system_names)
         # shallow: generated columns are added to this frame only, the panel's data are shared
@@ -131,6 +133,8 @@ class OperatorEvaluator:
                 f"{fn}() takes positional arguments only: {fn}(x, k) or {fn}(x, a:b).\n{where}"
             )
         args = list(call.args)
+        if op == "spatial":
+            return [self._spatial(call, args, where)]
         if not args or len(args) > 2:
             raise FormulaError(
                 f"{fn}() takes a variable and a lag: {fn}(x, 1) or {fn}(x, 1:2).\n{where}"
@@ -172,6 +176,41 @@ class OperatorEvaluator:
                 names.append(self._generate(op, k, target))
         return names
 
+    def _spatial(self, call: ast.Call, args: list[ast.expr], where: str) -> str:
+        """``W(x)``: the spatial lag of ``x`` within each period, named ``W.x``."""
+        if len(args) != 1:
+            raise FormulaError(f"W() takes one variable: W(x).\n{where}")
+        if self.weights is None:
+            raise FormulaError(
+                "W(x) needs the spatial weights: pass w=SpatialWeights to fit() (e.g. "
+                f"w=sm.china_weights()).\n{where}"
+            )
+        from stfi_models.spatial.lag import panel_spatial_lag  # spatial/ imports results/
+
+        target = args[0]
+        inner = self._inner_name(target)
+        name = f"W.{inner}"
+        if self._known(name):
+            return name
+        plain = plain_column(target)
+        base = self.column(plain, target) if plain is not None else self.values(target)
+        frame = self.panel.frame
+        self.frame[name] = panel_spatial_lag(base, frame[self.panel.entity],
+                                             frame[self.panel.time], self.weights)
+        self.generated[name] = f"W({inner})"
+        return name
+
+    def _known(self, name: str) -> bool:
+        """Tell whether ``name`` was generated already; raise if it clashes with a data column."""
+        if name in self.generated:
+            return True
+        if name in self.frame.columns:
+            raise FormulaError(
+                f"The generated column '{name}' clashes with an existing column of that name; "
+                f"rename the data column '{name}'."
+            )
+        return False
+
     def _inner_name(self, target: ast.expr) -> str:
         plain = plain_column(target)
         if plain is not None:
@@ -196,13 +235,8 @@ class OperatorEvaluator:
             name = f"L{k}.{inner}" if k > 0 else f"F{-k}.{inner}"
         else:
             name = f"D{k}.{inner}"
-        if name in self.generated:
+        if self._known(name):
             return name
-        if name in self.frame.columns:
-            raise FormulaError(
-                f"The generated column '{name}' clashes with an existing column of that name; "
-                f"rename the data column '{name}'."
-            )
         base = self.column(plain, target) if plain is not None else self.values(target)
         self.frame[name] = self.panel.lag(base, k) if op == "lag" else self.panel.diff(base, k)
         self.generated[name] = inner

@@ -25,7 +25,8 @@ __all__ = [
     "eval_namespace",
 ]
 
-#: Panel operators and their aliases (Stata ``L. F. D.``, fixest ``l() f() d()``, plm ``lag()``).
+#: Panel operators and their aliases (Stata ``L. F. D.``, fixest ``l() f() d()``, plm ``lag()``),
+#: and ``W()``, the spatial lag within each period (weights given to ``fit`` as ``w=``).
 PANEL_OPERATORS = MappingProxyType(
     {
         "L": "lag",
@@ -37,6 +38,7 @@ PANEL_OPERATORS = MappingProxyType(
         "D": "diff",
         "d": "diff",
         "diff": "diff",
+        "W": "spatial",
     }
 )
 

@@ -39,6 +39,7 @@ from stfi_models.exceptions import (
     check_choice,
     did_you_mean,
 )
+from stfi_models.index.bod import bod_scores
 from stfi_models.index.formula import IndexSpec, parse_index_formula
 from stfi_models.index.missing import MISSING_RULES, check_indicators, handle_missing
 from stfi_models.index.normalize import NORMALIZE_METHODS, SCOPES
@@ -50,7 +51,7 @@ from stfi_models.panel import PanelData, as_panel
 __all__ = ["build_index", "SCORING_RULES", "HIERARCHY_RULES", "WEIGHTS_BY"]
 
 #: Aggregation of normalised indicators into scores.
-SCORING_RULES = ("weighted_sum", "geometric", "topsis")
+SCORING_RULES = ("weighted_sum", "geometric", "topsis", "bod")
 #: ``method`` value for weights given by the user (``weights=``).
 GIVEN = "given"
 #: Hierarchical (weights within groups, then between) or flat (all indicators at once).
@@ -60,9 +61,11 @@ WEIGHTS_BY = ("pooled", "year")
 
 
 def _score(x: np.ndarray, w: np.ndarray, scoring: str) -> np.ndarray:
-    """Weighted sum ``x @ w``, or TOPSIS closeness to the block's ideal row."""
+    """Weighted sum, geometric mean, TOPSIS closeness or benefit-of-the-doubt scores."""
     if scoring == "weighted_sum":
         return x @ w
+    if scoring == "bod":
+        return bod_scores(x)
     if scoring == "geometric":
         if np.any(x < 0):
             raise SpecificationError(
@@ -312,8 +315,10 @@ def build_index(
     hierarchy : {"hierarchical", "flat"}
         Weights within each sub-index and then between sub-indices (recomputed on the
         sub-index scores), or all indicators at once.
-    scoring : {"weighted_sum", "geometric", "topsis"}
-        Aggregation at each level.
+    scoring : {"weighted_sum", "geometric", "topsis", "bod"}
+        Aggregation at each level; ``"bod"`` (benefit of the doubt,
+        :mod:`stfi_models.index.bod`) chooses each row's own most favourable weights, so the
+        ``method`` weights are reported but not used in the scores.
     missing : {"error", "interpolate", "drop"}
         Missing indicator cells: refuse (naming them), interpolate linearly within entity
         (reported in ``filled``), or drop the rows (reported in ``dropped``).

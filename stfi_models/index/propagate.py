@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 import numpy as np
@@ -49,8 +49,28 @@ class _Options(dict):
         return (_Options, (dict(self),))
 
 
+class _Spec:
+    """What every spec shares: its TOML form and its default label."""
+
+    kind = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the spec as a plain dict (a study TOML table; unset fields left out)."""
+        out: dict[str, Any] = {"kind": self.kind}
+        for f in fields(self):  # type: ignore[arg-type]
+            value = getattr(self, f.name)
+            if value is not None and not (isinstance(value, Mapping) and not value):
+                out[f.name] = dict(value) if isinstance(value, Mapping) else value
+        return out
+
+    def _default_label(self, text: str, year: Any = None) -> None:
+        if not getattr(self, "label", ""):
+            suffix = "" if year is None else f" {year}"
+            object.__setattr__(self, "label", f"{text}{suffix}")
+
+
 @dataclass(frozen=True)
-class Fit:
+class Fit(_Spec):
     """Re-fit a formula (:func:`stfi_models.fit`) and keep one coefficient.
 
     Attributes
@@ -79,8 +99,7 @@ class Fit:
         if not isinstance(self.formula, str) or not isinstance(self.coef, str):
             raise SpecificationError("propagate.fit() needs a formula and coef as strings.")
         object.__setattr__(self, "options", _Options(self.options))
-        if not self.label:
-            object.__setattr__(self, "label", f"{self.model or 'fit'}: {self.coef}")
+        self._default_label(f"{self.model or 'fit'}: {self.coef}")
 
     def evaluate(self, frame: pd.DataFrame, entity: str, time: str) -> np.ndarray:
         """Return ``(estimate, std_error, pvalue)`` of ``coef`` on ``frame``."""
@@ -97,19 +116,10 @@ class Fit:
         return np.array([res.params[self.coef], res.std_errors[self.coef],
                          res.pvalues[self.coef]], dtype=float)
 
-    def to_dict(self) -> dict[str, Any]:
-        """Return the spec as a plain dict (a study TOML table)."""
-        out: dict[str, Any] = {"kind": self.kind, "formula": self.formula, "coef": self.coef,
-                               "label": self.label}
-        if self.model is not None:
-            out["model"] = self.model
-        if self.options:
-            out["options"] = dict(self.options)
-        return out
 
 
 @dataclass(frozen=True)
-class Dagum:
+class Dagum(_Spec):
     """Dagum Gini decomposition of the index; keep one component's share in one year.
 
     Attributes
@@ -135,9 +145,7 @@ class Dagum:
     kind = "dagum"
 
     def __post_init__(self) -> None:
-        if not self.label:
-            suffix = "" if self.year is None else f" {self.year}"
-            object.__setattr__(self, "label", f"dagum {self.component}{suffix}")
+        self._default_label(f"dagum {self.component}", self.year)
 
     def evaluate(self, frame: pd.DataFrame, entity: str, time: str) -> np.ndarray:
         """Return ``(component, NaN, NaN)``."""
@@ -155,17 +163,10 @@ class Dagum:
         value = column.mean() if self.year is None else column.loc[self.year]
         return np.array([float(value), np.nan, np.nan])
 
-    def to_dict(self) -> dict[str, Any]:
-        """Return the spec as a plain dict (a study TOML table)."""
-        out = {"kind": self.kind, "value": self.value, "group": self.group,
-               "component": self.component, "label": self.label}
-        if self.year is not None:
-            out["year"] = self.year
-        return out
 
 
 @dataclass(frozen=True)
-class Moran:
+class Moran(_Spec):
     """Global Moran's I of the index in one year over the China province contiguity.
 
     Keeps ``(I, sqrt(var_rand), p_rand)`` (randomisation inference).
@@ -186,9 +187,7 @@ class Moran:
     kind = "moran"
 
     def __post_init__(self) -> None:
-        if not self.label:
-            suffix = "" if self.year is None else f" {self.year}"
-            object.__setattr__(self, "label", f"moran {self.value}{suffix}")
+        self._default_label(f"moran {self.value}", self.year)
 
     def evaluate(self, frame: pd.DataFrame, entity: str, time: str) -> np.ndarray:
         """Return ``(I, sqrt(var_rand), p_rand)``."""
@@ -201,16 +200,10 @@ class Moran:
         res = moran(part, w, self.value, id=entity, permutations=0)
         return np.array([res.I, np.sqrt(res.var_rand), res.p_rand])
 
-    def to_dict(self) -> dict[str, Any]:
-        """Return the spec as a plain dict (a study TOML table)."""
-        out = {"kind": self.kind, "value": self.value, "label": self.label}
-        if self.year is not None:
-            out["year"] = self.year
-        return out
 
 
 @dataclass(frozen=True)
-class Irf:
+class Irf(_Spec):
     """Fit a panel VAR and keep one impulse response at one horizon.
 
     Keeps ``(response, NaN, NaN)``.
@@ -244,9 +237,7 @@ class Irf:
             raise SpecificationError(f"propagate.irf(horizon=...) must be an integer in "
                                      f"[0, 100], got {self.horizon!r}.")
         object.__setattr__(self, "options", _Options(self.options))
-        if not self.label:
-            object.__setattr__(self, "label",
-                               f"irf {self.impulse}->{self.response} h={self.horizon}")
+        self._default_label(f"irf {self.impulse}->{self.response} h={self.horizon}")
 
     def evaluate(self, frame: pd.DataFrame, entity: str, time: str) -> np.ndarray:
         """Return ``(response, NaN, NaN)`` of ``response`` to ``impulse`` at ``horizon``."""
@@ -265,14 +256,6 @@ class Irf:
                            irf.names.index(self.impulse)]
         return np.array([float(value), np.nan, np.nan])
 
-    def to_dict(self) -> dict[str, Any]:
-        """Return the spec as a plain dict (a study TOML table)."""
-        out = {"kind": self.kind, "formula": self.formula, "impulse": self.impulse,
-               "response": self.response, "horizon": self.horizon, "irf": self.irf,
-               "label": self.label}
-        if self.options:
-            out["options"] = dict(self.options)
-        return out
 
 
 PROPAGATE_KINDS = {"fit": Fit, "dagum": Dagum, "moran": Moran, "irf": Irf}
@@ -303,7 +286,7 @@ def irf(formula: str, impulse: str, response: str, *, horizon: int = 1, kind: st
 
 
 def from_dict(table: Mapping[str, Any]) -> Spec:
-    """Read a spec back from :meth:`Fit.to_dict` / :meth:`Dagum.to_dict` (a TOML table)."""
+    """Read a spec back from its ``to_dict()`` form (a TOML table)."""
     if not isinstance(table, Mapping) or "kind" not in table:
         raise SpecificationError(
             f"A propagate table needs kind = one of {', '.join(PROPAGATE_KINDS)}; got {table!r}."

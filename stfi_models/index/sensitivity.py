@@ -70,9 +70,11 @@ CHOICES: dict[str, tuple[Any, ...]] = {
     "leave_out": (None,),
     "missing": ("interpolate", "drop"),
 }
-#: Level combinations that cannot be computed: (choice, level) -> why.
+#: Levels that need non-negative normalised values, so cannot meet z-scores.
 _NEEDS_NONNEGATIVE = {("method", "entropy"), ("method", "cv"), ("method", "entropy_critic"),
-                      ("scoring", "geometric"), ("normalize", "distance")}
+                      ("scoring", "geometric"), ("scoring", "bod")}
+#: Benefit of the doubt is sampled by default only where its fast path applies.
+_BOD_MAX = 6
 
 
 def default_choices(index: IndexResult) -> dict[str, tuple[Any, ...]]:
@@ -80,14 +82,19 @@ def default_choices(index: IndexResult) -> dict[str, tuple[Any, ...]]:
 
     Normalisation: min-max, rank and distance to the leader (z-scores are negative, which the
     entropy and CV weights and the geometric mean cannot take); weights: entropy, CRITIC,
-    CV, PCA, equal and perturbed nominal weights; all three aggregations; pooled or per-year
+    CV, PCA, equal and perturbed nominal weights; the weighted sum, the geometric mean,
+    TOPSIS and benefit of the doubt (the latter where no set of siblings has more than six
+    members, so that its fast vertex path applies); pooled or per-year
     weights; every indicator left out in turn (or none); and, when gaps were filled,
     interpolation or dropping the rows.
     """
+    nested = index.spec.hierarchical and index.options["hierarchy"] == "hierarchical"
+    sizes = [len(g.indicators) for g in index.spec.groups] + [len(index.spec.groups)] \
+        if nested else [len(index.spec.columns)]
     choices = {
         "normalize": ("minmax", "rank", "distance"),
         "method": ("entropy", "critic", "cv", "pca", "equal", PERTURBED),
-        "scoring": SCORING_RULES,
+        "scoring": tuple(s for s in SCORING_RULES if s != "bod" or max(sizes) <= _BOD_MAX),
         "weights_by": WEIGHTS_BY,
         "leave_out": (None, *index.spec.columns),
     }
@@ -110,7 +117,7 @@ def _check_choices(choices: Mapping[str, Sequence[Any]], index: IndexResult) -> 
                 f"Choices: {', '.join(CHOICES)}."
             )
         levels = tuple([levels] if isinstance(levels, str) or levels is None else levels)
-        if not levels or len(set(levels)) != len(levels):
+        if not levels or len(set(map(repr, levels))) != len(levels):
             raise SpecificationError(f"choices[{name!r}] needs distinct levels, got {levels!r}.")
         valid = (None, *index.spec.columns) if name == "leave_out" else CHOICES[name]
         for level in levels:
@@ -257,7 +264,8 @@ def sensitivity(
         Levels to sample per choice: ``normalize`` (``"minmax"``, ``"zscore"``, ``"rank"``,
         ``"distance"``), ``method`` (weights: ``"entropy"``, ``"critic"``, ``"cv"``,
         ``"pca"``, ``"equal"``, ``"entropy_critic"``, ``"perturbed"``), ``scoring``
-        (``"weighted_sum"``, ``"geometric"``, ``"topsis"``), ``weights_by`` (``"pooled"``,
+        (``"weighted_sum"``, ``"geometric"``, ``"topsis"``, ``"bod"``: benefit of the doubt),
+        ``weights_by`` (``"pooled"``,
         ``"year"``), ``leave_out`` (``None`` or indicator names), ``missing``
         (``"interpolate"``, ``"drop"``).  Unlisted choices keep the nominal option.
         Default: :func:`default_choices`.
@@ -289,6 +297,20 @@ def sensitivity(
     Returns
     -------
     SensitivityResult
+
+    Examples
+    --------
+    >>> import numpy as np, stfi_models as sm
+    >>> idx = sm.run_study("formulas/stfi_index.toml")  # doctest: +SKIP
+    >>> data = idx.to_frame(data=True)  # doctest: +SKIP
+    >>> data["innovation"] = np.log(data["patent_app_invention"]
+    ...                             / data["pop_yearend"])  # doctest: +SKIP
+    >>> fe = sm.propagate.fit("innovation ~ STFI + C(province_en) + C(year)", coef="STFI",
+    ...                       vcov="cluster")
+    >>> res = idx.sensitivity(draws=125, seed=1, data=data, propagate=fe)  # doctest: +SKIP
+    >>> res.propagation()  # band, share keeping sign and significance  # doctest: +SKIP
+    >>> res.sobol.loc["rank_shift"]  # which choice moves the ranks  # doctest: +SKIP
+    >>> res.plot()  # the rank-uncertainty figure  # doctest: +SKIP
     """
     if not isinstance(index, IndexResult):
         raise SpecificationError("sensitivity() needs an IndexResult (from build_index).")

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from stfi_models._plotting import figure_and_axes
-from stfi_models.exceptions import SpecificationError
+from stfi_models.exceptions import SpecificationError, check_choice
 from stfi_models.resample import Resampling
 
 if TYPE_CHECKING:
@@ -97,19 +97,58 @@ class SensitivityResult:
             rows[label] = row
         return pd.DataFrame.from_dict(rows, orient="index")
 
-    def plot(self, *, year: Any = None, ax: Axes | None = None) -> Figure:
-        """Rank-uncertainty figure: median rank and 5-95 % band per entity, nominal marked.
+    def plot(self, kind: str = "ranks", *, year: Any = None, output: str = "rank_shift",
+             ax: Axes | None = None) -> Figure:
+        """Rank-uncertainty figure, Sobol indices, or their convergence as draws grow.
 
         Parameters
         ----------
+        kind : {"ranks", "sobol", "convergence"}
+            ``"ranks"``: median rank and 5-95 % band per entity, nominal rank marked;
+            ``"sobol"``: first-order and total indices of ``output`` with their intervals;
+            ``"convergence"``: total indices of the rank shift on the first n draws.
         year : optional
-            The period to show (default: the last one).
+            The period of ``"ranks"`` (default: the last one).
+        output : str
+            ``"rank_shift"`` or a propagated label, for ``"sobol"``.
         ax : matplotlib Axes, optional
 
         Returns
         -------
         matplotlib.figure.Figure
         """
+        check_choice("kind", kind, ("ranks", "sobol", "convergence"))
+        if kind == "ranks":
+            return self._plot_ranks(year, ax)
+        if self.sobol is None or self.convergence is None:
+            raise SpecificationError(f"plot(kind={kind!r}) needs Sobol indices: run "
+                                     "sensitivity(..., sobol=True).")
+        fig, ax = figure_and_axes(ax, (7, 4))
+        if kind == "convergence":
+            for factor, part in self.convergence.groupby("factor", sort=False):
+                ax.plot(part["draws"], part["ST"], marker="o", label=str(factor))
+            ax.set_xscale("log", base=2)
+            ax.set_xlabel("draws N")
+            ax.set_ylabel("total Sobol index of the rank shift")
+            ax.legend(fontsize=8)
+            return fig
+        outputs = list(dict.fromkeys(self.sobol.index.get_level_values(0)))
+        check_choice("output", output, outputs)
+        table = self.sobol.loc[output]
+        pos = np.arange(len(table))
+        for shift, name in ((-0.2, "S1"), (0.2, "ST")):
+            err = None
+            if f"{name}_low" in table:
+                err = np.abs(table[[f"{name}_low", f"{name}_high"]].to_numpy().T
+                             - table[name].to_numpy())
+            ax.bar(pos + shift, table[name], width=0.4, yerr=err, label=name, capsize=2)
+        ax.set_xticks(pos, [str(f) for f in table.index])
+        ax.set_ylabel("Sobol index")
+        ax.set_title(f"{output}: first-order (S1) and total (ST) indices")
+        ax.legend()
+        return fig
+
+    def _plot_ranks(self, year: Any, ax: Axes | None) -> Figure:
         years = self.ranks.index.get_level_values(1)
         year = years.max() if year is None else year
         if year not in set(years):

@@ -71,9 +71,18 @@ def bandwidth_rule(values: np.ndarray, rule: Literal["silverman", "scott"] = "si
     return float(RULE_FACTORS[rule] * spread * x.size ** (-0.2))
 
 
+#: Grid points x sample values evaluated at once (32 MB of float64): memory stays bounded.
+_CHUNK_CELLS = 2**22
+
+
 def _gaussian_kde(sample: np.ndarray, grid: np.ndarray, h: float) -> np.ndarray:
-    u = (grid[:, None] - sample[None, :]) / h
-    return np.exp(-0.5 * u**2).sum(axis=1) / (sample.size * h * np.sqrt(2 * np.pi))
+    """Gaussian kernel sums over ``sample`` at every grid point, in chunks of the sample."""
+    step = max(1, _CHUNK_CELLS // max(grid.size, 1))
+    total = np.zeros(grid.size)
+    for start in range(0, sample.size, step):
+        u = (grid[:, None] - sample[None, start:start + step]) / h
+        total += np.exp(-0.5 * u**2).sum(axis=1)
+    return total / (sample.size * h * np.sqrt(2 * np.pi))
 
 
 @dataclass(frozen=True)

@@ -73,8 +73,10 @@ __all__ = ["AbsorbedEffects", "group_means", "singleton_rows", "EXACT_LIMIT"]
 
 #: Largest number of levels of the non-largest factors solved exactly (dense m x m system).
 EXACT_LIMIT = 2000
+#: Alternating projections stop when a sweep moves no value by more than this (relative).
 _TOL = 1e-13
 _MAX_SWEEPS = 100_000
+#: Level-pair count matrices up to this many cells are dense, larger ones sparse.
 _DENSE_CELLS = 10_000_000
 #: Eigenvalues of G below this fraction of the largest count as zero (three or more factors).
 _NULL_TOL = 1e-9

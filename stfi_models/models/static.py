@@ -40,7 +40,7 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass, field, replace
-from functools import cached_property
+from functools import cached_property, partial
 from typing import Any
 
 import numpy as np
@@ -52,14 +52,23 @@ from stfi_models.exceptions import (
     MissingValueWarning,
     SpecificationError,
     check_choice,
-    check_kwargs,
 )
 from stfi_models.formula.design import Design, Dropped, absorbed_effects, build_design
 from stfi_models.formula.grammar import FormulaSpec
+from stfi_models.inference.covariance import (
+    CR_TYPES,
+    VCOV_TYPES,
+    Regression,
+    VcovChoice,
+    compute_vcov,
+    contrast_df,
+    resolve_vcov,
+)
+from stfi_models.inference.wild import wild_bootstrap
 from stfi_models.models import lstsq
 from stfi_models.models.absorb import AbsorbedEffects, group_means, singleton_rows
 from stfi_models.models.base import PanelModel
-from stfi_models.models.covariance import Regression, VcovChoice, compute_vcov, resolve_vcov
+from stfi_models.models.predict import predict_static
 from stfi_models.panel import PanelData
 from stfi_models.results.result import Result, TestResult
 
@@ -68,7 +77,8 @@ __all__ = ["PooledOLS", "FixedEffects", "RandomEffects", "FirstDifference", "Bet
 
 EFFECTS = ("entity", "time", "twoways")
 SINGLETONS = ("drop", "keep")
-_VCOV_OPTIONS = ("cluster", "kernel", "bandwidth", "df_adjust", "group_debias", "count_effects")
+#: Variance-component forms of random effects: plm's (Baltagi-Chang) or Stata's xtreg, re.
+VARIANCE_COMPONENTS = ("plm", "stata")
 
 
 # ---------------------------------------------------------------------------- linear algebra
@@ -137,10 +147,6 @@ class _Estimate:
     fitted: pd.Series
     rsquared: dict[str, float]
     n_entities: int
-    #: ``reg.x`` is an orthonormal basis ``Q = X B`` of the solved regressors ``X``
-    #: (:meth:`stfi_models.models.lstsq.Factored.back`): the covariance is computed for the
-    #: basis, where no digits are lost, and mapped back as ``B V B'``.
-    back: np.ndarray
     diagnostics: dict[str, TestResult] = field(default_factory=dict)
     info: dict[str, Any] = field(default_factory=dict)
 
@@ -154,8 +160,10 @@ class _StaticModel(PanelModel):
     _refuse_entity: str = ""
     #: Title of the printed summary.
     title: str = ""
+    #: The wild cluster bootstrap applies (not to one row per entity).
+    _bootstrap = True
     #: Covariance types that make sense for this estimator.
-    _vcov_types: tuple[str, ...] = ("unadjusted", "robust", "cluster", "driscoll-kraay")
+    _vcov_types: tuple[str, ...] = VCOV_TYPES
 
     def __init__(self, spec: FormulaSpec, panel: PanelData) -> None:
         super().__init__(spec, panel)
@@ -210,22 +218,25 @@ class _StaticModel(PanelModel):
         self,
         *,
         vcov: str = "unadjusted",
-        cluster: str | None = None,
+        cluster: str | list[str] | None = None,
         kernel: str | None = None,
         bandwidth: float | None = None,
         df_adjust: str | None = None,
         group_debias: bool | None = None,
         count_effects: str = "none",
+        test_df: str | None = None,
     ) -> Result:
         """Estimate and return a :class:`~stfi_models.results.Result`.
 
         Parameters
         ----------
-        vcov : {"unadjusted", "robust", "cluster", "driscoll-kraay"}
-            Covariance estimator (see :mod:`stfi_models.models.covariance`).
-        cluster : str, optional
-            For ``vcov="cluster"``: ``"entity"`` (default), ``"time"``, ``"twoway"`` or any
-            column of the data.
+        vcov : {"unadjusted", "robust", "cluster", "driscoll-kraay", "CR0", "CR1", "CR1S", \
+"CR2", "CR3"}
+            Covariance estimator (see :mod:`stfi_models.inference.covariance`); the ``CR*``
+            kinds are R clubSandwich's (CR2 = Bell-McCaffrey, with Satterthwaite df).
+        cluster : str or list of str, optional
+            For clustered kinds: ``"entity"`` (default), ``"time"``, ``"twoway"``, any column
+            of the data, or a list of them for multi-way clustering (``vcov="cluster"``).
         kernel : {"bartlett", "parzen", "quadratic-spectral"}, optional
             For ``vcov="driscoll-kraay"`` (default ``"bartlett"``).
         bandwidth : float, optional
@@ -238,7 +249,11 @@ class _StaticModel(PanelModel):
             Driscoll-Kraay.
         count_effects : {"none", "constant", "all"}
             What absorbed effects add to ``k`` of ``df_adjust``: nothing (default, plm), one
-            (Stata's ``xtreg, fe``, which reports ``_cons``) or all (Stata's ``areg``).
+            (Stata's ``xtreg, fe``, which reports ``_cons``: ``vcov="cluster",
+            count_effects="constant"`` is ``xtreg, fe vce(cluster)``) or all (Stata's ``areg``).
+        test_df : {"residual", "clusters", "satterthwaite"}, optional
+            Degrees of freedom of the t tests: n - k - absorbed (default for all but the
+            ``CR*`` kinds), G - 1, or Satterthwaite per coefficient (default for ``CR*``).
 
         Returns
         -------
@@ -246,11 +261,10 @@ class _StaticModel(PanelModel):
         """
         choice = resolve_vcov(vcov, cluster=cluster, kernel=kernel, bandwidth=bandwidth,
                               df_adjust=df_adjust, group_debias=group_debias,
-                              count_effects=count_effects)
+                              count_effects=count_effects, test_df=test_df)
         return self._result(choice)
 
     def _revcov(self, vcov: str, **options: Any) -> Result:
-        check_kwargs("with_vcov", options, _VCOV_OPTIONS)
         return self._result(resolve_vcov(vcov, **options))
 
     def _result(self, choice: VcovChoice) -> Result:
@@ -261,22 +275,29 @@ class _StaticModel(PanelModel):
             )
         est = self._fitted
         frame = self.panel.frame.set_index([self.panel.entity, self.panel.time])
-        cov, vcov_type, note = compute_vcov(choice, est.reg, frame,
-                                            (self.panel.entity, self.panel.time))
-        cov = est.back @ cov @ est.back.T
+        keys = (self.panel.entity, self.panel.time)
+        computed = compute_vcov(choice, est.reg, frame, keys)
+        hooks: dict[str, Any] = {}
+        if choice.vcov in CR_TYPES:
+            hooks["htz"] = partial(contrast_df, choice, est.reg, frame, keys)
+        if self._bootstrap:
+            hooks["wild_bootstrap"] = partial(wild_bootstrap, est.reg, frame, keys)
+        hooks["predict"] = partial(predict_static, self, est.params, est.fitted, est.reg.resid)
         names = est.params.index
         sample = self.design.y.index.to_frame(index=False)
         return Result(
             params=est.params,
-            cov=pd.DataFrame(cov, index=names, columns=names),
+            cov=pd.DataFrame(computed.cov, index=names, columns=names),
             model=self.name,
             formula=self.spec.text,
             dependent=self._depvar,
             nobs=est.reg.nobs,
             n_entities=est.n_entities,
             df_resid=float(est.reg.df_resid),
-            vcov_type=vcov_type,
-            vcov_note=note,
+            vcov_type=computed.name,
+            vcov_note=computed.note,
+            df_params=(None if computed.df_params is None
+                       else pd.Series(computed.df_params, index=names, name="df")),
             resid=est.resid,
             fitted=est.fitted,
             rsquared=est.rsquared,
@@ -287,11 +308,14 @@ class _StaticModel(PanelModel):
             info=est.info,
             title=self.title,
             _revcov=self._revcov,
+            _hooks=hooks,
         )
 
-    def _regression(self, x: np.ndarray, resid: np.ndarray, absorbed: int = 0) -> Regression:
+    def _regression(self, x: np.ndarray, resid: np.ndarray, absorbed: int = 0,
+                    sweep: Any = None, theta: np.ndarray | None = None) -> Regression:
         return Regression(x=x, resid=resid, entity=self._entity, time=self._time,
-                          index=self.design.y.index, n_absorbed=absorbed)
+                          index=self.design.y.index, n_absorbed=absorbed, sweep=sweep,
+                          theta=theta)
 
 
 def _series(values: np.ndarray, index: pd.Index, name: str) -> pd.Series:
@@ -326,8 +350,7 @@ class PooledOLS(_StaticModel):
         index = self.design.y.index
         return _Estimate(
             params=_series(coef, pd.Index(names), "params"),
-            reg=self._regression(fac.q, resid),
-            back=fac.back(),
+            reg=self._regression(x.to_numpy(), resid),
             resid=_series(resid, index, "resid"),
             fitted=_series(y - resid, index, "fitted"),
             rsquared={"r2": _r2(resid, y)},
@@ -358,8 +381,9 @@ class FixedEffects(_StaticModel):
     singletons : {"drop", "keep"}
         Rows alone in a level of an absorbed effect (found iteratively) fit perfectly and
         change no coefficient, but count in ``n`` and the clusters of the small-sample
-        factors.  ``"drop"`` (default, as reghdfe and fixest/pyfixest) removes them, counts
-        them on ``result.dropped`` and warns; ``"keep"`` keeps them (R plm, Stata ``xtreg``).
+        factors.  ``"keep"`` (default) keeps them, as R plm and Stata ``xtreg`` do, so the
+        numbers match those references; ``"drop"`` (reghdfe, fixest) removes them, counts
+        them on ``result.dropped`` and warns.
 
     Notes
     -----
@@ -368,6 +392,9 @@ class FixedEffects(_StaticModel):
     The effects are swept out by :class:`~stfi_models.models.absorb.AbsorbedEffects` (exact
     Frisch-Waugh-Lovell on the level counts, no dummy matrix); ``info["n_absorbed"]`` is their
     rank (levels minus redundant ones), ``info["n_singletons"]`` the rows dropped as singletons.
+    Absorbed effects never enter the ``k`` of the default small-sample factors
+    (``count_effects="none"``, plm); reghdfe and fixest's default leave out only the effects
+    nested in the cluster variable (entity effects with entity clusters), and count the others.
 
     Examples
     --------
@@ -381,7 +408,7 @@ class FixedEffects(_StaticModel):
     _absorb = True
 
     def __init__(self, spec: FormulaSpec, panel: PanelData, *, effects: str | None = None,
-                 singletons: str = "drop") -> None:
+                 singletons: str = "keep") -> None:
         super().__init__(spec, panel)
         check_choice("singletons", singletons, SINGLETONS)
         chosen = set(self.design.absorbed)
@@ -450,6 +477,10 @@ class FixedEffects(_StaticModel):
             MissingValueWarning, stacklevel=4,
         )
 
+    def _sweep(self, values: np.ndarray) -> np.ndarray:
+        """Apply the within transformation of this model's effects (for CR2, the bootstrap)."""
+        return self._absorbed.sweep(values)
+
     def _estimate(self) -> _Estimate:
         x = self.design.x.drop(columns="Intercept", errors="ignore")
         names = list(x.columns)
@@ -489,8 +520,7 @@ class FixedEffects(_StaticModel):
         )
         return _Estimate(
             params=_series(coef, pd.Index(names), "params"),
-            reg=self._regression(fac.q, resid, absorbed),
-            back=fac.back(),
+            reg=self._regression(xw, resid, absorbed, sweep=self._sweep),
             resid=_series(resid, index, "resid"),
             fitted=_series(y - resid, index, "fitted"),
             rsquared=rsq,
@@ -529,6 +559,13 @@ class RandomEffects(_StaticModel):
     :math:`\hat\sigma^2_1/T - \hat\sigma^2_\nu/T` form (Baltagi 2021, sec. 2.3).  Negative
     :math:`\sigma^2_\eta` is set to zero (pooled OLS).
 
+    ``variance_components="stata"`` uses Stata's ``xtreg, re`` instead: the between regression
+    on one row per entity (unweighted) and :math:`\sigma^2_\eta = e_B^\prime e_B/(N - K) -
+    \sigma^2_\nu/\bar T` with :math:`\bar T` the harmonic mean of the :math:`T_i` (Stata
+    [XT] xtreg, Methods and formulas).  Both are Swamy-Arora and coincide on balanced panels;
+    on unbalanced ones plm's :math:`\sigma_\eta` differs from Stata's by ~0.6% on typical
+    data, moving coefficients by ~5e-4 relative.  Pick ``"stata"`` to match a Stata log.
+
     Notes
     -----
     ``diagnostics["hausman"]`` is the Hausman test of FE (entity) against this model, with the
@@ -539,6 +576,23 @@ class RandomEffects(_StaticModel):
     name = "re"
     title = "Random effects (Swamy-Arora)"
     _refuse_entity = "treats the entity effect as random; C(entity) would make it fixed"
+
+    def __init__(self, spec: FormulaSpec, panel: PanelData, *,
+                 variance_components: str = "plm") -> None:
+        super().__init__(spec, panel)
+        self.variance_components = check_choice("variance_components", variance_components,
+                                                VARIANCE_COMPONENTS)
+        if variance_components == "stata":
+            self.title = "Random effects (Swamy-Arora, Stata xtreg, re form)"
+
+    def _stata_eta(self, z: np.ndarray, y: np.ndarray, s2_nu: float) -> float:
+        """Stata's sigma^2_u: unweighted between regression, harmonic mean of T_i."""
+        ent = self._entity
+        first = np.unique(ent, return_index=True)[1]
+        means = _group_mean(np.column_stack([y, z]), ent)[first]
+        _, resid = _ols(means[:, 1:], means[:, 0])
+        t_bar = first.size / float(np.sum(1.0 / np.bincount(ent)))
+        return max(0.0, float(resid @ resid) / (first.size - z.shape[1]) - s2_nu / t_bar)
 
     def _components(self, x: pd.DataFrame, y: np.ndarray) -> _Components:
         ent = self._entity
@@ -570,7 +624,8 @@ class RandomEffects(_StaticModel):
                 f"Too few entities ({n_ent}) for the between regression of the random-effects "
                 f"variance components with {z.shape[1]} coefficients."
             )
-        s2_eta = max(0.0, (float(b_resid @ b_resid) - m_nu * s2_nu) / m_eta)
+        s2_eta = (self._stata_eta(z, y, s2_nu) if self.variance_components == "stata"
+                  else max(0.0, (float(b_resid @ b_resid) - m_nu * s2_nu) / m_eta))
         t_i = np.bincount(ent)[ent]
         theta = 1.0 - np.sqrt(s2_nu / (s2_nu + t_i * s2_eta))
         names = pd.Index(slopes.columns[varying])
@@ -610,8 +665,7 @@ class RandomEffects(_StaticModel):
         fitted = x.to_numpy() @ coef
         return _Estimate(
             params=params,
-            reg=self._regression(fac.q, resid),
-            back=fac.back(),
+            reg=self._regression(xs, resid, theta=comp.theta),
             resid=_series(y - fitted, index, "resid"),
             fitted=_series(fitted, index, "fitted"),
             rsquared=rsq,
@@ -717,13 +771,12 @@ class FirstDifference(_StaticModel):
         coef = fac.coef(dy)
         resid = dy - dx @ coef
         index = self.design.y.index[later]
-        reg = Regression(x=fac.q, resid=resid, entity=self._entity[later], time=self._time[later],
+        reg = Regression(x=dx, resid=resid, entity=self._entity[later], time=self._time[later],
                          index=index)
         n_ent = int(np.unique(ent[later]).size)
         return _Estimate(
             params=_series(coef, pd.Index(names), "params"),
             reg=reg,
-            back=fac.back(),
             resid=_series(resid, index, "resid"),
             fitted=_series(dy - resid, index, "fitted"),
             rsquared={"r2": _r2(resid, dy)},
@@ -753,6 +806,7 @@ class Between(_StaticModel):
     name = "between"
     title = "Between (entity means)"
     _vcov_types = ("unadjusted", "robust")  # one row per entity: nothing to cluster
+    _bootstrap = False
     _refuse_entity = "averages within entity; C(entity) leaves one row per dummy"
 
     def _estimate(self) -> _Estimate:
@@ -767,13 +821,12 @@ class Between(_StaticModel):
         coef = fac.coef(yb)
         resid = yb - xb @ coef
         labels = self.design.y.index.get_level_values(0)[first]
-        reg = Regression(x=fac.q, resid=resid, entity=np.arange(len(yb)),
+        reg = Regression(x=xb, resid=resid, entity=np.arange(len(yb)),
                          time=np.zeros(len(yb), dtype=int),
                          index=self.design.y.index[first])
         return _Estimate(
             params=_series(coef, pd.Index(names), "params"),
             reg=reg,
-            back=fac.back(),
             resid=_series(resid, pd.Index(labels, name=self.panel.entity), "resid"),
             fitted=_series(yb - resid, pd.Index(labels, name=self.panel.entity), "fitted"),
             rsquared={"r2": _r2(resid, yb)},

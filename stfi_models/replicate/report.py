@@ -1,6 +1,6 @@
 """The replication report: sections of tables and figures, written atomically.
 
-``write_report`` writes ``index.html`` (self-contained: figures embedded as base64 PNG,
+``write_report`` writes ``index.html`` (self-contained: figures embedded as SVG,
 tables inline; Jinja2 with autoescape, ``templates/report.html.j2``),
 ``tables/<study>__<name>.csv`` and ``.tex``, ``figures/<study>__<name>.png``, and every table
 in one ``tables.tex`` (compiles on its own) and one ``tables.docx``, into a temporary folder
@@ -27,6 +27,7 @@ import pandas as pd
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
+from stfi_models._plotting import figure_svg
 from stfi_models.exceptions import SpecificationError
 from stfi_models.replicate.expect import Drift, frame_numbers, result_numbers
 from stfi_models.results.latex import escape_latex
@@ -34,10 +35,12 @@ from stfi_models.results.tables import Table, write_tables
 from stfi_models.results.tables.document import as_table
 
 __all__ = ["ReportTable", "ReportFigure", "Section", "StudyReport", "write_report",
-           "figure_png", "MARKER"]
+           "render_figure", "RenderedFigure", "MARKER"]
 
 #: Marker file identifying a folder written by ``write_report``.
 MARKER = ".stfi-report"
+#: Resolution of the report's PNG figures (print quality).
+FIGURE_DPI = 300
 #: Tables longer than this are folded (``<details>``) in the page, their first
 #: ``PREVIEW_ROWS`` rows shown above the fold; the CSV holds every row.
 FOLD_ROWS = 30
@@ -109,22 +112,35 @@ class ReportTable:
 
 
 @dataclass(frozen=True)
+class RenderedFigure:
+    """A figure rendered for the report: PNG at print resolution and SVG (vector)."""
+
+    png: bytes
+    svg: str
+
+
+@dataclass(frozen=True)
 class ReportFigure:
-    """One figure as PNG bytes."""
+    """One figure: ``figures/<study>__<name>.png`` (300 dpi) and ``.svg``.
+
+    The page embeds the SVG as an image (a data URI: matplotlib escapes its text, and an
+    ``<img>`` runs no script).
+    """
 
     name: str
     caption: str
-    png: bytes
+    image: RenderedFigure
 
 
-def figure_png(fig: Any, dpi: int = 100) -> bytes:
-    """Render a matplotlib Figure to PNG bytes and close it."""
+def render_figure(fig: Any, dpi: int = FIGURE_DPI) -> RenderedFigure:
+    """Render a matplotlib Figure to PNG (``dpi``) and SVG, then close it."""
     import matplotlib.pyplot as plt
 
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=dpi, bbox_inches="tight")
+    png = io.BytesIO()
+    fig.savefig(png, format="png", dpi=dpi, bbox_inches="tight")
+    svg = figure_svg(fig)
     plt.close(fig)
-    return buffer.getvalue()
+    return RenderedFigure(png.getvalue(), svg)
 
 
 @dataclass
@@ -180,7 +196,7 @@ ul.headline{background:#f4f7fa;padding:.8em 2em;border-left:4px solid #345}
 
 
 def _b64(figure: ReportFigure) -> str:
-    return base64.b64encode(figure.png).decode("ascii")
+    return base64.b64encode(figure.image.svg.encode("utf-8")).decode("ascii")
 
 
 def _trusted_table(markup: str) -> Markup:
@@ -242,8 +258,9 @@ def write_report(studies: list[StudyReport], out: str | Path) -> Path:
                     table.frame.to_csv(stem.with_suffix(".csv"), index=False)
                     stem.with_suffix(".tex").write_text(table.latex + "\n", encoding="utf-8")
                 for figure in section.figures:
-                    (staging / "figures" / f"{study.name}__{figure.name}.png").write_bytes(
-                        figure.png)
+                    stem = staging / "figures" / f"{study.name}__{figure.name}"
+                    stem.with_suffix(".png").write_bytes(figure.image.png)
+                    stem.with_suffix(".svg").write_text(figure.image.svg, encoding="utf-8")
         _write_documents(studies, staging)
         (staging / "index.html").write_text(render_html(studies), encoding="utf-8")
         (staging / MARKER).write_text("written by stfi replicate\n", encoding="utf-8")
@@ -258,7 +275,15 @@ def write_report(studies: list[StudyReport], out: str | Path) -> Path:
 #: cannot break across pages, nor shrink to the page); their CSV and .tex files hold them,
 #: and a last table lists them.
 DOCUMENT_ROWS = 45
-DOCUMENT_COLUMNS = 8
+DOCUMENT_CHARACTERS = 80  # a row of 11pt text across a 17 cm line holds about 85 characters
+
+
+def _text_width(table: Table) -> int:
+    """Characters of the widest row: each column's longest cell plus two of spacing."""
+    rows = [row for block in table.blocks() for row in block]
+    columns = [[table.stub, *(r.label for r in rows)]] + [
+        [title, *(r.cells[j] for r in rows)] for j, title in enumerate(table.columns)]
+    return sum(max(len(str(cell)) for cell in column) + 2 for column in columns)
 
 
 def _write_documents(studies: list[StudyReport], folder: Path) -> None:
@@ -269,8 +294,8 @@ def _write_documents(studies: list[StudyReport], folder: Path) -> None:
         for section in study.sections:
             for table in section.tables:
                 caption = f"{study.title}: {table.caption}"
-                if (len(table.frame) <= DOCUMENT_ROWS
-                        and len(table.to_table().columns) <= DOCUMENT_COLUMNS):
+                if len(table.frame) <= DOCUMENT_ROWS and _text_width(table.to_table()) <= \
+                        DOCUMENT_CHARACTERS:
                     items[caption] = table
                 else:
                     elsewhere.append({"file (tables/, .csv)": f"{study.name}__{table.name}",

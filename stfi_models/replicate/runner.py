@@ -33,8 +33,17 @@ from stfi_models.replicate.steps import (
     index_section,
     regressions,
 )
+from stfi_models.replicate.steps_diagnostics import diagnostics_step
+from stfi_models.replicate.steps_inference import few_cluster_inference
+from stfi_models.replicate.steps_spatial import STEPS_SPATIAL
+from stfi_models.replicate.steps_threshold import THRESHOLD_STEPS
 
-__all__ = ["prepare", "run_study_report", "replicate"]
+__all__ = ["prepare", "run_study_report", "replicate", "ALL_STEPS", "NAMED_STEPS"]
+
+#: Table name -> step, for every analysis table of a replication file.
+ALL_STEPS = {**STEPS, **STEPS_SPATIAL, **THRESHOLD_STEPS, "diagnostics": diagnostics_step}
+#: Tables made of named sub-tables (``[regressions.fe]``): table -> step(name, table, ctx).
+NAMED_STEPS = {"regressions": regressions, "inference": few_cluster_inference}
 
 Progress = Callable[[str], None]
 
@@ -163,13 +172,13 @@ def run_study_report(study: str | Path | ReplicationSpec, data: pd.DataFrame | N
     for key, table in spec.steps.items():
         if key in ("productivity", "derive", "expected"):
             continue
-        if key == "regressions":
+        if key in NAMED_STEPS:
             for name, sub in table.items():
-                progress(f"[{spec.name}] regressions.{name}")
-                sections.append(regressions(name, sub, ctx))
+                progress(f"[{spec.name}] {key}.{name}")
+                sections.append(NAMED_STEPS[key](name, sub, ctx))
             continue
         progress(f"[{spec.name}] {key}")
-        sections.append(STEPS[key](table, ctx))
+        sections.append(ALL_STEPS[key](table, ctx))
     progress(f"[{spec.name}] done in {_time.perf_counter() - started:.1f} s")
     source = ("user-supplied data" if data is not None
               else f"data file '{spec.data_path.name}'" if spec.data_path is not None

@@ -23,6 +23,13 @@ section on::
                      seed, options
     [expected]       rtol = {kind = x}, atol = {kind = x}: tolerances of the replication
                      check (stfi_models.replicate.expect)
+    [inference.X]    title, model, formula, terms, cluster, draws, weights, seed: CR1 vs CR2
+                     (Satterthwaite) vs wild cluster bootstrap (steps_inference)
+    [diagnostics]    regressions, tests, local_cd: panel diagnostics of [regressions.X]
+    [spatial]        formula, effects, draws, seed, lag_convention, level: LM/LR/Wald model
+                     choice, the SDM and its effects (steps_spatial)
+    [threshold]      title, formula, thresholds, options, seed, level, smooth: Hansen (1999)
+                     panel threshold regression (steps_threshold)
 
 Unknown tables or keys are refused with a "did you mean" hint; nothing is evaluated as code.
 """
@@ -86,14 +93,29 @@ _TABLES: dict[str, set[str] | None] = {
     "mediation": {"treatment", "mediator", "outcome", "controls", "effects", "model",
                   "bootstrap", "seed", "options"},
     "expected": {"rtol", "atol"},
+    "inference": None,  # [inference.NAME] tables
+    "diagnostics": {"regressions", "tests", "local_cd"},
+    "spatial": {"formula", "effects", "draws", "seed", "lag_convention", "level"},
+    "threshold": {"title", "formula", "thresholds", "options", "seed", "level", "smooth"},
 }
 _REGRESSION_KEYS = {"title", "model", "formulas", "options", "headline"}
+_INFERENCE_KEYS = {"title", "model", "formula", "terms", "cluster", "draws", "weights", "seed"}
+_INFERENCE_FIELDS = {"title": TEXT, "model": TEXT, "formula": TEXT, "terms": COLUMNS,
+                     "cluster": COLUMN, "draws": INTEGER, "weights": TEXT, "seed": INTEGER}
+_LEVEL = Field((float,), 0.5, 0.999)
+
 #: Types and ranges of the keys (work keys such as draws are bounded for every table).
 _FIELDS: dict[str, dict[str, Field]] = {
     "study": {"title": TEXT, "description": TEXT},
     "data": {"dataset": TEXT, "path": TEXT, "entity": COLUMN, "time": COLUMN,
              "group": COLUMN, "years": YEARS, "exclude": ENTITIES},
     "expected": {"rtol": OPTIONS, "atol": OPTIONS},
+    "diagnostics": {"regressions": TEXT, "tests": Field((list,), items=(str,), length=(1, 20)),
+                    "local_cd": FLAG},
+    "spatial": {"formula": TEXT, "effects": TEXT, "draws": INTEGER, "seed": INTEGER,
+                "lag_convention": TEXT, "level": _LEVEL},
+    "threshold": {"title": TEXT, "formula": TEXT, "thresholds": Field((int,), 1, 3),
+                  "options": OPTIONS, "seed": INTEGER, "level": _LEVEL, "smooth": FLAG},
     "productivity": {"name": COLUMN, "output": COLUMN, "capital": COLUMN, "labour": COLUMN,
                      "alpha": Field((int, float), 0.0, 1.0), "method": TEXT,
                      "deflator": COLUMN},
@@ -111,6 +133,7 @@ _FIELDS: dict[str, dict[str, Field]] = {
 _REGRESSION_FIELDS = {"title": TEXT, "model": Field((str, list), items=(str,), length=(1, 20)),
                       "formulas": Field((list,), items=(str,), length=(1, 20)),
                       "options": OPTIONS, "headline": TEXT}
+
 _REQUIRED = {
     "data": ("entity", "time"),
     "productivity": ("name", "output", "capital", "labour"),
@@ -120,6 +143,9 @@ _REQUIRED = {
     "moran": ("value",),
     "convergence": ("value",),
     "pvar": ("formula",),
+    "diagnostics": ("regressions",),
+    "spatial": ("formula",),
+    "threshold": ("formula",),
     "mediation": ("treatment", "mediator", "outcome"),
 }
 
@@ -226,9 +252,15 @@ def load_replication(study: str | Path) -> ReplicationSpec:
         if isinstance(model, list) and len(model) != len(table["formulas"]):
             raise fail(path, f"[regressions.{name}] model lists {len(model)} models for "
                        f"{len(table['formulas'])} formulas; give one, or one per formula.")
+    for name, table in parts.get("inference", {}).items():
+        check_name(path, "[inference.NAME]", name)
+        check_table(path, f"inference.{name}", table, _INFERENCE_KEYS, ("formula",))
+        check_fields(path, f"inference.{name}", table, _INFERENCE_FIELDS)
+        check_formula(path, f"[inference.{name}] formula", table["formula"], parse_formula)
     check_derive(path, parts.get("derive", {}))
-    if "pvar" in parts:
-        check_formula(path, "[pvar] formula", parts["pvar"]["formula"], parse_formula)
+    for table in ("pvar", "spatial", "threshold"):
+        if table in parts:
+            check_formula(path, f"[{table}] formula", parts[table]["formula"], parse_formula)
     indices = {}
     for name, file in parts.get("indices", {}).items():
         check_name(path, "[indices]", name)

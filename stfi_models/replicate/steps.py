@@ -18,7 +18,7 @@ import pandas as pd
 
 from stfi_models.exceptions import SpecificationError
 from stfi_models.index.result import IndexResult
-from stfi_models.replicate.report import ReportFigure, ReportTable, Section, figure_png
+from stfi_models.replicate.report import ReportFigure, ReportTable, Section, render_figure
 
 __all__ = ["Context", "STEPS", "REFERENCES", "index_section"]
 
@@ -143,7 +143,7 @@ def index_section(name: str, title: str, result: IndexResult,
                                    f"entities by year, {window}", scores, index=True),
         ],
         figures=[ReportFigure(f"{name}_weights", f"{name}: share of each indicator in the "
-                              "composite", figure_png(fig))],
+                              "composite", render_figure(fig))],
         headline=[f"{name} (index window {window}): mean {_fmt(scores[name].loc[first])} in "
                   f"{first} -> {_fmt(scores[name].loc[last])} in {last}"],
         references=["entropy"],
@@ -182,7 +182,7 @@ def trends(table: Mapping[str, Any], ctx: Context) -> Section:
         note=f"Means of {', '.join(variables)} by {group} and {ctx.time}; dashed: all entities.",
         tables=[ReportTable.from_frame("regional_means", f"Means by {group} and year",
                                        wide, index=True)],
-        figures=[ReportFigure("regional_trends", "Regional means by year", figure_png(fig))],
+        figures=[ReportFigure("regional_trends", "Regional means by year", render_figure(fig))],
     )
 
 
@@ -199,7 +199,7 @@ def density(table: Mapping[str, Any], ctx: Context) -> Section:
         tables=[ReportTable.from_frame("density_bandwidths", "Bandwidth by year",
                                        res.bandwidths)],
         figures=[ReportFigure("density_surface", f"Kernel density surface of {value}",
-                              figure_png(res.plot(kind="surface")))],
+                              render_figure(res.plot(kind="surface")))],
         references=["kernel"],
     )
 
@@ -220,7 +220,7 @@ def dagum(table: Mapping[str, Any], ctx: Context) -> Section:
                                        res.summary),
                 ReportTable.from_frame("dagum_groups", "Within-region Gini", res.groups)],
         figures=[ReportFigure("dagum_contributions", "Contribution shares by year",
-                              figure_png(res.plot(kind="shares")))],
+                              render_figure(res.plot(kind="shares")))],
         headline=[f"Dagum Gini of {value} in {int(last[ctx.time])}: {_fmt(last['G'])} "
                   f"(within {100 * last['share_w']:.1f}%, net between "
                   f"{100 * last['share_nb']:.1f}%, transvariation {100 * last['share_t']:.1f}%)"],
@@ -252,7 +252,7 @@ def moran_step(table: Mapping[str, Any], ctx: Context) -> Section:
               "(Hainan linked to Guangdong), two-sided p-values."),
         tables=[ReportTable.from_frame("moran", "Global Moran's I by year", panel.table)],
         figures=[ReportFigure("moran_scatter", f"Moran scatter of {value}, {period}",
-                              figure_png(panel[period].plot()))],
+                              render_figure(panel[period].plot()))],
         headline=[f"Moran's I of {value} in {period}: {_fmt(panel[period].I)} "
                   f"(p = {panel[period].p_rand:.3f})"],
         references=["moran"],
@@ -276,7 +276,7 @@ def convergence(table: Mapping[str, Any], ctx: Context) -> Section:
                 ReportTable.from_frame("beta_convergence", "Beta convergence regression",
                                        beta.tidy())],
         figures=[ReportFigure("sigma_convergence", "Sigma convergence",
-                              figure_png(sigma.plot()))],
+                              render_figure(sigma.plot()))],
         headline=[f"Beta convergence of {value}: beta = {_fmt(beta.beta)}"
                   + (f", half-life {beta.half_life:.1f} periods"
                      if np.isfinite(beta.half_life) else "")],
@@ -351,9 +351,9 @@ def pvar(table: Mapping[str, Any], ctx: Context) -> Section:
                 ReportTable.from_frame("pvar_fevd", "Forecast-error variance decomposition",
                                        fevd.frame)],
         figures=[ReportFigure("pvar_irf", "Impulse responses (rows: responses, columns: "
-                              "impulses)", figure_png(irf.plot())),
+                              "impulses)", render_figure(irf.plot())),
                  ReportFigure("pvar_fevd", f"FEVD at step {periods}",
-                              figure_png(_fevd_bars(fevd, periods)))],
+                              render_figure(_fevd_bars(fevd, periods)))],
         headline=[f"Panel VAR of {', '.join(names)}: n = {res.nobs}, largest companion "
                   f"eigenvalue modulus {_fmt(float(stab.moduli[0]))} "
                   f"({'stable' if stab.is_stable else 'NOT stable'})"],
@@ -406,7 +406,7 @@ def mediation(table: Mapping[str, Any], ctx: Context) -> Section:
               f"resampling whole {ctx.entity} clusters ({res.ci} interval)."),
         tables=[ReportTable.from_frame("mediation_paths", "Paths and indirect effects", tidy),
                 ReportTable.from_frame("mediation_tests", "Sobel-type tests", res.tests)],
-        figures=[ReportFigure("mediation_diagram", "Path diagram", figure_png(res.plot()))],
+        figures=[ReportFigure("mediation_diagram", "Path diagram", render_figure(res.plot()))],
         headline=lines,
         references=["mediation"],
     )

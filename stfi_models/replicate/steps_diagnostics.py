@@ -10,6 +10,8 @@ TOML (keys of the table)::
     [diagnostics]
     regressions = "fe"                 # the [regressions.fe] models
     tests = ["cd", "lm", "sclm"]       # optional; any names of DIAGNOSTICS
+    local_cd = true                    # optional: add Pesaran's local CD over the bundled
+                                       # province contiguity (entity must be a province key)
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from typing import Any
 
 import pandas as pd
 
-from stfi_models.diagnostics import DIAGNOSTICS
+from stfi_models.diagnostics import DIAGNOSTICS, pesaran_cd
 from stfi_models.exceptions import SpecificationError, check_choice, check_kwargs
 from stfi_models.replicate.report import ReportTable, Section
 from stfi_models.replicate.steps import Context
@@ -27,9 +29,20 @@ from stfi_models.replicate.steps import Context
 __all__ = ["diagnostics_step", "DIAGNOSTICS_KEYS", "DEFAULT_TESTS"]
 
 #: Keys the ``[diagnostics]`` table accepts.
-DIAGNOSTICS_KEYS = ("regressions", "tests")
+DIAGNOSTICS_KEYS = ("regressions", "tests", "local_cd")
 #: Cross-sectional dependence tests run when ``tests`` is not given.
 DEFAULT_TESTS = ("cd", "lm", "sclm")
+
+
+def _contiguity(ctx: Context) -> Any:
+    from stfi_models.spatial import china_weights
+
+    try:
+        return china_weights(key=ctx.entity)
+    except SpecificationError as exc:
+        raise SpecificationError(
+            f"[diagnostics] local_cd = true needs the entity column to be a province key "
+            f"(prov_code, adcode, province_zh, province_en): {exc}") from None
 
 
 def diagnostics_step(table: Mapping[str, Any], ctx: Context) -> Section:
@@ -53,11 +66,16 @@ def diagnostics_step(table: Mapping[str, Any], ctx: Context) -> Section:
         raise SpecificationError("[diagnostics] tests = [] names no test.")
     for test in tests:
         check_choice("[diagnostics] tests", test, DIAGNOSTICS)
+    local = table.get("local_cd", False)
+    if not isinstance(local, bool):
+        raise SpecificationError(f"[diagnostics] local_cd must be true or false, got {local!r}.")
     rows = []
     for i, res in enumerate(results, start=1):
         done = res.diagnose(*tests)
-        for test in tests:
-            result = done.diagnostics[test]
+        found = [done.diagnostics[test] for test in tests]
+        if local:
+            found.append(pesaran_cd(res, w=_contiguity(ctx)))
+        for result in found:
             df = result.df
             rows.append({"model": f"({i})", "test": result.name, "statistic": result.stat,
                          "df": "" if df is None else (f"{df[0]:g}, {df[1]:g}"

@@ -32,14 +32,14 @@ from stfi_models.index.coupling import coupling_coordination
 from stfi_models.index.obstacle import obstacle_degree
 from stfi_models.index.result import IndexResult
 from stfi_models.index.study import run_study
-from stfi_models.replicate.report import ReportFigure, ReportTable, Section, figure_png
+from stfi_models.replicate.report import ReportFigure, ReportTable, Section, render_figure
 from stfi_models.replicate.spec import FORMULAS
 from stfi_models.replicate.steps import Context
 
 __all__ = ["STEPS_INDEX", "index_sensitivity", "coupling", "obstacle"]
 
 _SENSITIVITY_KEYS = ("index", "study", "choices", "draws", "seed", "propagate", "bootstrap",
-                     "n_jobs", "year", "perturb", "alpha")
+                     "year", "perturb", "alpha")
 
 
 def _nominal_index(table: Mapping[str, Any], ctx: Context, where: str) -> IndexResult:
@@ -81,7 +81,7 @@ def index_sensitivity(table: Mapping[str, Any], ctx: Context) -> Section:
     res = index.sensitivity(
         choices, draws=int(table.get("draws", 200)), seed=table.get("seed", 1),
         propagate=list(table.get("propagate", [])), data=ctx.frame,
-        bootstrap=int(table.get("bootstrap", 500)), n_jobs=int(table.get("n_jobs", 1)),
+        bootstrap=int(table.get("bootstrap", 500)), n_jobs=ctx.n_jobs,
         perturb=float(table.get("perturb", 0.25)), alpha=float(table.get("alpha", 0.05)),
         progress=False,
     )
@@ -116,7 +116,9 @@ def index_sensitivity(table: Mapping[str, Any], ctx: Context) -> Section:
               f"{table.get('seed', 1)}."),
         tables=tables,
         figures=[ReportFigure("sensitivity_ranks", f"Rank uncertainty of {index.name}, {year}",
-                              figure_png(res.plot(year=year)))],
+                              render_figure(res.plot(year=year))),
+                 ReportFigure("sensitivity_sobol", "Sobol indices of the mean absolute rank "
+                              "shift", render_figure(res.plot("sobol")))],
         headline=headline,
     )
 
@@ -160,7 +162,7 @@ def coupling(table: Mapping[str, Any], ctx: Context) -> Section:
                 ReportTable.from_frame("coupling_levels", "Coordination levels by year",
                                        counts)],
         figures=[ReportFigure("coupling_trend", "Coordination degree by year",
-                              figure_png(fig))],
+                              render_figure(fig))],
         headline=[f"Coordination of {' and '.join(systems)} in {last}: mean D "
                   f"{yearly.loc[last, 'D']:.3f} (C {yearly.loc[last, 'C']:.3f}, T "
                   f"{yearly.loc[last, 'T']:.3f})"],
@@ -194,7 +196,7 @@ def obstacle(table: Mapping[str, Any], ctx: Context) -> Section:
                 ReportTable.from_frame("obstacle_top", f"Main obstacles in {last}",
                                        top[top[index.time] == last])],
         figures=[ReportFigure("obstacle_dimensions", "Obstacle degree by dimension",
-                              figure_png(fig))],
+                              render_figure(fig))],
         headline=[f"{index.name}: largest mean obstacle {worst['indicator']} "
                   f"({100 * worst['obstacle']:.1f}%)"],
     )

@@ -133,6 +133,9 @@ class Result:
         Shape of the estimation sample.
     info : Mapping
         Model-specific facts (effects absorbed, instrument counts, ...).
+    df_params : pandas.Series or None
+        Per-coefficient t-test degrees of freedom (e.g. Satterthwaite's for CR2); when set
+        they replace ``df_resid`` in ``pvalues`` and ``conf_int``.
     """
 
     params: pd.Series
@@ -153,7 +156,12 @@ class Result:
     balance: BalanceInfo | None = None
     info: Mapping[str, Any] = field(default_factory=dict)
     title: str = ""
+    df_params: pd.Series | None = None
     _revcov: Callable[..., Result] | None = field(default=None, repr=False, compare=False)
+    #: Model-side operations a Result offers when its model provides them: "htz" (HTZ df of
+    #: a contrast matrix), "wild_bootstrap", "predict".
+    _hooks: Mapping[str, Callable[..., Any]] = field(default_factory=dict, repr=False,
+                                                     compare=False)
 
     def __post_init__(self) -> None:
         for name in ("rsquared", "diagnostics", "info"):
@@ -179,21 +187,42 @@ class Result:
     @property
     def uses_t(self) -> bool:
         """Inference uses the t distribution (``df_resid`` set) rather than the normal."""
-        return self.df_resid is not None
+        return self.df_resid is not None or self.df_params is not None
+
+    @property
+    def _t_df(self) -> float | np.ndarray:
+        """Degrees of freedom of each t test: ``df_params`` if set, else ``df_resid``."""
+        if self.df_params is not None:
+            return self.df_params.reindex(self.params.index).to_numpy(dtype=float)
+        return float(self.df_resid)  # type: ignore[arg-type]
 
     @cached_property
     def pvalues(self) -> pd.Series:
         """Two-sided p-values (t with ``df_resid`` if set, else normal)."""
         t = np.abs(self.tstats.to_numpy())
-        p = 2 * (stats.t.sf(t, self.df_resid) if self.uses_t else stats.norm.sf(t))
+        p = 2 * (stats.t.sf(t, self._t_df) if self.uses_t else stats.norm.sf(t))
         return pd.Series(p, index=self.params.index, name="p_value")
+
+    @property
+    def rsquared_adj(self) -> float | None:
+        r"""Adjusted R-squared of the estimated regression, as R plm's ``summary``.
+
+        .. math:: \bar R^2 = 1 - (1 - R^2)\frac{n - 1}{\nu}
+
+        with :math:`R^2` = ``rsquared["r2"]`` (``["within"]`` for FE) and :math:`\nu` =
+        ``df_resid`` (absorbed effects included).  ``None`` when either is undefined.
+        """
+        r2 = self.rsquared.get("r2", self.rsquared.get("within"))
+        if r2 is None or self.df_resid is None or self.df_resid <= 0:
+            return None
+        return float(1 - (1 - r2) * (self.nobs - 1) / self.df_resid)
 
     def conf_int(self, level: float = 0.95) -> pd.DataFrame:
         """Confidence intervals at ``level`` (columns ``lower``, ``upper``)."""
         if not 0 < level < 1:
             raise SpecificationError(f"level must be between 0 and 1 (e.g. 0.95), got {level}.")
         q = 0.5 + level / 2
-        crit = stats.t.ppf(q, self.df_resid) if self.uses_t else stats.norm.ppf(q)
+        crit = stats.t.ppf(q, self._t_df) if self.uses_t else stats.norm.ppf(q)
         half = crit * self.std_errors
         return pd.DataFrame({"lower": self.params - half, "upper": self.params + half})
 
@@ -220,6 +249,64 @@ class Result:
         from stfi_models.diagnostics import diagnose
 
         return diagnose(self, *tests, **options)
+    def wald_test(self, hypothesis: str | list[str]) -> TestResult:
+        r"""Wald test of linear restrictions written as text, e.g. ``"STFI = 0, x = z"``.
+
+        .. math:: W = (R\hateta - q)^\prime (R\hat V R^\prime)^{-1} (R\hateta - q)
+
+        under this Result's covariance; reported as F(J, df_resid) = W/J when the model has
+        residual degrees of freedom, else as chi2(J).  After ``vcov="CR0"`` ... ``"CR3"``
+        it is clubSandwich's HTZ test (``Wald_test(test = "HTZ")``), an F with estimated
+        denominator df.  Parsing never evaluates code
+        (:func:`stfi_models.inference.hypothesis.parse_restrictions`).
+
+        Raises
+        ------
+        SpecificationError
+            Malformed text, an unknown coefficient (with a suggestion), a non-linear or
+            redundant restriction.
+        """
+        from stfi_models.inference.hypothesis import parse_restrictions, wald_statistic
+
+        restr = parse_restrictions(hypothesis, [str(n) for n in self.params.index])
+        params, cov = self.params.to_numpy(), self.cov.to_numpy()
+        htz = self._hooks.get("htz")
+        null = "; ".join(restr.text)
+        if htz is None:
+            stat, p, dist, df = wald_statistic(restr, params, cov, self.df_resid)
+            return TestResult(stat, p, df, name=f"Wald test ({restr.n} restrictions)",
+                              dist=dist, null=null)
+        eta, j = htz(restr.matrix), restr.n
+        w, *_ = wald_statistic(restr, params, cov, None)
+        stat = (eta - j + 1) / (eta * j) * w
+        return TestResult(float(stat), float(stats.f.sf(stat, j, eta - j + 1)),
+                          (float(j), float(eta - j + 1)), name="Wald test (HTZ)", dist="F",
+                          null=null)
+
+    def wild_bootstrap(self, hypothesis: str | list[str], **options: Any) -> Any:
+        """Wild cluster bootstrap test of ``hypothesis`` (``WildBootstrap`` result).
+
+        See :func:`stfi_models.inference.wild.wild_bootstrap` for the options
+        (``draws``, ``weights``, ``scheme``, ``cluster``, ``seed``, ``n_jobs``, ...).
+        """
+        return self._hook("wild_bootstrap", "the wild cluster bootstrap")(self, hypothesis,
+                                                                          **options)
+
+    def predict(self, newdata: pd.DataFrame | None = None) -> pd.Series:
+        """Predictions x'b on ``newdata`` (the estimation sample when omitted).
+
+        See the model's documentation for what absorbed effects contribute.
+        """
+        return self._hook("predict", "predict()")(newdata)
+
+    def _hook(self, name: str, what: str) -> Callable[..., Any]:
+        hook = self._hooks.get(name)
+        if hook is None:
+            raise SpecificationError(
+                f"{what} is not available for model '{self.model}' (static models 'pooled', "
+                "'fe', 're', 'fd' offer it)."
+            )
+        return hook
 
     def replace(self, **changes: Any) -> Result:
         """Return a copy with some fields changed (cached statistics are recomputed)."""

@@ -60,6 +60,8 @@ class Summary:
             header.append(("T min/mean/max", f"{b.t_min}/{b.t_mean:.2f}/{b.t_max}"))
         for key, value in res.rsquared.items():
             header.append((f"R-squared ({key})" if key != "r2" else "R-squared", _fmt(value)))
+        if res.rsquared_adj is not None:
+            header.append(("Adj. R-squared", _fmt(res.rsquared_adj)))
         header.extend((k, str(v)) for k, v in res.info.get("summary_header", ()))
         ci = res.conf_int()
         stat = "t" if res.uses_t else "z"

@@ -34,6 +34,7 @@ from __future__ import annotations
 
 from collections.abc import Hashable, Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any, ClassVar, Literal
 
 import numpy as np
@@ -306,19 +307,21 @@ def moran_scatter(values: np.ndarray, w: SpatialWeights, *, ax: Any = None,
 
 
 def _global(y: np.ndarray, w: SpatialWeights, perms: Permutations,
-            alternative: Alternative) -> MoranResult:
-    n = w.n
+            alternative: Alternative, adjust_n: bool = True) -> MoranResult:
+    n = w.n - len(w.islands) if adjust_n else w.n
     z = centred_values(y, w, "Moran's I")
     s0, s1, s2 = w.s0, w.s1, w.s2
-    stat = float(_moran_stat(z, w))
+    raw = float(_moran_stat(z, w))
+    stat = raw * n / w.n
     ei = -1.0 / (n - 1)
     var_n = (n * n * s1 - n * s2 + 3 * s0 * s0) / ((n * n - 1) * s0 * s0) - ei * ei
-    b2 = n * (z**4).sum() / (z**2).sum() ** 2
+    b2 = w.n * (z**4).sum() / (z**2).sum() ** 2
     var_r = (n * ((n * n - 3 * n + 3) * s1 - n * s2 + 3 * s0 * s0)
              - b2 * ((n * n - n) * s1 - 2 * n * s2 + 6 * s0 * s0)) / (
         (n - 1) * (n - 2) * (n - 3) * s0 * s0) - ei * ei
     z_n, z_r = (stat - ei) / np.sqrt(var_n), (stat - ei) / np.sqrt(var_r)
-    sims, z_sim, p_sim = permutation_inference(stat, _moran_stat, z, w, perms, alternative)
+    sims, z_sim, p_sim = permutation_inference(raw, _moran_stat, z, w, perms, alternative)
+    sims = sims * (n / w.n)
     values = y.copy()
     for array in (values, sims):
         array.flags.writeable = False
@@ -399,6 +402,7 @@ def moran(
     permutations: int = 999,
     seed: int | np.random.SeedSequence | None = None,
     alternative: Alternative = "two-sided",
+    adjust_n: bool = True,
     n_jobs: int = 1,
     backend: Literal["loky", "dask"] = "loky",
 ) -> MoranResult | MoranPanel:
@@ -426,6 +430,11 @@ def moran(
     alternative : {"two-sided", "greater", "less"}, default "two-sided"
         For every p-value. spdep's ``moran.test`` and ``moran.mc`` default to ``"greater"``;
         esda reports one-tailed normal p-values (halve our two-sided ones).
+    adjust_n : bool, default True
+        Count only units with neighbours in ``n`` (of :math:`I`, :math:`E[I]` and the
+        variances) when ``w`` has islands, as spdep's ``moran.test(adjust.n = TRUE)``
+        (its default); False uses every unit (spdep ``adjust.n = FALSE``, esda).  Without
+        islands the two coincide.
     n_jobs : int, default 1
         Workers for the reshuffles (-1: all cores).
     backend : {"loky", "dask"}, default "loky"
@@ -446,8 +455,8 @@ def moran(
     Missing values are an error rather than a silent drop: dropping a unit changes the
     neighbour graph. Impute, or subset both the data and the weights (``w.subset(ids)``).
     """
-    return global_statistic(_global, MoranPanel, "moran", data, w, value, id, by,
-                            permutations, seed, alternative, n_jobs, backend)
+    return global_statistic(partial(_global, adjust_n=bool(adjust_n)), MoranPanel, "moran", data,
+                            w, value, id, by, permutations, seed, alternative, n_jobs, backend)
 
 
 def global_statistic(compute: Any, panel: type[MoranPanel], func: str, data: Any,

@@ -6,6 +6,9 @@ unit ids in matrix order and a transformation:
 * ``"row"`` (default): row-standardised, :math:`w_{ij} / \sum_j w_{ij}` (spdep style ``"W"``,
   libpysal ``"r"``); an island's row stays zero.
 * ``"binary"``: every link is 1 (spdep ``"B"``).
+* ``"global"``: :math:`n\,w_{ij} / \sum_{kl} w_{kl}` (spdep ``"C"``).
+* ``"minmax"``: :math:`w_{ij} / \min(\max_i r_i, \max_j c_j)` with row and column sums
+  :math:`r, c` (Kelejian & Prucha 2010); keeps the symmetry of a symmetric ``W``.
 * ``"none"``: the weights as given (e.g. inverse distances).
 
 The Moran statistics need the Cliff-Ord constants
@@ -38,10 +41,10 @@ import scipy.sparse as sp
 
 from stfi_models.exceptions import SpecificationError, SpecificationWarning, check_choice
 
-__all__ = ["SpatialWeights", "read_gal", "china_weights", "TRANSFORMS"]
+__all__ = ["SpatialWeights", "read_gal", "china_weights", "pairwise_distances", "TRANSFORMS"]
 
-TRANSFORMS = ("row", "binary", "none")
-Transform = Literal["row", "binary", "none"]
+TRANSFORMS = ("row", "binary", "none", "global", "minmax")
+Transform = Literal["row", "binary", "none", "global", "minmax"]
 EARTH_RADIUS_KM = 6371.0088
 
 
@@ -216,22 +219,7 @@ class SpatialWeights:
             As in :meth:`from_distance`.
         metric : {"euclidean", "haversine"}
         """
-        check_choice("metric", metric, ("euclidean", "haversine"))
-        if isinstance(coords, pd.DataFrame):
-            ids = list(coords.index) if ids is None else ids
-            coords = coords.to_numpy(dtype=float)
-        xy = np.asarray(coords, dtype=float)
-        if xy.ndim != 2 or xy.shape[1] != 2:
-            raise SpecificationError(f"coords must have shape (n, 2), got {xy.shape}.")
-        if metric == "euclidean":
-            d = np.sqrt(((xy[:, None, :] - xy[None, :, :]) ** 2).sum(axis=2))
-        else:
-            lon, lat = np.radians(xy[:, 0]), np.radians(xy[:, 1])
-            dlat = lat[:, None] - lat[None, :]
-            dlon = lon[:, None] - lon[None, :]
-            a = np.sin(dlat / 2) ** 2 + np.cos(lat)[:, None] * np.cos(lat)[None, :] * np.sin(
-                dlon / 2) ** 2
-            d = 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(a, 0, 1)))
+        ids, d = pairwise_distances(coords, ids, metric)
         return cls.from_distance(d, ids, power=power, threshold=threshold, transform=transform)
 
     # ------------------------------------------------------------------ derived
@@ -249,6 +237,11 @@ class SpatialWeights:
         if self.transform == "binary":
             out.data[:] = 1.0
             return out
+        if self.transform == "global":
+            return out * (self.n / out.sum()) if out.nnz else out
+        if self.transform == "minmax":
+            scale = min(out.sum(axis=1).max(), out.sum(axis=0).max()) if out.nnz else 1.0
+            return out / scale
         rows = np.asarray(out.sum(axis=1)).ravel()
         scale = np.divide(1.0, rows, out=np.zeros_like(rows), where=rows > 0)
         return sp.csr_array(sp.diags(scale) @ out)
@@ -322,6 +315,36 @@ class SpatialWeights:
     def __repr__(self) -> str:
         return (f"SpatialWeights(n={self.n}, links={self.links.nnz}, "
                 f"transform='{self.transform}', islands={len(self.islands)})")
+
+
+def pairwise_distances(coords: Any, ids: Sequence[Hashable] | None = None,
+                       metric: str = "euclidean") -> tuple[Sequence[Hashable] | None, np.ndarray]:
+    """Ids and the matrix of distances between points (Euclidean, or great-circle in km).
+
+    Parameters
+    ----------
+    coords : array-like or pandas.DataFrame, shape (n, 2)
+        ``(x, y)``, or ``(longitude, latitude)`` in degrees for ``metric="haversine"``; a
+        DataFrame's index gives the ids.
+    ids : sequence, optional
+    metric : {"euclidean", "haversine"}
+    """
+    check_choice("metric", metric, ("euclidean", "haversine"))
+    if isinstance(coords, pd.DataFrame):
+        ids = list(coords.index) if ids is None else ids
+        coords = coords.to_numpy(dtype=float)
+    xy = np.asarray(coords, dtype=float)
+    if xy.ndim != 2 or xy.shape[1] != 2:
+        raise SpecificationError(f"coords must have shape (n, 2), got {xy.shape}.")
+    if not np.isfinite(xy).all():
+        raise SpecificationError("coords must be finite; found missing or infinite coordinates.")
+    if metric == "euclidean":
+        return ids, np.sqrt(((xy[:, None, :] - xy[None, :, :]) ** 2).sum(axis=2))
+    lon, lat = np.radians(xy[:, 0]), np.radians(xy[:, 1])
+    dlat = lat[:, None] - lat[None, :]
+    dlon = lon[:, None] - lon[None, :]
+    a = np.sin(dlat / 2) ** 2 + np.cos(lat)[:, None] * np.cos(lat)[None, :] * np.sin(dlon / 2) ** 2
+    return ids, 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(a, 0, 1)))
 
 
 def read_gal(path: str | PathLike[str], transform: Transform = "row") -> SpatialWeights:

@@ -53,7 +53,7 @@ CASES = [
                                     vcov="cluster", cluster="c"), SpecificationError,
      ["Cluster column 'c'", "missing on 5 rows"]),
     ("one cluster", fit(data=ab(c=1), vcov="cluster", cluster="c"), EstimationError,
-     ["cluster='c'", "1 cluster"]),
+     ["cluster=\\('c',\\)", "1 cluster"]),
     ("between with cluster", fit(model="between", vcov="cluster"), SpecificationError,
      ["vcov='cluster'", "between"]),
     ("fe effects typo", fit(model="fe", effects="entiy"), SpecificationError,

@@ -114,6 +114,19 @@ def test_rank_figure(index):
     assert res.plot(year=2001).axes
     with pytest.raises(SpecificationError, match="not a period"):
         res.plot(year=1990)
+    with pytest.raises(SpecificationError, match="needs Sobol indices"):
+        res.plot("sobol")
+    with pytest.raises(SpecificationError, match="Did you mean 'sobol'"):
+        res.plot("sobl")
+
+
+def test_sobol_and_convergence_figures(index):
+    res = index.sensitivity(SMALL, draws=8, seed=2, propagate=FIT, bootstrap=20)
+    fig = res.plot("sobol", output=FIT.label)
+    assert len(fig.axes[0].patches) == 2 * len(SMALL)
+    assert res.plot("convergence").axes[0].get_lines()
+    with pytest.raises(SpecificationError, match="Did you mean 'rank_shift'"):
+        res.plot("sobol", output="rank_shif")
 
 
 @pytest.mark.parametrize(("choices", "match"), [
@@ -176,7 +189,7 @@ RESCALE = settings(max_examples=15, deadline=None, suppress_health_check=[Health
 @given(column=st.sampled_from(list("abcde")), factor=st.sampled_from([1e-8, 1e-4, 1e4, 1e8]),
        normalize=st.sampled_from(["minmax", "rank", "distance"]),
        method=st.sampled_from(["entropy", "critic", "cv", "pca", "equal"]),
-       scoring=st.sampled_from(["weighted_sum", "geometric", "topsis"]))
+       scoring=st.sampled_from(["weighted_sum", "geometric", "topsis", "bod"]))
 def test_rescaling_an_indicator_changes_no_rank(column, factor, normalize, method, scoring):
     data = panel(seed=4)
     scaled = data.assign(**{column: data[column] * factor})

@@ -9,10 +9,12 @@ before the absorb module (dense dummies of the smaller dimension, ``lstsq`` and
 from __future__ import annotations
 
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import check_reference_row, load_reference, reference_rows
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -26,6 +28,37 @@ from stfi_models.exceptions import (
 )
 from stfi_models.models import absorb
 from stfi_models.models.absorb import AbsorbedEffects, group_means, singleton_rows
+
+
+# ---------------------------------------------------------------------------- references
+@pytest.mark.parametrize(("topic", "row"), reference_rows("hdfe_pyfixest"))
+def test_pyfixest_reference_number(topic, row):
+    """pyfixest 0.60 on an unbalanced panel: two-, three- and four-way effects and an
+    interaction (coefficients, nobs, clustered and iid SEs; 1e-10);
+    validation/hdfe_pyfixest/compute.py."""
+    check_reference_row(topic, row)
+
+
+@pytest.mark.parametrize(("case", "effects"), [
+    ("threeway", ["firm", "year", "industry"]),
+    ("firm_industry_year", ["firm", "industry:year"]),
+    ("four_way_nested", ["firm", "year", "industry", "region"]),
+])
+def test_pyfixest_iid_ses_follow_from_its_effect_count(case, effects):
+    """The known mismatches: with fixest's count sum(levels) - (K - 1) in place of our exact
+    rank, our classical SEs are pyfixest's (1e-12)."""
+    data = pd.read_csv(Path(__file__).parents[2] / "validation" / "hdfe_pyfixest" / "panel.csv")
+    res = sm.fit("y ~ x1 + x2 | " + " + ".join(effects), data, entity="firm", time="year",
+                 model="fe")
+    levels = sum(data[e.split(":")].astype(str).agg(":".join, axis=1).nunique()
+                 for e in effects)
+    fixest_count = levels - (len(effects) - 1)
+    assert res.info["n_absorbed"] < fixest_count
+    df_ours, df_fixest = (res.nobs - 2 - a for a in (res.info["n_absorbed"], fixest_count))
+    ref = load_reference("hdfe_pyfixest")
+    want = ref[(ref.case == case) & (ref.quantity == "se:unadjusted")].set_index("term").value
+    ours = res.with_vcov("unadjusted").std_errors * np.sqrt(df_ours / df_fixest)
+    np.testing.assert_allclose(ours[want.index], want, rtol=1e-12)
 
 
 # ---------------------------------------------------------------------------- oracles
@@ -184,11 +217,11 @@ def test_singletons_dropped_counted_and_warned_without_changing_coefficients():
     data = _with_singletons()
     with pytest.warns(MissingValueWarning, match="2 singleton rows dropped"):
         dropped = sm.fit("inv ~ value + capital + C(firm) + C(year)", data, entity="firm",
-                         time="year", vcov="cluster")
+                         time="year", vcov="cluster", singletons="drop")
     with warnings.catch_warnings():
-        warnings.simplefilter("error")
+        warnings.simplefilter("error", MissingValueWarning)
         kept = sm.fit("inv ~ value + capital + C(firm) + C(year)", data, entity="firm",
-                      time="year", vcov="cluster", singletons="keep")
+                      time="year", vcov="cluster")  # keep is the default (plm, Stata)
     assert dropped.nobs == kept.nobs - 2 == 200
     assert dropped.dropped.n == 2 and "singletons of entity (firm), time (year)" in str(dropped.dropped)
     assert dropped.info["n_singletons"] == 2 and kept.info["n_singletons"] == 0
@@ -203,7 +236,8 @@ def test_singleton_option_is_checked_and_all_singletons_is_an_error():
         sm.fit("inv ~ value + C(firm)", g, entity="firm", time="year", singletons="dorp")
     one_each = g.drop_duplicates("firm")
     with pytest.raises(EstimationError, match="Every row is a singleton"):
-        sm.fit("inv ~ value + C(firm)", one_each, entity="firm", time="year")
+        sm.fit("inv ~ value + C(firm)", one_each, entity="firm", time="year",
+               singletons="drop")
 
 
 # ---------------------------------------------------------------------------- other effects

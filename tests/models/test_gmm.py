@@ -92,7 +92,7 @@ def test_just_identified_difference_gmm_equals_2sls(abdata):
     res1 = model.fit(steps=1)
     res2 = model.fit(steps=2)
     # with w, k exogenous: regressors [L1.n | w, k], instruments [L2.n | w, k]
-    iv = IV2SLS(g.y, g.x[:, 1:], g.x[:, :1], g.z[:, :1]).fit(cov_type="unadjusted")
+    iv = IV2SLS(g.y, g.x[:, 1:], g.x[:, :1], g.z[:, :1].toarray()).fit(cov_type="unadjusted")
     expected = np.r_[iv.params.to_numpy()[2:], iv.params.to_numpy()[:2]]
     np.testing.assert_allclose(res1.params.to_numpy(), expected, rtol=0, atol=1e-10)
     np.testing.assert_allclose(res2.params.to_numpy(), expected, rtol=0, atol=1e-10)
@@ -138,7 +138,7 @@ def test_windmeijer_matches_numerical_derivative(abdata):
     fit = ge.gmm_fit(g.y, g.x, g.z, g.entity, g.h, steps=2)
 
     def beta2(b):
-        gi = ge.entity_sums(g.z * (g.y - g.x @ b)[:, None], g.entity)
+        gi = ge.entity_sums(g.z.multiply((g.y - g.x @ b)[:, None]).tocsr(), g.entity)
         w = np.linalg.pinv(gi.T @ gi)
         zx = g.z.T @ g.x
         return np.linalg.solve(zx.T @ w @ zx, zx.T @ w @ (g.z.T @ g.y))

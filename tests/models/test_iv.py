@@ -31,6 +31,20 @@ def test_linearmodels_reference(topic, row):
     check_reference_row(topic, row)
 
 
+def test_bracket_part_is_parsed_and_checked_like_the_rest():
+    spec = sm.parse_formula("y ~ x + [w1 + L(w2, 1) ~ z1 + np.log(z2)] | id")
+    assert [t.text for t in spec.rhs] == ["x"] and spec.effects == ("id",)
+    assert [t.text for t in spec.endogenous.endogenous] == ["w1", "L(w2, 1)"]
+    assert spec.names() == {"y", "x", "w1", "w2", "z1", "z2", "id"}
+    with pytest.raises(sm.UnsafeFormulaError):
+        sm.parse_formula("y ~ x + [w ~ __import__('os')]")
+    with pytest.raises(FormulaError, match="one instrumental-variables part"):
+        sm.parse_formula("y ~ [w ~ z] + [v ~ q]")
+    with pytest.raises(FormulaError, match="cannot be subtracted"):
+        sm.parse_formula("y ~ x - [w ~ z]")
+    assert sm.parse_formula("y ~ Q('a[b ~ c]') + x").endogenous is None
+
+
 def test_bracket_chooses_iv_and_absorbs_both_spellings():
     a = _fit(AB)
     b = _fit("n ~ k + C(id) + [w ~ ys + L(ys, 1)] + C(year)")
@@ -79,6 +93,12 @@ def test_first_stage_table_and_summary():
     assert res.info["stock_yogo"]["size 10%"] == 19.93
 
 
+def test_etable_rows_for_iv():
+    text = str(sm.etable([_fit("n ~ k + w | id + year"), _fit(AB, vcov="robust")]))
+    for label in ("Overidentification p", "Endogeneity p", "First-stage F"):
+        assert label in text
+
+
 def test_with_vcov_and_small():
     res = _fit(AB)
     small = res.with_vcov("robust", small=True)
@@ -105,6 +125,16 @@ def test_stock_yogo_untabulated_cell_is_empty():
 def test_bad_input(formula, error, match):
     with pytest.raises(error, match=match):
         _fit(formula)
+
+
+def test_too_few_clusters_are_refused_or_left_out():
+    ab = sm.load_abdata().assign(half=lambda d: d["id"] % 2)
+    with pytest.raises(EstimationError, match="singular"):
+        _fit(AB, ab, method="gmm", vcov="cluster", cluster="half")
+    with pytest.warns(sm.SpecificationWarning):
+        res = _fit(AB, ab, vcov="cluster", cluster="half")
+    assert "overid" not in res.diagnostics and "endogeneity" not in res.diagnostics
+    assert np.isnan(res.diagnostics["rk_wald"].stat)
 
 
 def test_other_models_refuse_the_bracket():
@@ -139,3 +169,15 @@ def test_rescaling_changes_only_that_coefficient(scale, column, method, vcov):
     for key, test in a.diagnostics.items():
         assert b.diagnostics[key].stat == pytest.approx(test.stat, rel=1e-6)
     assert b.info["weak_id_f"] == pytest.approx(a.info["weak_id_f"], rel=1e-6)
+
+
+@pytest.mark.parametrize("vcov", ["robust", "cluster"])
+def test_one_endogenous_rk_wald_is_the_first_stage_wald(vcov):
+    """With one endogenous regressor the rk Wald is the robust first-stage Wald (no factor)."""
+    res = _fit(AB, vcov=vcov)
+    row = res.info["first_stage"].iloc[0]
+    n, big_l = res.nobs, 3 + res.info["n_absorbed"]  # k, ys, L1.ys and the effects
+    factor = n / (n - big_l) if vcov == "robust" else (
+        (n - 1) / (n - big_l) * res.n_entities / (res.n_entities - 1))
+    assert res.diagnostics["rk_wald"].stat == pytest.approx(row["f_stat"] * 2 * factor,
+                                                            rel=1e-9)

@@ -100,7 +100,9 @@ def test_linearity_tests_against_statsmodels_auxiliary_regression(df, res):
 
 
 def test_two_locations_and_plot(df):
-    res = sm.fit(FORMULA, df, entity="id", time="year", model="pstr", m=2)
+    """m=2 on a one-location process: one location runs to the edge of q (warned)."""
+    with pytest.warns(SpecificationWarning, match="edge of the sample range"):
+        res = sm.fit(FORMULA, df, entity="id", time="year", model="pstr", m=2)
     assert res.params["c1"] <= res.params["c2"]
     assert len(res.plot().axes) == 1
     assert res.with_vcov("cluster").vcov_type.startswith("cluster")

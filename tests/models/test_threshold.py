@@ -194,26 +194,42 @@ def test_lr_plot(china_res):
 
 
 def test_xthreg_conventions_at_its_threshold():
-    """Wang (2015) xthreg: RSS 17.7818, F 35.20 at 0.0154, with MSE = RSS/(NT - T)."""
+    """Wang (2015) xthreg: RSS 17.7818, F 35.20 at 0.0154, with MSE = RSS/(NT - T).
+
+    Its grid is not public; given its threshold as the one candidate (d = 0.01542 in our
+    data), the standard convention gives its RSS, and its F once scaled by 7345/7896.
+    """
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", sm.MissingValueWarning)
-        model = PanelThreshold.from_formula(CASES.HANSEN_FORMULA, sm.load_hansen1999(),
-                                            entity="id", time="year")
-    problem = model.problem  # 565 rows of 1973 serve as lags only (warned)
-    s0, s1 = problem.ssr(()), problem.ssr((0.01542,))
-    assert s1 == pytest.approx(17.7818, abs=5e-5)
-    assert (s0 - s1) / (s1 / (7910 - 14)) == pytest.approx(35.20, abs=5e-3)
+        res = sm.fit(CASES.HANSEN_FORMULA, sm.load_hansen1999(), entity="id", time="year",
+                     model="threshold", grid=[0.01542], bootstrap=0)
+    tests = res.threshold_tests.loc[1]
+    assert tests["ssr"] == pytest.approx(17.7818, abs=5e-5)
+    assert tests["fstat"] * 7896 / 7345 == pytest.approx(35.20, abs=5e-3)
+    assert res.nobs == 7910 and res.thresholds == (0.01542,)
+
+
+def test_explicit_grid_values():
+    df = _simulated()
+    res = sm.fit("y ~ x + regimes(z0, by=q) | id", df, entity="id", time="year",
+                 model="threshold", grid=[-5.0, 0.0, 0.3, 99.0], trim=0.05, bootstrap=0)
+    assert set(res.lr_curves["gamma1"].index) == {0.0, 0.3}
+    for grid, words in (([np.nan], "finite"), ([99.0], "None of the grid"), ("abc", "finite")):
+        with pytest.raises(SpecificationError, match=words):
+            sm.fit("y ~ x + regimes(z0, by=q) | id", df, entity="id", time="year",
+                   model="threshold", grid=grid, bootstrap=0)
 
 
 # ---------------------------------------------------------------------------- invariance
 @settings(max_examples=8, deadline=None)
-@given(scale=st.floats(1e-3, 1e3), q_scale=st.sampled_from([0.25, 10.0, 1e4]))
-def test_rescaling(scale, q_scale):
-    """Rescaling z moves only its slopes; rescaling q moves only the thresholds."""
+@given(scale=st.floats(1e-3, 1e3), x_scale=st.floats(1e-3, 1e3),
+       q_scale=st.sampled_from([0.25, 10.0, 1e4]))
+def test_rescaling(scale, x_scale, q_scale):
+    """Rescaling z or x moves only its slopes; rescaling q moves only the thresholds."""
     df = _simulated(n=20, t=6, seed=5, kz=1)
     base = sm.fit("y ~ x + regimes(z0, by=q) | id", df, entity="id", time="year",
                   model="threshold", grid=30, bootstrap=0, thresholds=2, trim=0.1)
-    scaled = df.assign(z0=df.z0 * scale, q=df.q * q_scale)
+    scaled = df.assign(z0=df.z0 * scale, x=df.x * x_scale, q=df.q * q_scale)
     res = sm.fit("y ~ x + regimes(z0, by=q) | id", scaled, entity="id", time="year",
                  model="threshold", grid=30, bootstrap=0, thresholds=2, trim=0.1)
     np.testing.assert_allclose(res.thresholds, np.array(base.thresholds) * q_scale, rtol=1e-12)
@@ -221,7 +237,7 @@ def test_rescaling(scale, q_scale):
                                rtol=1e-7)
     np.testing.assert_allclose(res.params.to_numpy()[1:] * scale, base.params.to_numpy()[1:],
                                rtol=1e-7)
-    assert res.params["x"] == pytest.approx(base.params["x"], rel=1e-7)
+    assert res.params["x"] * x_scale == pytest.approx(base.params["x"], rel=1e-7)
 
 
 # ---------------------------------------------------------------------------- bad input

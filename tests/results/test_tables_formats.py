@@ -196,3 +196,17 @@ def test_column_groups_span_their_columns_in_every_format(tmp_path):
         assert handle.readline().strip() == ",Static,,GMM"
     with pytest.raises(SpecificationError, match="add up to the 3 columns"):
         etable(models, groups={"Static": 2})
+
+
+def test_word_cells_use_a_chinese_font_for_chinese_text(tmp_path):
+    from docx import Document
+    from docx.oxml.ns import qn
+
+    res = make({"w": -0.5}, [0.1])
+    table = etable({"北京": res}, caption="科技金融")
+    doc = Document(str(table.save(tmp_path / "t.docx")))
+    run = doc.tables[0].rows[0].cells[1].paragraphs[0].runs[0]
+    assert run.text == "北京"
+    assert run._element.rPr.rFonts.get(qn("w:eastAsia")) == "SimSun"
+    assert run.font.name == "Times New Roman"
+    assert doc.paragraphs[0].text == "科技金融"

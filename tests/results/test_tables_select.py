@@ -205,3 +205,23 @@ def test_fitted_gmm_table_collapses_year_dummies():
         assert frame.loc[("AR(2) p", "")].iloc[j] == f"{res.diagnostics['AR(2)'].pvalue:.4f}"
         assert frame.loc[("Hansen p", "")].iloc[j] == f"{res.diagnostics['Hansen'].pvalue:.4f}"
         assert frame.loc[("L1.n", "coef")].iloc[j].rstrip("*") == f"{res.params['L1.n']:.4f}"
+
+
+@pytest.mark.filterwarnings("ignore::stfi_models.exceptions.MissingValueWarning")
+def test_iv_and_threshold_results_get_their_rows():
+    import stfi_models as sm
+
+    ab = sm.load_abdata()
+    iv = sm.fit("n ~ k + C(id) + [w ~ ys + L(ys, 1)] + C(year)", ab, entity="id",
+                time="year", model="iv")
+    hansen = sm.load_hansen1999().query("id < 100")
+    thr = sm.fit("i ~ c + regimes(d, by=q) | id", hansen, entity="id", time="year",
+                 model="threshold", grid=20, bootstrap=5, seed=1)
+    frame = etable([iv, thr], digits=4).to_frame()
+    assert frame.loc[("Estimator", "")].tolist() == ["IV", "Panel threshold"]
+    assert frame.loc[("First-stage F", "")].tolist() == [f"{iv.info['weak_id_f']:.4f}", ""]
+    assert frame.loc[("Overidentification p", "")].iloc[0] == \
+        f"{iv.diagnostics['overid'].pvalue:.4f}"
+    assert frame.loc[("Threshold(s)", "")].iloc[1] == ", ".join(
+        f"{g:.4f}" for g in thr.info["thresholds"])
+    assert frame.loc[("Entity FE", "")].tolist() == ["✓", "✓"]

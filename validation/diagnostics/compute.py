@@ -57,6 +57,8 @@ def fit(case: str) -> sm.Result:
 
 def test_of(res: sm.Result, quantity: str) -> sm.TestResult:
     """Our test for a reference quantity name."""
+    if quantity == "local_cd":
+        return dg.pesaran_cd(res, w=sm.china_weights(key="prov_code"))
     if quantity in dg.CD_TESTS:
         return dg.cross_section_dependence(res, quantity)
     if quantity.startswith("wooldridge_fd_"):

@@ -54,6 +54,11 @@ for (name in names(SETUPS)) {
   for (test in c("cd", "lm", "sclm")) {
     htest(paste0(name, "/pooled"), test, suppressWarnings(pcdtest(po, test = test)))
   }
+  if (name == "china") {  # local CD over the bundled contiguity (rows/columns: adcode order)
+    W <- as.matrix(read.csv("stfi_models/datasets/china/contiguity.csv", row.names = 1))
+    htest("china/fe", "local_cd", pcdtest(fe, test = "cd", w = W))
+    htest("china/fe2", "local_cd", pcdtest(fe2, test = "cd", w = W))
+  }
   htest(paste0(name, "/fd"), "wooldridge_fd_fe", pwfdtest(fd, h0 = "fe"))
   htest(paste0(name, "/fd"), "wooldridge_fd_fd", pwfdtest(fd, h0 = "fd"))
   htest(paste0(name, "/fe"), "wooldridge_fe", pwartest(fe))

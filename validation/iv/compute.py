@@ -34,6 +34,7 @@ def fit(name: str, method: str, vcov: str, small: bool) -> sm.Result:
 
 def _value(res: sm.Result, quantity: str, term: str) -> float:
     term = TERMS.get(term, term)
+    quantity = quantity.removesuffix("_aer")  # the same quantity from R AER
     if quantity == "coef":
         return float(res.params[term])
     if quantity == "se":

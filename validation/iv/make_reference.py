@@ -1,7 +1,8 @@
 """Reference numbers for the IV estimators, from linearmodels (independent software).
 
 Run from the repository root:  python validation/iv/make_reference.py
-Writes linearmodels_raw.csv (case, quantity, term, value) and reference.csv.
+Writes linearmodels_raw.csv (case, quantity, term, value) and reference.csv, which also
+takes the rows of aer_raw.csv (R AER::ivreg, written by aer_ivreg.R; run that first).
 
 The arrays are built here with pandas, independently of stfi_models' formula code: lags by
 ``groupby().shift()`` with a check for consecutive years, absorbed effects as dummy columns
@@ -167,5 +168,9 @@ if __name__ == "__main__":
     ref = raw.assign(tolerance=TOLERANCE,
                      source=f"linearmodels {linearmodels.__version__}, "
                             "validation/iv/make_reference.py (raw: linearmodels_raw.csv)")
+    aer = pd.read_csv(HERE / "aer_raw.csv", keep_default_na=False).assign(
+        tolerance=TOLERANCE,
+        source="R 4.2 AER::ivreg + sandwich, validation/iv/aer_ivreg.R (raw: aer_raw.csv)")
+    ref = pd.concat([ref, aer], ignore_index=True)
     ref.to_csv(HERE / "reference.csv", index=False, float_format="%.15g")
     print(f"wrote {len(ref)} rows")

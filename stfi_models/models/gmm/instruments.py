@@ -26,6 +26,7 @@ import warnings
 from dataclasses import dataclass
 
 import numpy as np
+import scipy.sparse as sp
 
 from stfi_models.exceptions import EstimationError, SpecificationError, SpecificationWarning
 from stfi_models.formula.design import OperatorEvaluator
@@ -208,7 +209,7 @@ class InstrumentBuilder:
 
     def __init__(self, n_rows: int) -> None:
         self.n_rows = n_rows
-        self.parts: list[np.ndarray] = []
+        self.parts: list[sp.csr_matrix] = []
         self.names: list[str] = []
         self.equations: list[str] = []
         self.groups: dict[str, list[int]] = {}
@@ -220,18 +221,24 @@ class InstrumentBuilder:
         return len(self.names)
 
     def add(self, block: np.ndarray, names, group: str, equation: str, iv: bool = False) -> None:
-        """Append ``block``'s columns under ``names``, to ``group`` and ``equation``."""
+        """Append ``block``'s columns under ``names``, to ``group`` and ``equation``.
+
+        Blocks are kept sparse: an uncollapsed GMM-style block is nonzero on one period's
+        rows per column, so memory stays linear in the rows.
+        """
         start = self.count
-        self.parts.append(block)
+        self.parts.append(sp.csr_matrix(block))
         self.names.extend(names)
         self.equations.extend([equation] * block.shape[1])
         self.groups.setdefault(group, []).extend(range(start, start + block.shape[1]))
         if iv and group not in self.iv_groups:
             self.iv_groups.append(group)
 
-    def matrix(self) -> np.ndarray:
-        """Return the instrument matrix (rows x columns collected)."""
-        return np.column_stack(self.parts) if self.parts else np.zeros((self.n_rows, 0))
+    def matrix(self) -> sp.csr_matrix:
+        """Return the instrument matrix (rows x columns collected), sparse CSR."""
+        if not self.parts:
+            return sp.csr_matrix((self.n_rows, 0))
+        return sp.hstack(self.parts, format="csr")
 
     def group_columns(self) -> dict[str, np.ndarray]:
         """Return the column positions of each group."""

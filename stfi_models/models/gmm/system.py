@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
 
 from stfi_models.exceptions import (
     EstimationError,
@@ -52,8 +53,11 @@ class GmmSystem:
 
     Attributes
     ----------
-    y, x, z : ndarray
-        Dependent variable, regressors and instruments on the stacked rows.
+    y, x : ndarray
+        Dependent variable and regressors on the stacked rows.
+    z : scipy.sparse.csr_matrix
+        Instruments on the stacked rows, sparse (an uncollapsed GMM-style column is nonzero
+        on one period's rows only): memory linear in the rows.
     entity : ndarray of int
         Entity code (0..N-1) of each row; ``time`` its time label (FOD rows: ``t + 1``).
     is_diff : ndarray of bool
@@ -82,7 +86,7 @@ class GmmSystem:
 
     y: np.ndarray
     x: np.ndarray
-    z: np.ndarray
+    z: sp.csr_matrix
     entity: np.ndarray
     time: np.ndarray
     is_diff: np.ndarray

@@ -28,7 +28,7 @@ import numpy as np
 from scipy import linalg
 
 __all__ = ["IVArrays", "project", "score_cov", "liml_kappa", "kclass", "gmm", "Fit",
-           "moment_cov"]
+           "moment_cov", "is_singular"]
 
 
 @dataclass(frozen=True)
@@ -117,3 +117,9 @@ def moment_cov(z: np.ndarray, resid: np.ndarray, codes: np.ndarray | None,
     if not robust:
         return float(resid @ resid) / len(resid) * (z.T @ z)
     return score_cov(z, resid, codes)
+
+
+def is_singular(m: np.ndarray) -> bool:
+    """Rank deficiency of a covariance matrix, judged after scaling it to unit diagonal."""
+    d = np.sqrt(np.clip(np.diag(m), 1e-300, None))
+    return bool(np.linalg.matrix_rank(m / np.outer(d, d), tol=1e-10) < m.shape[0])

@@ -52,7 +52,14 @@ import pandas as pd
 from scipy import linalg, stats
 
 from stfi_models.exceptions import SpecificationWarning
-from stfi_models.models.iv.algebra import IVArrays, gmm, moment_cov, project, score_cov
+from stfi_models.models.iv.algebra import (
+    IVArrays,
+    gmm,
+    is_singular,
+    moment_cov,
+    project,
+    score_cov,
+)
 from stfi_models.results.result import TestResult
 
 __all__ = ["Partialled", "first_stage", "rank_tests", "overid_test", "endogeneity_test"]
@@ -136,6 +143,8 @@ def _rk(p: Partialled, v: np.ndarray, codes: np.ndarray | None, robust: bool) ->
         sigma = np.kron(v.T @ v / n, p.z2.T @ p.z2)
     to_theta = np.kron(xh, zh)
     v_lam = kron @ to_theta @ sigma @ to_theta.T @ kron.T
+    if is_singular(v_lam):
+        return float("nan")
     return float(lam @ np.linalg.solve(v_lam, lam))
 
 
@@ -146,11 +155,11 @@ def rank_tests(p: Partialled, codes: np.ndarray | None, robust: bool
     k2 = p.x2.shape[1]
     df = l2 - k2 + 1
     g = None if codes is None else int(codes.max()) + 1
-    if g is not None and g < l2 * k2:
+    if g is not None and g < df + 1:
         warnings.warn(
-            f"{g} clusters for {l2 * k2} first-stage scores: the Kleibergen-Paap statistics' "
-            "covariance is rank deficient and not to be relied on.",
-            SpecificationWarning, stacklevel=4)
+            f"{g} clusters for a rank test on {df} degrees of freedom: the covariance of the "
+            "Kleibergen-Paap statistics is rank deficient (the Wald form needs at least "
+            f"{df + 1} clusters); do not rely on them.", SpecificationWarning, stacklevel=4)
     resid = p.x2 - project(p.z2, p.x2)
     lm = _rk(p, p.x2, codes, robust)
     wald = _rk(p, resid, codes, robust)
@@ -170,6 +179,17 @@ def rank_tests(p: Partialled, codes: np.ndarray | None, robust: bool
     }
 
 
+def _too_few_clusters(s: np.ndarray, test: str) -> bool:
+    """Warn and say so when the moment covariance is singular (fewer clusters than moments)."""
+    if not is_singular(s):
+        return False
+    warnings.warn(
+        f"The covariance of the {s.shape[0]} moment conditions is singular (fewer clusters "
+        f"than moments?): the {test} is left out of the diagnostics.",
+        SpecificationWarning, stacklevel=4)
+    return True
+
+
 def _efficient(a: IVArrays, s: np.ndarray) -> tuple[np.ndarray, float]:
     """Efficient GMM with moment covariance ``s``: residuals and J."""
     weight = np.linalg.inv(s)
@@ -186,7 +206,10 @@ def overid_test(a: IVArrays, resid: np.ndarray, first_resid: np.ndarray,
     if df == 0:
         return None
     if robust:
-        _, stat = _efficient(a, moment_cov(z, first_resid, codes, True))
+        s = moment_cov(z, first_resid, codes, True)
+        if _too_few_clusters(s, "Hansen J test"):
+            return None
+        _, stat = _efficient(a, s)
         name = "Hansen J"
     else:
         pe = project(z, resid)
@@ -197,12 +220,15 @@ def overid_test(a: IVArrays, resid: np.ndarray, first_resid: np.ndarray,
                       null="the excluded instruments are valid (uncorrelated with the error)")
 
 
-def endogeneity_test(a: IVArrays, codes: np.ndarray | None, robust: bool) -> TestResult:
+def endogeneity_test(a: IVArrays, codes: np.ndarray | None, robust: bool
+                     ) -> TestResult | None:
     """C test that the endogenous regressors are exogenous (difference-in-Sargan/Hansen)."""
     k1, k2 = a.x1.shape[1], a.x2.shape[1]
     exo = IVArrays(a.y, a.x1, a.x2, np.column_stack([a.z2, a.x2]))
     ols_resid = a.y - project(exo.x, a.y)
     s_e = moment_cov(exo.z, ols_resid, codes, robust)
+    if _too_few_clusters(s_e, "endogeneity (C) test"):
+        return None
     _, j_e = _efficient(exo, s_e)
     keep = np.arange(k1 + a.z2.shape[1])
     _, j_c = _efficient(a, s_e[np.ix_(keep, keep)])

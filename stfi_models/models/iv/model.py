@@ -59,6 +59,7 @@ from stfi_models.models.iv.algebra import (
     Fit,
     IVArrays,
     gmm,
+    is_singular,
     kclass,
     liml_kappa,
     moment_cov,
@@ -219,9 +220,8 @@ class IVModel(PanelModel):
         keys = {"entity": self._entity, self.panel.entity: self._entity,
                 "time": self._time, self.panel.time: self._time}
         name = "entity" if cluster is None else cluster
-        if name in keys:
-            label = self.panel.entity if keys[name] is self._entity else self.panel.time
-            return keys[name], label
+        if name in keys:  # labelled "entity"/"time" as the static models' footers
+            return keys[name], "entity" if keys[name] is self._entity else "time"
         frame = self.panel.frame
         if name not in frame.columns:
             raise SpecificationError(
@@ -271,7 +271,13 @@ class IVModel(PanelModel):
         elif self.method == "liml":
             est = kclass(a, liml_kappa(a))
         else:
-            est = gmm(a, np.linalg.inv(moment_cov(a.z, first.resid, codes, robust)))
+            s = moment_cov(a.z, first.resid, codes, robust)
+            if is_singular(s):
+                raise EstimationError(
+                    f"The covariance of the {s.shape[0]} moment conditions is singular "
+                    f"({n_clusters} clusters): two-step GMM cannot weight them. Use "
+                    "method='2sls', or cluster on a column with more groups than instruments.")
+            est = gmm(a, np.linalg.inv(s))
         n, k = a.y.size, a.x.shape[1]
         df_resid = n - k - absorbed
         cov = self._cov(est, a, codes, robust, small, df_resid)
@@ -282,7 +288,9 @@ class IVModel(PanelModel):
         overid = overid_test(a, est.resid, first.resid, codes, robust)
         if overid is not None:
             diagnostics["overid"] = overid
-        diagnostics["endogeneity"] = endogeneity_test(a, codes, robust)
+        endogeneity = endogeneity_test(a, codes, robust)
+        if endogeneity is not None:
+            diagnostics["endogeneity"] = endogeneity
         index = self.design.y.index
         resid = pd.Series(est.resid, index=index, name="resid")
         tss = float(a.y @ a.y) if absorbed else float(((a.y - a.y.mean()) ** 2).sum())
@@ -300,7 +308,8 @@ class IVModel(PanelModel):
             vcov_type=vcov_type,
             vcov_note=self._note(vcov, small, df_resid),
             resid=resid,
-            fitted=pd.Series(a.y - est.resid, index=index, name="fitted"),
+            fitted=pd.Series(self.design.y.iloc[:, 0].to_numpy(float) - est.resid, index=index,
+                             name="fitted"),  # y - e in levels, as the FE model
             rsquared={"within" if absorbed else "r2": 1.0 - float(est.resid @ est.resid) / tss},
             diagnostics=diagnostics,
             dropped=self.design.dropped,
@@ -342,8 +351,10 @@ class IVModel(PanelModel):
     @staticmethod
     def _note(vcov: str, small: bool, df_resid: int) -> str:
         if not small:
-            return ("small=False: no small-sample factor (sigma^2 = e'e/n), z inference "
-                    "(ivreg2, linearmodels' default)")
+            what = {"unadjusted": "sigma^2 = e'e/n", "robust": "HC0",
+                    "cluster": "no G/(G-1) or (n-1)/(n-K) factor"}[vcov]
+            return (f"small=False: {what}, z inference (ivreg2's and linearmodels' default; "
+                    "small=True for Stata's small-sample factors)")
         factor = {"unadjusted": "sigma^2 = e'e/(n-K-a)", "robust": "n/(n-K-a)",
                   "cluster": "(n-1)/(n-K-a) * G/(G-1)"}[vcov]
         return f"small=True: {factor}, t({df_resid}); K counts all absorbed effects"

@@ -19,7 +19,8 @@ Two conventions (``convention=`` of the model):
     :math:`\tau` is that stage's trim.
 
 In both conventions the first stage's trim builds the grid, and later stages trim around the
-fixed thresholds with their own trim (xthreg's ``trim(0.01 0.01 0.05)``).
+fixed thresholds with their own trim (xthreg's ``trim(0.01 0.01 0.05)``).  Explicit
+candidate values (``grid=[...]``) keep those leaving both regimes a share ``trim``.
 
 References
 ----------
@@ -32,7 +33,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["base_grid", "candidates"]
+__all__ = ["base_grid", "candidates", "keep_shares"]
 
 
 def base_grid(q: np.ndarray, trim: float, grid: int, convention: str) -> np.ndarray:
@@ -87,13 +88,19 @@ def candidates(gamma: np.ndarray, q: np.ndarray, fixed: tuple[float, ...], trim:
             nn = int(np.sum(gamma < r))
             keep &= ~((position > nn - grid * trim) & (position <= nn + grid * trim))
         return gamma[keep]
+    return keep_shares(gamma, q, fixed, trim, strict)
+
+
+def keep_shares(gamma: np.ndarray, q: np.ndarray, fixed: tuple[float, ...], trim: float,
+                strict: bool) -> np.ndarray:
+    """Candidates leaving every regime (with ``fixed``) a share ``trim`` of the observations."""
     qs = np.sort(q)
     side = "left" if strict else "right"
-    fixed_cuts = np.searchsorted(qs, np.asarray(fixed), side=side)
+    fixed_cuts = np.searchsorted(qs, np.asarray(fixed, dtype=float), side=side)
     cuts = np.searchsorted(qs, gamma, side=side)
     bounds = np.sort(np.column_stack([np.broadcast_to(fixed_cuts, (gamma.size, len(fixed))),
                                       cuts]), axis=1)
     edges = np.column_stack([np.zeros(gamma.size), bounds, np.full(gamma.size, qs.size)])
     shares = np.diff(edges, axis=1) / qs.size
-    keep = (shares >= trim).all(axis=1) & ~np.isin(gamma, np.asarray(fixed))
+    keep = (shares >= trim).all(axis=1) & ~np.isin(gamma, np.asarray(fixed, dtype=float))
     return gamma[keep]

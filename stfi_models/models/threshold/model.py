@@ -55,7 +55,7 @@ from stfi_models.models.base import PanelModel
 from stfi_models.models.covariance import Regression, VcovChoice, compute_vcov, resolve_vcov
 from stfi_models.models.threshold.bootstrap import BootstrapTest, bootstrap_test
 from stfi_models.models.threshold.data import ThresholdData, check_identified, threshold_data
-from stfi_models.models.threshold.grid import base_grid
+from stfi_models.models.threshold.grid import base_grid, keep_shares
 from stfi_models.models.threshold.lr import critical_value, lr_curve
 from stfi_models.models.threshold.problem import ThresholdProblem
 from stfi_models.models.threshold.results import (
@@ -97,6 +97,30 @@ def _trims(trim: Any, n: int) -> tuple[float, ...]:
     return tuple(float(t) for t in values)
 
 
+def _candidate_values(grid: Any, convention: str) -> np.ndarray | None:
+    """``None`` for a number of quantiles; the sorted candidates for explicit values."""
+    if isinstance(grid, int | np.integer) and not isinstance(grid, bool):
+        if not 10 <= grid <= MAX_GRID:
+            raise SpecificationError(
+                f"grid={grid!r} must be a whole number of quantiles between 10 and "
+                f"{MAX_GRID:,} (xthreg's default is 300, Hansen used 400), or a list of "
+                "candidate thresholds.")
+        return None
+    try:
+        values = np.unique(np.asarray(grid, dtype=float))
+    except (TypeError, ValueError):
+        values = np.array([np.nan])
+    if values.ndim != 1 or not 1 <= values.size <= MAX_GRID or not np.isfinite(values).all():
+        raise SpecificationError(
+            f"grid= must be a number of quantiles (e.g. 300) or a list of 1 to {MAX_GRID:,} "
+            f"finite candidate thresholds; got {grid!r:.80}.")
+    if convention == "hansen":
+        raise SpecificationError(
+            "convention='hansen' builds Hansen's own grid from a number of quantiles; give "
+            "grid=400 (say), or use convention='standard' with explicit candidates.")
+    return values
+
+
 class PanelThreshold(PanelModel):
     """Fixed-effects panel threshold regression (Hansen 1999); see the module docstring.
 
@@ -110,9 +134,10 @@ class PanelThreshold(PanelModel):
         Number of thresholds; the tests of 0 vs 1, ..., m-1 vs m are all reported.
     trim : float or sequence of float
         Share of observations each regime keeps, one value or one per threshold.
-    grid : int
+    grid : int or sequence of float
         Number of quantiles of the threshold variable searched (Hansen's ``qn``; xthreg's
-        ``grid()``, default 300).
+        ``grid()``, default 300), or explicit candidate thresholds (standard convention;
+        values leaving a regime less than a share ``trim`` are dropped).
     convention : {"standard", "hansen"}
         See the module docstring.
 
@@ -130,7 +155,7 @@ class PanelThreshold(PanelModel):
     title = "Panel threshold regression (Hansen 1999)"
 
     def __init__(self, spec: FormulaSpec, panel: PanelData, *, thresholds: int = 1,
-                 trim: float | Sequence[float] = 0.01, grid: int = 300,
+                 trim: float | Sequence[float] = 0.01, grid: int | Sequence[float] = 300,
                  convention: str = "standard") -> None:
         super().__init__(spec, panel)
         if spec.is_system or spec.instruments or spec.extra_parts:
@@ -143,13 +168,9 @@ class PanelThreshold(PanelModel):
                 "thresholds.")
         self.convention = check_choice("convention", convention, CONVENTIONS)
         self.trims = _trims(trim, thresholds)
-        if isinstance(grid, bool) or not isinstance(grid, int | np.integer) \
-                or not 10 <= grid <= MAX_GRID:
-            raise SpecificationError(
-                f"grid={grid!r} must be a whole number of quantiles between 10 and {MAX_GRID:,} "
-                "(xthreg's default is 300, Hansen used 400).")
+        values = _candidate_values(grid, self.convention)
         self.n_thresholds = int(thresholds)
-        self.grid = int(grid)
+        self.grid = int(grid) if values is None else int(values.size)
         self.data: ThresholdData = threshold_data(spec, panel)
         d = self.data
         hansen = self.convention == "hansen"
@@ -163,7 +184,12 @@ class PanelThreshold(PanelModel):
         self.problem = ThresholdProblem(within, within.apply(d.y), within.apply(d.x), d.z,
                                         d.q, strict=hansen)
         check_identified(d, np.column_stack([self.problem.x, within.apply(d.z)]))
-        gamma = base_grid(d.q, self.trims[0], self.grid, self.convention)
+        gamma = (base_grid(d.q, self.trims[0], self.grid, self.convention) if values is None
+                 else keep_shares(values, d.q, (), self.trims[0], strict=hansen))
+        if gamma.size == 0:
+            raise SpecificationError(
+                f"None of the grid= values leaves both regimes a share trim={self.trims[0]:g} "
+                f"of the observations of '{d.q_name}' (range {d.q.min():g} to {d.q.max():g}).")
         self.rule = GridRule(gamma, self.trims, self.grid, self.convention)
 
     @cached_property
@@ -253,8 +279,8 @@ class PanelThreshold(PanelModel):
         reg = Regression(x=design, resid=resid, entity=d.entity[keep], time=d.time[keep],
                          index=index, n_absorbed=problem.transform.n_absorbed)
         frame = self.panel.frame.set_index([self.panel.entity, self.panel.time])
-        cov, vcov_type, note = compute_vcov(choice, reg, frame,
-                                            (self.panel.entity, self.panel.time))
+        computed = compute_vcov(choice, reg, frame, (self.panel.entity, self.panel.time))
+        cov, vcov_type, note = computed.cov, computed.name, computed.note
         rows = []
         for stage, test in zip(stages, tests, strict=True):
             boot = nan_tests(stage.fstat) if test is None else {
@@ -273,8 +299,9 @@ class PanelThreshold(PanelModel):
                   ("Grid / trim", f"{self.rule.gamma.size} points / "
                    + ", ".join(f"{t:g}" for t in self.trims))]
         header += [(f"gamma{j + 1}", f"{g:.6g}") for j, g in enumerate(final)]
+        seed = "" if options is None else f", seed {options.seed.entropy}"
         footer = [f"F{r.Index} ({r.Index - 1} vs {r.Index} thresholds) = {r.fstat:.4f}, "
-                  f"bootstrap p = {r.pvalue:.4f} ({r.draws} draws)"
+                  f"bootstrap p = {r.pvalue:.4f} ({r.draws} draws{seed})"
                   for r in table.itertuples()]
         footer.append(f"LR confidence sets at {100 * level:g}%: LR < {crit:.4f}.")
         return ThresholdResult(

@@ -18,7 +18,9 @@ not an artefact.
 Estimation: nonlinear least squares after the within transformation.  Given
 :math:`(\gamma, c)` the model is linear, so the sum of squares is concentrated in
 :math:`(\log\gamma, c)`, searched over a grid (``gamma`` geometric in [0.25, 200], ``c`` at
-quantiles 5..95 % of :math:`q`) and then minimised by Nelder-Mead.  The covariance of all
+quantiles 5..95 % of :math:`q`) and then minimised by Nelder-Mead, the locations kept within
+the sample range of :math:`q` (outside it the transition is flat and the slopes are not
+identified).  The covariance of all
 parameters, :math:`(\beta, \delta_0, \delta_1, \gamma, c)`, is the NLS sandwich on the
 within-transformed Jacobian (``vcov`` as for the linear models).
 
@@ -118,6 +120,9 @@ class PanelSmoothTransition(PanelModel):
         return np.column_stack([self.linear, self.within.apply(self.data.z * g[:, None])])
 
     def _ssr(self, theta: np.ndarray) -> float:
+        q = self.data.q
+        if theta[1:].min() < q.min() or theta[1:].max() > q.max():
+            return np.inf  # locations stay inside the sample range of q
         design = self._design(float(np.exp(theta[0])), np.sort(theta[1:]))
         coef, *_ = np.linalg.lstsq(design, self.y, rcond=None)
         resid = self.y - design @ coef
@@ -141,7 +146,17 @@ class PanelSmoothTransition(PanelModel):
                                          "initial_simplex": simplex})
         theta = out.x if out.fun <= min(values) else best
         gamma, c = float(np.exp(theta[0])), np.sort(theta[1:])
-        g = transition(self.data.q, gamma, c, self.scale)
+        q = self.data.q
+        edge = 1e-6 * np.ptp(q)
+        if c.min() <= q.min() + edge or c.max() >= q.max() - edge:
+            warnings.warn(
+                f"The transition location c = {', '.join(f'{v:.4g}' for v in c)} sits at the "
+                f"edge of the sample range of '{self.data.q_name}' ({q.min():.4g} to "
+                f"{q.max():.4g}): no transition is identified inside the sample (the fit "
+                "mimics a linear interaction), so the slopes and c are poorly determined. "
+                "Check the linearity tests; try another m or transition variable.",
+                SpecificationWarning, stacklevel=4)
+        g = transition(q, gamma, c, self.scale)
         inside = int(np.sum((g > 0.01) & (g < 0.99)))
         if inside < max(5, 0.01 * g.size):
             warnings.warn(
@@ -221,8 +236,8 @@ class PanelSmoothTransition(PanelModel):
         reg = Regression(x=jac, resid=resid, entity=d.entity, time=d.time, index=index,
                          n_absorbed=self.within.n_absorbed)
         frame = self.panel.frame.set_index([self.panel.entity, self.panel.time])
-        cov, vcov_type, note = compute_vcov(choice, reg, frame,
-                                            (self.panel.entity, self.panel.time))
+        computed = compute_vcov(choice, reg, frame, (self.panel.entity, self.panel.time))
+        cov, vcov_type, note = computed.cov, computed.name, computed.note
         q = d.q_name
         names = (d.x_names + d.z_names + [f"{z} x g({q})" for z in d.z_names] + ["gamma"]
                  + [f"c{j + 1}" for j in range(self.m)])

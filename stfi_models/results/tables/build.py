@@ -151,6 +151,8 @@ def _statistic_rows(models: Sequence[Result], stats: str | Sequence[str] | Mappi
         values = [stat.value(r) for r in models]
         if stat.kind == "float":
             cells = [fmt.number(v) for v in values]
+        elif stat.kind == "floats":
+            cells = ["" if v is None else ", ".join(map(fmt.number, v)) for v in values]
         else:
             cells = ["" if v is None else str(v) for v in values]
         if any(cells):
@@ -233,7 +235,9 @@ def etable(
         Statistic rows by key of :data:`~stfi_models.results.tables.statistics.STATISTICS`:
         ``nobs``, ``entities``, ``r2``, ``r2_within``, ``r2_between``, ``r2_overall``,
         ``rho``, ``loglik``, ``aic``, ``bic``, ``instruments``, ``ar1_p``, ``ar2_p``,
-        ``hansen``, ``hansen_p``, ``sargan_p``, ``hausman_p``, ``clusters``, ``vcov``.
+        ``hansen``, ``hansen_p``, ``sargan_p``, ``hausman_p``, ``first_stage_f``,
+        ``underid_p``, ``overid_p``, ``endogeneity_p``, ``thresholds``, ``clusters``,
+        ``vcov``.
         ``"auto"`` takes each model family's defaults.  Rows without a value are left out.
     estimator : bool
         Print the "Estimator" row (FE, RE, System GMM, Panel VAR, ...).

@@ -32,14 +32,29 @@ def _rule(cell: Any, edge: str, size: int) -> None:
     borders.append(line)
 
 
-def add_docx_table(document: Any, table: Table, font_size: float = 10) -> None:
-    """Append ``table`` (caption, cells, notes) to a python-docx ``Document``."""
-    from docx.enum.text import WD_ALIGN_PARAGRAPH
+def _font(run: Any, size: float, latin: str, east_asian: str) -> None:
+    """Set a run's size and fonts: ``latin`` for Western text, ``east_asian`` for CJK."""
+    from docx.oxml.ns import qn
     from docx.shared import Pt
 
+    run.font.size = Pt(size)
+    run.font.name = latin
+    run._element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), east_asian)
+
+
+def add_docx_table(document: Any, table: Table, font_size: float = 10,
+                   font: str = "Times New Roman", east_asian_font: str = "SimSun") -> None:
+    """Append ``table`` (caption, cells, notes) to a python-docx ``Document``.
+
+    Text is set in ``font`` (Western) and ``east_asian_font`` (Chinese, as journals in China
+    ask: SimSun / 宋体).
+    """
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+
     if table.caption:
-        para = document.add_paragraph()
-        para.add_run(table.caption).bold = True
+        run = document.add_paragraph().add_run(table.caption)
+        run.bold = True
+        _font(run, font_size + 1, font, east_asian_font)
     grid = table.to_grid()
     if table.groups:
         grid = [["", *table.group_cells()], *grid]
@@ -60,15 +75,14 @@ def add_docx_table(document: Any, table: Table, font_size: float = 10) -> None:
             para = cell.paragraphs[0]
             para.alignment = WD_ALIGN_PARAGRAPH.LEFT if j == 0 else WD_ALIGN_PARAGRAPH.CENTER
             run = para.add_run(value)
-            run.font.size = Pt(font_size)
+            _font(run, font_size, font, east_asian_font)
             run.bold = i <= offset
             for edge in rules.get(i, ()):
                 _rule(cell, edge, 12)
             if i in starts and i > 1 + offset:
                 _rule(cell, "top", 4)
     for note in table.notes:
-        para = document.add_paragraph()
-        para.add_run(note).font.size = Pt(font_size - 1)
+        _font(document.add_paragraph().add_run(note), font_size - 1, font, east_asian_font)
 
 
 def _block_starts(table: Table) -> set[int]:

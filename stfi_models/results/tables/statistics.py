@@ -30,7 +30,8 @@ __all__ = ["Statistic", "STATISTICS", "FAMILY_STATISTICS", "ESTIMATOR_LABELS",
 class Statistic:
     """A statistic row: its label, how to read it off a Result, and its kind.
 
-    ``kind`` is ``"float"`` (printed with the table's digits), ``"int"`` or ``"text"``.
+    ``kind`` is ``"float"`` (printed with the table's digits), ``"floats"`` (a sequence of
+    them, comma-separated), ``"int"`` or ``"text"``.
     ``value`` returns None when the model has no such statistic (the cell stays empty).
     """
 
@@ -92,6 +93,11 @@ STATISTICS: dict[str, Statistic] = {
     "hansen_p": Statistic("Hansen p", _diagnostic(r"hansen(j|test)?")),
     "sargan_p": Statistic("Sargan p", _diagnostic(r"sargan(test)?")),
     "hausman_p": Statistic("Hausman p", _diagnostic(r"hausman(test)?")),
+    "first_stage_f": Statistic("First-stage F", lambda r: r.info.get("weak_id_f")),  # KP/CD F
+    "underid_p": Statistic("Underidentification p", _diagnostic(r"underid")),  # KP rk LM
+    "overid_p": Statistic("Overidentification p", _diagnostic(r"overid")),  # Hansen J, Sargan
+    "endogeneity_p": Statistic("Endogeneity p", _diagnostic(r"endogeneity")),  # C test
+    "thresholds": Statistic("Threshold(s)", lambda r: r.info.get("thresholds"), "floats"),
     "clusters": Statistic("Clusters", lambda r: (clustering(r) or (None, None))[1] or None,
                           "text"),
     "vcov": Statistic("Std. errors", _vcov, "text"),
@@ -110,6 +116,9 @@ FAMILY_STATISTICS: dict[str, tuple[str, ...]] = {
     "diff-gmm": _GMM,
     "sys-gmm": _GMM,
     "pvar": ("nobs", "entities", "instruments", "hansen_p", "vcov"),
+    "iv": ("nobs", "entities", "r2", "r2_within", "first_stage_f", "underid_p", "overid_p",
+           "endogeneity_p", "clusters", "vcov"),
+    "threshold": ("nobs", "entities", "r2_within", "thresholds", "clusters", "vcov"),
 }
 
 #: Statistic keys of a model whose family is not listed above.
@@ -126,6 +135,10 @@ ESTIMATOR_LABELS: dict[str, str] = {
     "diff-gmm": "Difference GMM",
     "sys-gmm": "System GMM",
     "pvar": "Panel VAR",
+    "iv": "IV",
+    "threshold": "Panel threshold",
+    "pstr": "PSTR",
+    "dynamic-threshold": "Dynamic threshold",
 }
 
 
