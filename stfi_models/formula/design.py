@@ -204,6 +204,7 @@ def build_design(
     extra_columns: tuple[str, ...] = (),
     weights: object = None,
     absorb_columns: bool = False,
+    check_dependent: bool = True,
 ) -> Design:
     """Build the design matrices of ``spec`` on ``panel``.
 
@@ -224,6 +225,9 @@ def build_design(
         With ``absorb``, also accept effects after ``|`` that are not panel keys (a column
         or an interaction ``a:b``), set aside in ``Design.absorbed_columns`` for an estimator
         that sweeps them out (model ``"fe"``); otherwise they are an error.
+    check_dependent : bool
+        Refuse a constant dependent variable or one that is also a regressor (off for
+        prediction, where the dependent variable is a placeholder).
 
     Returns
     -------
@@ -365,7 +369,8 @@ def build_design(
             f"No rows left after dropping missing values: {dropped}. Lags need earlier "
             "periods and every variable must be observed on a common row."
         )
-    _check_dependent(y, x, spec.text)
+    if check_dependent:  # off for prediction, where y is a placeholder
+        _check_dependent(y, x, spec.text)
     if lost.size and warn:
         warnings.warn(
             f"{dropped}. The count is on result.dropped.", MissingValueWarning, stacklevel=3
