@@ -6,6 +6,9 @@ Formulas in, one immutable Result out::
     res = sm.fit("n ~ w + k + C(id)", sm.load_abdata(), entity="id", time="year")
 """
 
+import inspect as _inspect
+
+from stfi_models._checks import guard_keywords as _guard_keywords
 from stfi_models._plotting import save_figure
 from stfi_models.api import fit
 from stfi_models.convergence import beta_convergence, sigma_convergence
@@ -45,7 +48,9 @@ from stfi_models.diagnostics import (
 from stfi_models.exceptions import (
     EstimationError,
     FormulaError,
+    IllConditionedWarning,
     MissingValueWarning,
+    NaNStatisticWarning,
     PanelDataError,
     SpecificationError,
     SpecificationWarning,
@@ -182,4 +187,17 @@ __all__ = [
     "EstimationError",
     "MissingValueWarning",
     "SpecificationWarning",
+    "IllConditionedWarning",
+    "NaNStatisticWarning",
 ]
+
+
+def _guard_public_functions() -> None:
+    """Every public function refuses an unknown keyword with a "did you mean" hint."""
+    namespace = globals()
+    for name in __all__:
+        if _inspect.isfunction(namespace[name]):
+            namespace[name] = _guard_keywords(namespace[name])
+
+
+_guard_public_functions()

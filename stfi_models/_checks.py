@@ -24,7 +24,11 @@ from stfi_models.exceptions import (
 )
 
 __all__ = [
+    "generator",
+    "check_size",
     "guard_keywords",
+    "check_columns_and_rows",
+    "plain_numeric",
     "require_frame",
     "drop_missing",
     "require_nonnegative",
@@ -38,17 +42,89 @@ def guard_keywords(func: F) -> F:
     """Reject unknown keyword arguments of ``func`` with a "did you mean" hint.
 
     Python's own ``TypeError`` names the bad keyword but not the closest valid one; this
-    decorator raises :class:`SpecificationError` through :func:`check_kwargs` instead.
+    decorator raises :class:`SpecificationError` through :func:`check_kwargs` instead.  A
+    function taking ``**options`` checks them itself and is returned unchanged.
     """
     kinds = (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
-    allowed = [p.name for p in inspect.signature(func).parameters.values() if p.kind in kinds]
+    parameters = list(inspect.signature(func).parameters.values())
+    if getattr(func, "__stfi_guarded__", False) or any(
+        p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters
+    ):
+        return func  # already guarded, or it checks its own **options
+    allowed = [p.name for p in parameters if p.kind in kinds]
+    signature = inspect.signature(func)
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         check_kwargs(func.__name__, kwargs, allowed)
+        try:
+            signature.bind(*args, **kwargs)
+        except TypeError as error:  # a missing or surplus argument: say which, as ours
+            raise SpecificationError(
+                f"{func.__name__}{signature}: {error}. See help({func.__name__})."
+            ) from None
         return func(*args, **kwargs)
 
+    wrapper.__stfi_guarded__ = True  # type: ignore[attr-defined]
     return wrapper  # type: ignore[return-value]
+
+
+def check_columns_and_rows(data: pd.DataFrame, func: str,
+                           columns: Sequence[object] | None = None) -> None:
+    """Refuse duplicate column names (among ``columns``, default all) and an empty frame.
+
+    Raises
+    ------
+    SpecificationError
+        Naming the duplicated columns, or saying that there are no rows.
+    """
+    names = data.columns if columns is None else pd.Index(
+        [c for c in data.columns if c in set(columns)])
+    dup = names[names.duplicated()].unique()
+    if len(dup):
+        raise SpecificationError(
+            f"{func}(): column name(s) {', '.join(map(repr, dup))} appear more than once in "
+            "the data, so a reference to them is ambiguous; rename the copies (e.g. "
+            "df.columns = [...]) or drop them (df.loc[:, ~df.columns.duplicated()])."
+        )
+    if len(data) == 0:
+        raise SpecificationError(f"{func}(): the data has no rows; there is nothing to compute.")
+
+
+def plain_numeric(frame: pd.DataFrame, skip: Sequence[object] = ()) -> pd.DataFrame:
+    """Nullable numeric columns (``Int64``, ``Float64``, ``boolean``) as float64, pd.NA as NaN.
+
+    pandas' nullable dtypes hold ``pd.NA``, which numpy cannot compare or compute with; as
+    floats it is an ordinary missing value (dropped, counted and warned about downstream).
+    The columns in ``skip`` (panel keys) are kept as they are.  Returns a new frame.
+    """
+    out = frame.copy()
+    for position, name in enumerate(frame.columns):
+        dtype = frame.dtypes.iloc[position]
+        if name in skip or not isinstance(dtype, pd.api.extensions.ExtensionDtype):
+            continue
+        if pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_bool_dtype(dtype):
+            out[name] = frame[name].astype("float64")
+    return out
+
+
+def generator(seed: Any, func: str) -> np.random.Generator:
+    """``numpy.random.default_rng(seed)``, with a bad seed reported as our error."""
+    try:
+        return np.random.default_rng(seed)
+    except (TypeError, ValueError):
+        raise SpecificationError(
+            f"{func}(): seed must be an int, None or a numpy Generator, got {seed!r}."
+        ) from None
+
+
+def check_size(count: float, limit: int, what: str, func: str) -> None:
+    """Refuse to allocate more than ``limit`` cells for ``what`` (work a call may request)."""
+    if count > limit:
+        raise SpecificationError(
+            f"{func}(): {what} asks for {count:.3g} cells, more than the {limit:.0e} this "
+            "function computes in one call; ask for less (or split the work)."
+        )
 
 
 def require_frame(data: object, columns: Sequence[str | None], func: str) -> pd.DataFrame:
@@ -70,6 +146,7 @@ def require_frame(data: object, columns: Sequence[str | None], func: str) -> pd.
             "Wrap arrays as pd.DataFrame({...}) with named columns."
         )
     wanted = [c for c in columns if c is not None]
+    check_columns_and_rows(data, func, wanted)
     for col in wanted:
         if col not in data.columns:
             raise SpecificationError(
@@ -78,7 +155,7 @@ def require_frame(data: object, columns: Sequence[str | None], func: str) -> pd.
             )
     if len(set(wanted)) != len(wanted):
         raise SpecificationError(f"{func}(): the same column is used twice in {wanted}.")
-    return data.loc[:, wanted].copy()
+    return plain_numeric(data.loc[:, wanted])
 
 
 def drop_missing(frame: pd.DataFrame, func: str, *, warn: bool = True) -> tuple[pd.DataFrame, int]:

@@ -6,9 +6,10 @@ from typing import Any
 
 import pandas as pd
 
+from stfi_models.exceptions import SpecificationError, did_you_mean
 from stfi_models.formula.design import absorbed_effects
 from stfi_models.formula.grammar import parse_formula
-from stfi_models.models.base import model_class, split_options
+from stfi_models.models.base import MODELS, model_class, model_keywords, split_options
 from stfi_models.panel import PanelData, as_panel
 from stfi_models.results.result import Result
 
@@ -22,6 +23,8 @@ def fit(
     model: str | None = None,
     entity: str | None = None,
     time: str | None = None,
+    delta: float | None = None,
+    freq: str | None = None,
     **options: Any,
 ) -> Result:
     """Estimate a panel model from a formula.
@@ -41,6 +44,10 @@ def fit(
         instrumental-variables part ``[endog ~ instruments]``.
     entity, time : str, optional
         Panel key columns.
+    delta, freq : optional
+        The time grid (:class:`~stfi_models.panel.PanelData`): ``delta`` the step between
+        periods (needed for non-integer numeric times), ``freq`` the period of date keys
+        (inferred by default), so that a period missing from the whole panel is a gap.
     **options
         Options of the chosen model and of its ``fit`` (e.g. ``vcov="cluster"``); unknown
         names are refused with a suggestion.
@@ -57,7 +64,8 @@ def fit(
     >>> round(float(res.params["w"]), 4)
     -0.3678
     """
-    panel = as_panel(data, entity, time)
+    _check_options(model, options)  # a typo is named before the data are touched
+    panel = as_panel(data, entity, time, delta=delta, freq=freq)
     spec = parse_formula(formula)
     name = model if model is not None else (
         "iv" if spec.endogenous is not None
@@ -65,3 +73,17 @@ def fit(
     cls = model_class(name)
     init_opts, fit_opts = split_options(cls, options)
     return cls(spec, panel, **init_opts).fit(**fit_opts)
+
+
+def _check_options(model: str | None, options: dict[str, Any]) -> None:
+    """Refuse options no candidate model takes, with a "did you mean" hint."""
+    defaults = [name for name in ("pooled", "fe", "iv") if name in MODELS]  # fit's choices
+    names = [model] if model is not None else defaults
+    known = set().union(*(model_keywords(model_class(name)) for name in names))
+    allowed = sorted(known | {"model", "entity", "time", "delta", "freq"})
+    for key in options:
+        if key not in known:
+            raise SpecificationError(
+                f"Unknown option '{key}' for fit(model={model or '/'.join(defaults)!r})."
+                f"{did_you_mean(key, allowed)} Options: {', '.join(allowed)}."
+            )

@@ -5,15 +5,13 @@ Excel or Stata file and prints its summary; ``stfi datasets`` lists the bundled 
 ``stfi replicate`` runs the replication studies and writes an HTML report; ``stfi validate``
 compares every reference number in ``validation/`` with ours.  Bad
 input ends with a one-line ``error: ...`` on stderr (followed by the offending rows when the
-message shows them) and exit status 1, never a traceback.
+message shows them) and exit status 2, never a traceback (:mod:`stfi_models.cli_errors`).
 """
 
 from __future__ import annotations
 
 import ast
-import warnings
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -22,13 +20,16 @@ import typer
 
 from stfi_models._outputs import write_owned
 from stfi_models.api import fit
+from stfi_models.cli_errors import CliInputError, StfiGroup
+from stfi_models.cli_errors import user_errors as _user_errors
 from stfi_models.datasets.registry import DATASETS, dataset_citation, list_datasets
-from stfi_models.exceptions import StfiError, check_choice, did_you_mean
+from stfi_models.exceptions import check_choice, did_you_mean
 from stfi_models.index.cli import index_command
 
-__all__ = ["app", "read_data", "parse_options"]
+__all__ = ["app", "read_data", "parse_options", "CliInputError"]
 
 app = typer.Typer(
+    cls=StfiGroup,
     name="stfi",
     help="stfi-models: panel econometrics for science-and-technology-finance research.",
     no_args_is_help=True,
@@ -43,14 +44,6 @@ _READERS: dict[str, Callable[[Path], pd.DataFrame]] = {
     ".xls": pd.read_excel,
     ".dta": pd.read_stata,
 }
-
-#: Failures that are the user's input, reported without a traceback.
-_USER_ERRORS: tuple[type[BaseException], ...] = (StfiError, OSError, ValueError, ImportError)
-
-
-class CliInputError(StfiError):
-    """A command-line argument that cannot be used (unknown dataset, unreadable file, ...)."""
-
 
 def read_data(source: str) -> tuple[pd.DataFrame, str | None, str | None]:
     """Load ``source``: a bundled dataset name or a .csv / .xlsx / .xls / .dta path.
@@ -90,11 +83,12 @@ def read_data(source: str) -> tuple[pd.DataFrame, str | None, str | None]:
         raise CliInputError(f"Cannot read '{source}' as a {path.suffix} file: {first}") from error
 
 
-def parse_options(items: list[str]) -> dict[str, Any]:
+def parse_options(items: list[str], reserved: tuple[str, ...] = ()) -> dict[str, Any]:
     """Turn ``["steps=2", "cluster=province"]`` into ``{"steps": 2, "cluster": "province"}``.
 
     Values are read as Python literals (numbers, ``True``, tuples, quoted strings) when they
-    parse as one, else kept as text.
+    parse as one, else kept as text.  Keys in ``reserved`` (the command's own options, such
+    as ``entity``) and keys given twice are refused.
     """
     options: dict[str, Any] = {}
     for item in items:
@@ -102,6 +96,13 @@ def parse_options(items: list[str]) -> dict[str, Any]:
         key = key.strip()
         if not sep or not key.isidentifier():
             raise CliInputError(f"--option expects KEY=VALUE (e.g. -o steps=2), got '{item}'.")
+        if key in reserved:
+            raise CliInputError(
+                f"-o {item}: '{key}' is an option of the command itself; give it as "
+                f"--{key} {text or 'VALUE'} instead of through -o."
+            )
+        if key in options:
+            raise CliInputError(f"-o {key}=... is given twice; keep one.")
         try:
             options[key] = ast.literal_eval(text)
         except (ValueError, SyntaxError):
@@ -109,26 +110,8 @@ def parse_options(items: list[str]) -> dict[str, Any]:
     return options
 
 
-def _fail(error: BaseException) -> typer.Exit:
-    first, _, rest = str(error).strip().partition("\n")
-    typer.echo(f"error: {first or type(error).__name__}", err=True)
-    if rest:
-        typer.echo(rest, err=True)
-    return typer.Exit(code=1)
-
-
-@contextmanager
-def _user_errors() -> Iterator[None]:
-    """Report bad input on stderr and exit 1; show warnings as one ``warning:`` line each."""
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        try:
-            yield
-        except _USER_ERRORS as error:
-            raise _fail(error) from None
-        finally:
-            for w in caught:
-                typer.echo(f"warning: {w.message}", err=True)
+#: Options of ``stfi fit`` itself, which ``-o`` must not repeat.
+_FIT_OWN_OPTIONS = ("formula", "data", "entity", "time", "model", "vcov", "output")
 
 
 @app.command("fit")
@@ -162,7 +145,7 @@ def fit_command(
     with _user_errors():
         check_choice("--output", output, ("text", "latex", "html"))
         frame, default_entity, default_time = read_data(data)
-        options = parse_options(option or [])
+        options = parse_options(option or [], reserved=_FIT_OWN_OPTIONS)
         if vcov is not None:
             options["vcov"] = vcov
         res = fit(

@@ -74,6 +74,7 @@ from stfi_models.exceptions import (
     SpecificationError,
     check_choice,
 )
+from stfi_models.models import lstsq
 from stfi_models.results.result import Result, TestResult
 
 __all__ = [
@@ -297,13 +298,16 @@ def _cross_section(frame: pd.DataFrame, value: str, entity: str, time: str,
         raise EstimationError(
             f"beta_convergence(): {len(common)} entities for {x.shape[1]} coefficients.")
     cov_type = {"classic": "nonrobust", "robust": "HC1"}[vcov]
-    ols = OLS(growth.to_numpy(), x).fit(cov_type=cov_type)
+    scale = lstsq.check_design(x.to_numpy(), list(x.columns),
+                               "in the beta-convergence regression").scale
+    ols = OLS(growth.to_numpy(), x / scale).fit(cov_type=cov_type)  # unit-free columns
     diagnostics = {"F": TestResult(float(ols.fvalue), float(ols.f_pvalue),
                                    (float(ols.df_model), float(ols.df_resid)),
                                    "F test of all slopes", "F", "all slopes are zero")}
     result = Result(
-        params=pd.Series(ols.params, index=x.columns, name="params"),
-        cov=pd.DataFrame(ols.cov_params(), index=x.columns, columns=x.columns),
+        params=pd.Series(np.asarray(ols.params) / scale, index=x.columns, name="params"),
+        cov=pd.DataFrame(np.asarray(ols.cov_params()) / np.outer(scale, scale), index=x.columns,
+                         columns=x.columns),
         model="beta-cross-section",
         formula=(f"{'(1/T) ' if annualize else ''}ln({value}_{end}/{value}_{start}) ~ "
                  f"ln({value}_{start})" + "".join(f" + {c}_{start}" for c in controls)),

@@ -21,6 +21,8 @@ __all__ = [
     "EstimationError",
     "MissingValueWarning",
     "SpecificationWarning",
+    "IllConditionedWarning",
+    "NaNStatisticWarning",
     "did_you_mean",
     "check_kwargs",
     "check_choice",
@@ -58,6 +60,18 @@ class MissingValueWarning(UserWarning):
 
 class SpecificationWarning(UserWarning):
     """The model runs, but a choice deserves a second look (e.g. too many instruments)."""
+
+
+class IllConditionedWarning(UserWarning):
+    """Regressors (or moments) are nearly collinear even after scaling every column.
+
+    The message names the columns and the condition number; standard errors may have lost
+    digits or be NaN.
+    """
+
+
+class NaNStatisticWarning(UserWarning):
+    """A standard error (or statistic) is NaN; the message names the coefficients and why."""
 
 
 def did_you_mean(word: str, choices: Iterable[str]) -> str:

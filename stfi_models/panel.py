@@ -15,7 +15,8 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
-from stfi_models.exceptions import PanelDataError, did_you_mean, show_rows
+from stfi_models._checks import check_columns_and_rows, plain_numeric
+from stfi_models.exceptions import PanelDataError, SpecificationError, did_you_mean, show_rows
 
 __all__ = ["PanelData", "BalanceInfo", "as_panel"]
 
@@ -66,23 +67,29 @@ class PanelData:
         index is a 2-level MultiIndex (entity, time).
     entity, time : str, optional
         Names of the entity and time key columns.
-    delta : int, optional
+    delta : int or float, optional
         Spacing of consecutive periods for integer time keys (also whole-number floats and
-        pandas ``Period`` keys, through their ordinals), as Stata's ``xtset ..., delta()``.
-        Default: the greatest common divisor of the differences between the distinct periods
-        observed anywhere in the panel (1 for yearly data; 2 when every year is even).  The
-        time grid is shared by all entities, so ``time_positions`` are comparable across
-        entities; a period missing for one entity is a gap for it even when others observe
-        it.  Ordered categoricals use their category codes (unobserved categories leave
-        holes).  Dates and non-integer numbers use the rank among the distinct periods
-        observed in the panel: a period absent from the *whole* panel cannot be detected
-        there, so convert dates to ``Period`` (``df[t].dt.to_period("Y")``) when that matters.
+        pandas ``Period`` keys, through their ordinals, and dates once converted to periods),
+        as Stata's ``xtset ..., delta()``.  Default: the greatest common divisor of the
+        differences between the distinct periods observed anywhere in the panel (1 for yearly
+        data; 2 when every year is even).  The time grid is shared by all entities, so
+        ``time_positions`` are comparable across entities; a period missing for one entity is
+        a gap for it even when others observe it, and a period missing from the whole panel
+        is a gap for every entity.  Non-integer numeric times (``2000.5``) need ``delta``
+        (the step, e.g. ``0.25`` for quarters): without it they are refused, since their
+        spacing cannot be told from the data.  Ordered categoricals use their category codes
+        (unobserved categories leave holes).
+    freq : str, optional
+        For date (datetime64) time keys: the pandas period frequency (``"Y"``, ``"Q"``,
+        ``"M"``, ``"W"``, ``"D"``) the dates are converted to.  Default: the coarsest of those
+        that keeps the observed dates distinct (yearly data dated 31 December is ``"Y"``).
 
     Raises
     ------
     PanelDataError
-        When keys are missing, duplicated, not orderable or not given, or ``delta`` does not
-        fit the time key.
+        When keys are missing, duplicated, not orderable or not given, ``delta`` or ``freq``
+        does not fit the time key, or numeric times are not whole numbers and no ``delta``
+        is given.
 
     Notes
     -----
@@ -111,7 +118,8 @@ class PanelData:
         entity: str | None = None,
         time: str | None = None,
         *,
-        delta: int | None = None,
+        delta: float | None = None,
+        freq: str | None = None,
     ) -> None:
         if isinstance(data, PanelData):
             data, entity, time = data.frame, entity or data.entity, time or data.time
@@ -120,10 +128,16 @@ class PanelData:
                 f"data must be a pandas DataFrame, got {type(data).__name__}. "
                 "Convert it with pandas.DataFrame(...) or read it with pandas.read_csv()."
             )
+        try:
+            check_columns_and_rows(data, "PanelData")
+        except SpecificationError as error:
+            text = str(error).removeprefix("PanelData(): ")
+            raise PanelDataError(text[:1].upper() + text[1:]) from None
         frame = self._keys_as_columns(data, entity, time)
         entity, time = (entity, time) if entity is not None else tuple(data.index.names)
         self.entity: str = str(entity)
         self.time: str = str(time)
+        frame = plain_numeric(frame, skip=(self.entity, self.time))
         self._check_keys(frame)
         codes, time_codes = _codes(frame[self.entity]), _codes(frame[self.time])
         key = codes.astype(np.int64) * (int(time_codes.max(initial=0)) + 1) + time_codes
@@ -140,8 +154,9 @@ class PanelData:
         self.original_index = frame.index
         frame = frame.reset_index(drop=True)
         self.frame: pd.DataFrame = frame
-        self.delta: int | None = delta
-        self._time_pos = self._time_positions(frame[self.time], delta)
+        self.delta: float | None = delta
+        self.freq: str | None = None
+        self._time_pos = self._time_positions(frame[self.time], delta, freq)
 
     # ------------------------------------------------------------------ construction
     @staticmethod
@@ -219,8 +234,21 @@ class PanelData:
                 f"{show_rows(frame[[self.entity, self.time]], dup)}"
             )
 
-    def _time_positions(self, t: pd.Series, delta: int | None) -> np.ndarray:
+    def _time_positions(self, t: pd.Series, delta: float | None, freq: str | None
+                        ) -> np.ndarray:
         """Integer position of each row on the panel's time grid (gaps leave holes)."""
+        if pd.api.types.is_datetime64_any_dtype(t):
+            if delta is not None:
+                raise PanelDataError(
+                    f"delta= applies to integer or Period time keys only; '{self.time}' holds "
+                    f"dates: give freq= (e.g. freq='Y') to set their period instead."
+                )
+            t = self._dates_as_periods(t, freq)
+        elif freq is not None:
+            raise PanelDataError(
+                f"freq= applies to date time keys only; '{self.time}' has dtype {t.dtype}. "
+                "Use delta= for the spacing of numeric or Period times."
+            )
         values = t.to_numpy()
         if isinstance(t.dtype, pd.PeriodDtype):
             ints = np.asarray(t.array.asi8, dtype=np.int64)
@@ -228,15 +256,15 @@ class PanelData:
             pd.api.types.is_float_dtype(t) and np.all(np.mod(values, 1) == 0)
         ):
             ints = values.astype(np.int64)
-        else:
+        elif isinstance(t.dtype, pd.CategoricalDtype):
             if delta is not None:
                 raise PanelDataError(
-                    f"delta= applies to integer or Period time keys only; '{self.time}' has "
-                    f"dtype {t.dtype}."
+                    f"delta= applies to integer or Period time keys only; '{self.time}' is an "
+                    "ordered categorical (its categories are the periods)."
                 )
-            if isinstance(t.dtype, pd.CategoricalDtype):
-                return t.cat.codes.to_numpy(dtype=np.int64)
-            return np.searchsorted(np.unique(values), values).astype(np.int64)
+            return t.cat.codes.to_numpy(dtype=np.int64)
+        else:
+            return self._stepped_positions(values.astype(float), delta)
         periods = np.unique(ints)
         if delta is None:
             delta = max(int(np.gcd.reduce(np.diff(periods))), 1) if periods.size > 1 else 1
@@ -252,6 +280,66 @@ class PanelData:
         self.delta = int(delta)
         return (ints - periods[0]) // self.delta
 
+    def _dates_as_periods(self, t: pd.Series, freq: str | None) -> pd.Series:
+        """Convert dates to pandas Periods of ``freq``.
+
+        Without ``freq``: the coarsest frequency that keeps every entity's dates in distinct
+        periods.
+        """
+        if t.dt.tz is not None:
+            t = t.dt.tz_convert(None)
+        candidates = [freq] if freq is not None else ["Y", "Q", "M", "W", "D"]
+        for candidate in candidates:
+            try:
+                converted = t.dt.to_period(candidate)
+            except (ValueError, TypeError):
+                raise PanelDataError(
+                    f"freq={candidate!r} is not a pandas period frequency; use 'Y', 'Q', 'M', "
+                    "'W' or 'D'."
+                ) from None
+            keys = pd.DataFrame({"e": self.frame[self.entity].to_numpy(), "t": converted})
+            dup = keys.duplicated(keep=False).to_numpy()
+            if not dup.any():
+                self.freq = candidate
+                return converted
+        if freq is not None:
+            raise PanelDataError(
+                f"freq={freq!r} puts several dates of one entity in the same period of "
+                f"'{self.time}' ({int(dup.sum())} rows); use a finer freq= or aggregate "
+                f"those rows first:\n{show_rows(self.frame[[self.entity, self.time]], dup)}"
+            )
+        raise PanelDataError(
+            f"The dates in '{self.time}' are not on a daily or coarser grid (e.g. "
+            f"{list(t.astype(str).head(3))}); give freq= (a pandas period frequency such as "
+            "'h') or convert them to periods first."
+        )
+
+    def _stepped_positions(self, values: np.ndarray, delta: float | None) -> np.ndarray:
+        """Positions of non-integer numeric times on the grid ``t_min + k * delta``."""
+        if delta is None:
+            frac = values[np.mod(values, 1) != 0]
+            raise PanelDataError(
+                f"Time key '{self.time}' has non-integer values (e.g. {frac[:3].tolist()}), "
+                "whose spacing cannot be told from the data: give delta= (the step between "
+                "consecutive periods, e.g. delta=0.25 for quarters written as 2000.25), or "
+                "recode the periods as integers or pandas Periods."
+            )
+        if isinstance(delta, bool) or not isinstance(delta, int | float | np.number) or not (
+            np.isfinite(delta) and delta > 0
+        ):
+            raise PanelDataError(f"delta must be a positive number, got {delta!r}.")
+        steps = (values - values.min()) / delta
+        ints = np.round(steps)
+        off = np.abs(steps - ints) > 1e-6
+        if off.any():
+            raise PanelDataError(
+                f"delta={delta} does not fit the time key '{self.time}': periods "
+                f"{np.unique(values[off])[:5].tolist()} are not {values.min()} plus a multiple "
+                f"of {delta}. Fix those periods or the step."
+            )
+        self.delta = delta
+        return ints.astype(np.int64)
+
     # ------------------------------------------------------------------ properties
     @property
     def entity_codes(self) -> np.ndarray:
@@ -259,9 +347,31 @@ class PanelData:
         return self._entity_codes
 
     @property
+    def grid(self) -> dict[str, float | str]:
+        """The ``delta=`` / ``freq=`` options that rebuild this time grid on a subset."""
+        if self.freq is not None:
+            return {"freq": self.freq}
+        return {"delta": self.delta} if self.delta is not None else {}
+
+    @property
     def time_positions(self) -> np.ndarray:
         """Integer position of each row on the time axis (``(t - t_min) / delta``)."""
         return self._time_pos
+
+    @cached_property
+    def longest_span(self) -> int:
+        """Periods between the first and last observation of the longest-lived entity.
+
+        A lag, lead or difference of more periods is missing on every row.
+        """
+        codes, pos = self.entity_codes, self._time_pos
+        if pos.size == 0:
+            return 0
+        first = np.full(int(codes.max()) + 1, np.iinfo(np.int64).max)
+        last = np.full(int(codes.max()) + 1, np.iinfo(np.int64).min)
+        np.minimum.at(first, codes, pos)
+        np.maximum.at(last, codes, pos)
+        return int(np.max(last - first))
 
     @cached_property
     def index(self) -> pd.MultiIndex:
@@ -388,7 +498,8 @@ def _codes(keys: pd.Series) -> np.ndarray:
 
 
 def as_panel(
-    data: pd.DataFrame | PanelData, entity: str | None = None, time: str | None = None
+    data: pd.DataFrame | PanelData, entity: str | None = None, time: str | None = None, *,
+    delta: float | None = None, freq: str | None = None,
 ) -> PanelData:
     """Return ``data`` as a :class:`PanelData` (unchanged if it already is one)."""
     if isinstance(data, PanelData):
@@ -397,5 +508,10 @@ def as_panel(
                 f"data is a PanelData keyed by ({data.entity}, {data.time}); it cannot be "
                 f"re-keyed by ({entity}, {time}). Pass the DataFrame instead."
             )
+        if delta is not None or freq is not None:
+            raise PanelDataError(
+                "delta= and freq= apply when the panel is built from a DataFrame; this "
+                "PanelData already has its time grid."
+            )
         return data
-    return PanelData(data, entity, time)
+    return PanelData(data, entity, time, delta=delta, freq=freq)

@@ -193,6 +193,8 @@ def adf_by_entity(
         raise SpecificationError(
             f"lags must be a non-negative integer, 'aic' or 'bic'; got {lags!r}."
         )
+    if max_lags is not None and not (isinstance(max_lags, int | np.integer) and max_lags >= 1):
+        raise SpecificationError(f"max_lags must be a positive integer or None, got {max_lags!r}.")
     rows = []
     for key, y in _series(data, variable, entity, time):
         need = (lags if not isinstance(lags, str) else (max_lags or 0)) + 4

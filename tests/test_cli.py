@@ -43,7 +43,7 @@ def printed_coefficients(text: str) -> dict[str, float]:
 
 
 def assert_user_error(result, *needles: str, lines: int | None = 1) -> None:
-    assert result.exit_code == 1
+    assert result.exit_code == 2  # every user error: one message, exit status 2
     assert result.stdout == ""
     assert result.stderr.startswith("error: ")
     assert "Traceback" not in result.stderr

@@ -42,7 +42,7 @@ def report(tmp_path_factory) -> tuple[Path, object, float]:
 
 
 def _assert_one_line_error(result, *needles: str) -> None:
-    assert result.exit_code == 1, result.output
+    assert result.exit_code == 2, result.output  # user errors exit 2 (cli_errors)
     assert result.stderr.startswith("error: ") or "\nerror: " in result.stderr
     errors = [line for line in result.stderr.splitlines() if line.startswith("error: ")]
     assert len(errors) == 1

@@ -130,7 +130,7 @@ def test_cli_validate_prints_the_table_and_exits_zero():
 
 def test_cli_validate_unknown_topic_is_a_one_line_error():
     result = runner.invoke(app, ["validate", "gmn"])
-    assert result.exit_code == 1
+    assert result.exit_code == 2  # a user error (cli_errors)
     assert result.stderr.startswith("error: Unknown validation topic 'gmn'")
     assert len(result.stderr.strip().splitlines()) == 1
 

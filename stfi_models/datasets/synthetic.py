@@ -28,6 +28,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from stfi_models._checks import check_size, generator
 from stfi_models.datasets.provinces import china_provinces
 from stfi_models.datasets.synthetic_mediation import simulate_mediation_panel
 from stfi_models.exceptions import SpecificationError
@@ -131,7 +132,8 @@ def simulate_stfi_panel(
                                  "tfp_growth).")
     if np.max(np.abs(np.linalg.eigvals(a_var))) >= 1:
         raise SpecificationError("var is not stable: every eigenvalue must have modulus < 1.")
-    rng = np.random.default_rng(seed)  # a Generator is returned unaltered
+    check_size(float(n_years) * 31, 10**7, f"n_years={n_years}", "simulate_stfi_panel")
+    rng = generator(seed, "simulate_stfi_panel")  # a Generator is returned unaltered
     provinces = china_provinces()
     n, t = len(provinces), int(n_years)
     years = np.arange(first_year, first_year + t)

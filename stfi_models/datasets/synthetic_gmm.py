@@ -24,6 +24,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from stfi_models._checks import check_size, generator
 from stfi_models.exceptions import SpecificationError
 
 __all__ = ["simulate_dynamic_panel"]
@@ -82,7 +83,9 @@ def simulate_dynamic_panel(
         raise SpecificationError("n_entities and n_periods must be positive, burn_in >= 0.")
     if not 0 <= drop_share < 1:
         raise SpecificationError(f"drop_share must be in [0, 1), got {drop_share}.")
-    rng = np.random.default_rng(seed)
+    check_size(float(n_entities) * (burn_in + n_periods), 10**8,
+               f"n_entities={n_entities} x (burn_in + n_periods)", "simulate_dynamic_panel")
+    rng = generator(seed, "simulate_dynamic_panel")
     total = burn_in + n_periods
     eta = rng.normal(0.0, sigma_eta, n_entities)
     eps = rng.normal(0.0, sigma_eps, (n_entities, total))

@@ -28,6 +28,7 @@ from stfi_models.exceptions import (
     MissingValueWarning,
     did_you_mean,
 )
+from stfi_models.formula.aliases import column_aliases, restore_labels, rewrite
 from stfi_models.formula.grammar import (
     FormulaSpec,
     Term,
@@ -203,6 +204,7 @@ def build_design(
     extra_columns: tuple[str, ...] = (),
     weights: object = None,
     absorb_columns: bool = False,
+    check_dependent: bool = True,
 ) -> Design:
     """Build the design matrices of ``spec`` on ``panel``.
 
@@ -223,6 +225,9 @@ def build_design(
         With ``absorb``, also accept effects after ``|`` that are not panel keys (a column
         or an interaction ``a:b``), set aside in ``Design.absorbed_columns`` for an estimator
         that sweeps them out (model ``"fe"``); otherwise they are an error.
+    check_dependent : bool
+        Refuse a constant dependent variable or one that is also a regressor (off for
+        prediction, where the dependent variable is a placeholder).
 
     Returns
     -------
@@ -313,20 +318,22 @@ def build_design(
             absorbed and len(set(absorbed)) != len(absorbed)):
         raise FormulaError(f"An effect is absorbed twice in:\n  {spec.text}")
 
+    aliases = column_aliases(work.columns)
     rhs_text = " ".join(
-        f"{'+' if sign > 0 else '-'} {term_text(node)}" for sign, node in rhs_nodes
+        f"{'+' if sign > 0 else '-'} {term_text(rewrite(node, aliases))}"
+        for sign, node in rhs_nodes
     ).removeprefix("+ ") or "1"
-    lhs_text = " + ".join(term_text(n) for n in lhs_nodes)
+    lhs_text = " + ".join(term_text(rewrite(n, aliases)) for n in lhs_nodes)
     env = patsy.EvalEnvironment([eval_namespace()])
     try:
         y, x = patsy.dmatrices(
-            f"{lhs_text} ~ {rhs_text}", work, eval_env=env, NA_action="drop",
-            return_type="dataframe",
+            f"{lhs_text} ~ {rhs_text}", work.rename(columns=aliases), eval_env=env,
+            NA_action="drop", return_type="dataframe",
         )
     except patsy.PatsyError as exc:
         raise FormulaError(f"Cannot build the model matrices: {exc}\n  {spec.text}") from None
-    y = y.rename(columns=unquote)
-    x = x.rename(columns=unquote)
+    y = restore_labels(y, aliases).rename(columns=unquote)
+    x = restore_labels(x, aliases).rename(columns=unquote)
 
     rows = y.index.to_numpy()
     nonfinite = {
@@ -362,6 +369,8 @@ def build_design(
             f"No rows left after dropping missing values: {dropped}. Lags need earlier "
             "periods and every variable must be observed on a common row."
         )
+    if check_dependent:  # off for prediction, where y is a placeholder
+        _check_dependent(y, x, spec.text)
     if lost.size and warn:
         warnings.warn(
             f"{dropped}. The count is on result.dropped.", MissingValueWarning, stacklevel=3
@@ -377,6 +386,32 @@ def _check_effect_columns(name: str, frame: pd.DataFrame, formula: str) -> None:
             raise FormulaError(
                 f"'| {name}' asks to absorb '{part}', which is not a column of the data."
                 f"{did_you_mean(part, map(str, frame.columns))}\n  {formula}"
+            )
+
+
+def _check_dependent(y: pd.DataFrame, x: pd.DataFrame, text: str) -> None:
+    """Refuse a dependent variable that is constant or that is also a regressor.
+
+    Raises
+    ------
+    FormulaError
+        When the dependent variable is also a regressor.
+    EstimationError
+        When the dependent variable takes one value on the whole sample.
+    """
+    for name, col in y.items():
+        values = col.to_numpy(dtype=float)
+        if name in x.columns:
+            raise FormulaError(
+                f"The dependent variable '{name}' is also on the right-hand side: its "
+                f"coefficient would be 1 and explain nothing. Remove it, or use its lag "
+                f"L({name}) for a dynamic model.\n  {text}"
+            )
+        if values.size > 1 and np.ptp(values) == 0:
+            raise EstimationError(
+                f"The dependent variable '{name}' is constant ({values[0]:g} on all "
+                f"{values.size} rows of the sample): there is nothing to explain. Check the "
+                f"column or the sample.\n  {text}"
             )
 
 

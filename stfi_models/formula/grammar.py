@@ -487,6 +487,11 @@ def _check_no_instrument_calls(node: ast.expr, formula: str) -> None:
                 )
 
 
+#: Bounds on the work a formula text can request (longer or larger is refused).
+MAX_FORMULA_LENGTH = 10_000
+MAX_TERMS = 400
+
+
 def parse_formula(formula: str) -> FormulaSpec:
     """Parse and check a model formula.
 
@@ -508,13 +513,26 @@ def parse_formula(formula: str) -> FormulaSpec:
     """
     if not isinstance(formula, str):
         raise FormulaError(f"A formula must be a string, got {type(formula).__name__}.")
+    if len(formula) > MAX_FORMULA_LENGTH:
+        raise FormulaError(
+            f"The formula has {len(formula)} characters, more than the {MAX_FORMULA_LENGTH} a "
+            "formula may have; build long sums as columns of the data first:\n  "
+            f"{formula[:200]}..."
+        )
     try:
-        return _parse_formula(formula)
+        spec = _parse_formula(formula)
     except RecursionError:
         raise FormulaError(
             "Formula too long or too deeply nested to read; build long sums or nested "
             f"expressions as columns of the data first:\n  {formula[:200]}"
         ) from None
+    n_terms = len(spec.lhs) + len(spec.rhs)
+    if n_terms > MAX_TERMS:
+        raise FormulaError(
+            f"The formula has {n_terms} terms, more than the {MAX_TERMS} a formula may have; "
+            f"combine regressors into columns of the data first:\n  {formula[:200]}..."
+        )
+    return spec
 
 
 def _parse_formula(formula: str) -> FormulaSpec:

@@ -161,6 +161,15 @@ class OperatorEvaluator:
                 f"got {lo}; for a lead difference write D(F(x, 1), 1).\n"
                 f"{point_at_node(self.formula, lag_node)}"
             )
+        span, reach = self.panel.longest_span, max(abs(lo), abs(hi))  # type: ignore[arg-type]
+        if reach > span:
+            what = {"diff": "orders", "lead": "leads"}.get(op, "lags")
+            raise FormulaError(
+                f"{self.text(call)} asks for {what} up to {reach} periods, but the longest "
+                f"entity spans {span} period(s) between its first and last observation of "
+                f"'{self.panel.time}': anything beyond {span} is missing on every row. Use a "
+                f"range within {span}.\n{point_at_node(self.formula, lag_node)}"
+            )
         names = []
         for k in range(lo, hi + 1):  # type: ignore[operator]
             for target in targets:

@@ -248,6 +248,10 @@ def _small_exponent(node: ast.expr) -> bool:
     return True
 
 
+#: Largest integer literal a formula may hold (exact in float64).
+MAX_INTEGER = 2**53
+
+
 class _Checker(ast.NodeVisitor):
     """Walk a parsed formula and refuse every node not on the whitelist."""
 
@@ -301,6 +305,17 @@ class _Checker(ast.NodeVisitor):
     def visit_Constant(self, node: ast.Constant) -> None:
         if not isinstance(node.value, _CONSTANT_TYPES):
             self.refuse(node, f"the constant {node.value!r}")
+        value = node.value
+        if isinstance(value, int) and not isinstance(value, bool) and abs(value) > MAX_INTEGER:
+            start = self.offset + getattr(node, "src_start", 0)
+            end = self.offset + getattr(node, "src_end", start + 1)
+            digits = len(str(abs(value)))
+            raise FormulaError(
+                f"The integer {str(value)[:20]}{'...' if digits > 20 else ''} ({digits} digits) "
+                f"is beyond 2**53, where whole numbers stop being exact; write it as a float "
+                f"({float(value):.3g}) or rescale the variable.\n"
+                f"{point_at(self.formula, start, end)}"
+            )
 
     def visit_Name(self, node: ast.Name) -> None:
         if node.id.startswith("__") or node.id in {"np", "numpy"}:

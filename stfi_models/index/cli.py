@@ -12,7 +12,7 @@ import pandas as pd
 import typer
 
 from stfi_models._outputs import confined, write_owned
-from stfi_models.exceptions import StfiError
+from stfi_models.cli_errors import CliInputError, user_errors
 from stfi_models.index.result import IndexResult
 from stfi_models.index.study import load_study, run_study
 
@@ -51,23 +51,21 @@ def index_command(study: Path, method: str | None = None, out: Path | None = Non
     out : Path, optional
         Where to write the scores (CSV).
     """
-    try:
+    with user_errors():
+        if out is not None and out.is_dir():
+            raise CliInputError(
+                f"--out '{out}' is a folder; give the path of the scores file to write, e.g. "
+                f"--out {out / 'scores.csv'}."
+            )
         spec = load_study(study)
         result = run_study(spec, method=method)
-    except StfiError as exc:
-        typer.echo(f"Error: {exc}", err=True)
-        raise typer.Exit(code=1) from None
-    typer.echo(f"{spec.title}\n{result.summary()}\n")
-    typer.echo(weights_text(result))
-    data = result.to_frame().to_csv(index=False).encode("utf-8")
-    try:
+        typer.echo(f"{spec.title}\n{result.summary()}\n")
+        typer.echo(weights_text(result))
+        data = result.to_frame().to_csv(index=False).encode("utf-8")
         if out is not None:  # the user's choice, on the command line
             target = write_owned(out, data, "--out")
         else:  # the study file's choice: confined to the working folder
             relative = spec.scores_out or Path(f"{result.name}_scores.csv")
             target = write_owned(confined(Path.cwd(), relative, "[output] scores"), data,
                                  "[output] scores")
-    except StfiError as exc:
-        typer.echo(f"Error: {exc}", err=True)
-        raise typer.Exit(code=2) from None
     typer.echo(f"\nScores ({len(result.scores)} rows) written to {target}")

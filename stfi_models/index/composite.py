@@ -31,12 +31,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from stfi_models._checks import guard_keywords
 from stfi_models.exceptions import (
     EstimationError,
     SpecificationError,
     SpecificationWarning,
     check_choice,
-    check_kwargs,
     did_you_mean,
 )
 from stfi_models.index.bod import bod_scores
@@ -266,6 +266,7 @@ def _given_weights(
     return out
 
 
+@guard_keywords
 def build_index(
     spec: str | IndexSpec,
     data: pd.DataFrame | PanelData,
@@ -282,7 +283,6 @@ def build_index(
     scoring: str = "weighted_sum",
     missing: str = "error",
     weights: Mapping[str, float] | None = None,
-    **kwargs: Any,
 ) -> IndexResult:
     r"""Build a composite index from an index formula.
 
@@ -360,7 +360,6 @@ def build_index(
     >>> round(float(idx.weights["weight"].sum()), 12)
     1.0
     """
-    check_kwargs("build_index", kwargs, ())
     options = {
         "method": check_choice("method", method, (*WEIGHT_METHODS, GIVEN)),
         "normalize": check_choice("normalize", normalize, NORMALIZE_METHODS),

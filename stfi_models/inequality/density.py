@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 
 from stfi_models._checks import (
+    check_size,
     drop_missing,
     guard_keywords,
     iter_periods,
@@ -232,6 +233,7 @@ def kernel_density(
                                  f"positive number, got {bandwidth!r}.")
     if int(n_points) < 2:
         raise SpecificationError(f"{func}(): n_points must be at least 2, got {n_points}.")
+    check_size(int(n_points), 10**6, f"n_points={n_points}", func)
     frame = require_frame(data, [value, by], func)
     frame, n_dropped = drop_missing(frame, func, warn=warn_missing)
 

@@ -109,7 +109,7 @@ def model_keywords(cls: type[PanelModel]) -> set[str]:
 def split_options(cls: type[PanelModel], options: dict[str, Any]) -> tuple[dict, dict]:
     """Split keywords into (constructor options, fit options); reject unknown ones."""
     init_keys, fit_keys = _keywords(cls.__init__), _keywords(cls.fit)
-    allowed = init_keys | fit_keys | {"model", "entity", "time"}
+    allowed = init_keys | fit_keys | {"model", "entity", "time", "delta", "freq"}
     for key in options:
         if key not in init_keys | fit_keys:
             raise SpecificationError(

@@ -77,8 +77,8 @@ Roodman, D. (2009). How to do xtabond2. *Stata Journal* 9(1): 86-136.
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import scipy.sparse as sp
@@ -86,6 +86,7 @@ from scipy import stats
 from scipy.linalg import solve_triangular
 
 from stfi_models.exceptions import EstimationError, SpecificationError, SpecificationWarning
+from stfi_models.models import lstsq
 
 __all__ = [
     "first_difference",
@@ -285,7 +286,8 @@ def gmm_style(
     active = np.ones(m, dtype=bool) if active is None else active
     if not active.any():
         return np.zeros((m, 0)), ()
-    hi = _max_lag(eq_time[active], time) if b is None else b
+    longest = _max_lag(eq_time[active], time)
+    hi = longest if b is None else min(b, longest)  # longer lags exist on no row: bounded work
     periods = np.unique(eq_time[active])
     slot = np.where(active, np.searchsorted(periods, eq_time), -1)
     by_lag: dict[int, np.ndarray] = {}
@@ -701,22 +703,43 @@ class GmmFit:
     zx: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
     zy: np.ndarray = field(default_factory=lambda: np.zeros(0))
 
+    def unscaled(self, x_scale: np.ndarray, z_scale: np.ndarray) -> GmmFit:
+        """Map a fit on ``X / x_scale`` and ``Z / z_scale`` back to the original units."""
+        xx, zz = np.outer(x_scale, x_scale), np.outer(z_scale, z_scale)
+        return replace(
+            self,
+            params=self.params / x_scale, params1=self.params1 / x_scale,
+            params2=self.params2 / x_scale,
+            cov={key: value / xx for key, value in self.cov.items()},
+            w1=self.w1 / zz, w2=self.w2 / zz, a1=self.a1 / xx, a2=self.a2 / xx,
+            g1=self.g1 * z_scale, s1=self.s1 * zz, zx=self.zx * np.outer(z_scale, x_scale),
+            zy=self.zy * z_scale,
+        )
+
 
 def _solve(
-    zx: np.ndarray, zy: np.ndarray, w: np.ndarray, what: str
+    zx: np.ndarray, zy: np.ndarray, w: np.ndarray, what: str, names: Sequence[str] | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
-    m = zx.T @ w @ zx
-    try:
-        a = np.linalg.inv(m)
-    except np.linalg.LinAlgError:
-        a = None
-    if a is None or not np.all(np.isfinite(a)) or np.linalg.cond(m) > 1e14:
+    r"""GMM estimate and :math:`A = (X'ZWZ'X)^{-1}` as least squares, never inverting ``X'ZWZ'X``.
+
+    With :math:`W = CC'` (from the eigendecomposition, so a generalised-inverse weight works
+    too), :math:`\hat\beta = \arg\min \lVert C'Z'y - C'Z'X b\rVert`, solved by the column-scaled
+    pivoted QR of :math:`C'Z'X` (:mod:`stfi_models.models.lstsq`), whose rank and condition are
+    judged on what is solved.
+    """
+    lam, vec = np.linalg.eigh((w + w.T) / 2)
+    c = vec * np.sqrt(np.clip(lam, 0.0, None))
+    fac = lstsq.factor(c.T @ zx)
+    if fac.rank < zx.shape[1]:
         raise EstimationError(
             f"X'Z W Z'X is singular in the {what} estimator: the regressors are collinear or "
             "not identified by the instruments. Drop collinear regressors or add instruments "
             "(each regressor needs an instrument that moves it)."
         )
-    return a @ (zx.T @ (w @ zy)), a
+    labels = list(names) if names is not None else [f"x{j}" for j in range(zx.shape[1])]
+    lstsq.warn_conditioning(fac, labels, f"in the {what} GMM estimator (X'Z W Z'X)",
+                            stacklevel=5)
+    return fac.coef(c.T @ zy), fac.gram_inverse()
 
 
 def windmeijer(
@@ -767,6 +790,7 @@ def gmm_fit(
     n_entities: int | None = None,
     sigma2: Callable[[np.ndarray], float] | None = None,
     sargan_scale: float = 1.0,
+    names: Sequence[str] | None = None,
 ) -> GmmFit:
     """One-step, two-step or iterated linear GMM on stacked equation rows.
 
@@ -792,6 +816,15 @@ def gmm_fit(
     sargan_scale : float
         Factor on ``sigma2`` in the Sargan statistic (``n / (n - k)`` for the
         degrees-of-freedom corrected variance of gretl/DPD; 1 for xtabond2).
+    names : sequence of str, optional
+        Names of the columns of ``x``, for the ill-conditioning warning.
+
+    Notes
+    -----
+    The columns of ``X`` and ``Z`` are scaled by powers of two
+    (:func:`stfi_models.models.lstsq.column_scale`) before anything is computed and every
+    output is mapped back (:meth:`GmmFit.unscaled`): the estimator is equivariant in the units
+    of a regressor and invariant in those of an instrument, and so is the arithmetic.
 
     Returns
     -------
@@ -810,10 +843,12 @@ def gmm_fit(
             "identified. Add instruments (widen the gmm() lag ranges or add iv() variables)."
         )
     n_entities = int(entity.max()) + 1 if n_entities is None else n_entities
+    x_scale, z_scale = lstsq.column_scale(x), lstsq.column_scale(z)
+    x, z = x / x_scale, z / z_scale
     zx, zy = z.T @ x, z.T @ y
     fix = "Reduce the instrument count (gmm(..., collapse=True) or shorter lag ranges)."
     w1, sing1 = _inverse(h.cross(z), "one-step weighting matrix Z'HZ", fix)
-    b1, a1 = _solve(zx, zy, w1, "one-step")
+    b1, a1 = _solve(zx, zy, w1, "one-step", names)
     u1 = y - x @ b1
     sigma2_1 = float(u1 @ u1) / h.trace if sigma2 is None else float(sigma2(u1))
     g1_i = entity_sums(z, entity, n_entities, weights=u1)
@@ -823,7 +858,7 @@ def gmm_fit(
     g1 = z.T @ u1
     sargan = float(g1 @ w1 @ g1) / (sigma2_1 * sargan_scale)
     w2, sing2 = _inverse(s1, "two-step weighting matrix sum_i Z_i'u_i u_i'Z_i", fix)
-    b2, a2 = _solve(zx, zy, w2, "two-step")
+    b2, a2 = _solve(zx, zy, w2, "two-step", names)
     u2 = y - x @ b2
     g2 = z.T @ u2
     hansen = float(g2 @ w2 @ g2)
@@ -839,7 +874,7 @@ def gmm_fit(
         for _ in range(max_iter):
             gi = entity_sums(z, entity, n_entities, weights=y - x @ b_prev)
             w_it, _ = _inverse(gi.T @ gi, "iterated weighting matrix", fix)
-            b_new, a_it = _solve(zx, zy, w_it, "iterated")
+            b_new, _ = _solve(zx, zy, w_it, "iterated", names)
             if np.max(np.abs(b_new - b_prev)) < tol:
                 b_prev = b_new
                 break
@@ -853,7 +888,7 @@ def gmm_fit(
         params, resid = b_prev, y - x @ b_prev
         gi = entity_sums(z, entity, n_entities, weights=resid)
         w_fin, _ = _inverse(gi.T @ gi, "iterated weighting matrix", fix)
-        cov["iterated"] = np.linalg.inv(zx.T @ w_fin @ zx)
+        cov["iterated"] = _solve(zx, zy, w_fin, "iterated", names)[1]
         gz = z.T @ resid
         hansen = float(gz @ w_fin @ gz)
     return GmmFit(
@@ -861,7 +896,7 @@ def gmm_fit(
         sigma2=sigma2_1, w1=w1, w2=w2, a1=a1, a2=a2, sargan=sargan, hansen=hansen,
         n_instruments=n_inst, steps=steps, iterations=iterations, singular=sing1 or sing2,
         g1=g1, s1=s1, zx=zx, zy=zy,
-    )
+    ).unscaled(x_scale, z_scale)
 
 
 # ---------------------------------------------------------------------------------- tests
@@ -884,6 +919,9 @@ def hansen_j(zx: np.ndarray, zy: np.ndarray, s: np.ndarray) -> float:
     zy : ndarray, shape (L,)
     s : ndarray, shape (L, L)
     """
+    z_scale = lstsq.power_of_two(np.sqrt(np.abs(np.diag(s))))  # J is invariant to units
+    zx, zy, s = zx / z_scale[:, None], zy / z_scale, s / np.outer(z_scale, z_scale)
+    zx = zx / lstsq.column_scale(zx)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", SpecificationWarning)
         w, _ = _inverse(s, "weighting matrix", "")
@@ -964,7 +1002,9 @@ def wald_test(params: np.ndarray, cov: np.ndarray) -> float:
     """Wald statistic ``b' V^{-1} b`` for the joint hypothesis ``b = 0``."""
     if params.size == 0:
         return float("nan")
-    return float(params @ np.linalg.solve(cov, params))
+    size = lstsq.power_of_two(np.sqrt(np.abs(np.diag(cov))))  # invariant to units
+    scaled = params / size
+    return float(scaled @ np.linalg.solve(cov / np.outer(size, size), scaled))
 
 
 def chi2_pvalue(stat: float, df: float) -> float:

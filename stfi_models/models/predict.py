@@ -97,7 +97,8 @@ def predict_static(model: Any, params: pd.Series, fitted: pd.Series, reg_resid: 
     new_panel = PanelData(frame, panel.entity, panel.time)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", MissingValueWarning)
-        design = build_design(model.spec, new_panel, absorb=model._absorb, warn=False)
+        design = build_design(model.spec, new_panel, absorb=model._absorb, warn=False,
+                              check_dependent=False)
     x = design.x.drop(columns="Intercept", errors="ignore") if model.name == "fe" else design.x
     if list(x.columns) != list(params.index):
         missing = [c for c in params.index if c not in x.columns]

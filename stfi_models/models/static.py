@@ -65,6 +65,7 @@ from stfi_models.inference.covariance import (
     resolve_vcov,
 )
 from stfi_models.inference.wild import wild_bootstrap
+from stfi_models.models import lstsq
 from stfi_models.models.absorb import AbsorbedEffects, group_means, singleton_rows
 from stfi_models.models.base import PanelModel
 from stfi_models.models.predict import predict_static
@@ -87,45 +88,20 @@ def _group_mean(values: np.ndarray, codes: np.ndarray) -> np.ndarray:
 
 
 def _ols(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Coefficients and residuals of the least-squares fit of ``y`` on ``x``."""
-    coef, *_ = np.linalg.lstsq(x, y, rcond=None)
-    return coef, y - x @ coef
+    """Coefficients and residuals of the least-squares fit of ``y`` on ``x`` (scaled QR)."""
+    return lstsq.solve(x, y)
 
 
 def _check_rank(x: np.ndarray, names: list[str], where: str, before: np.ndarray | None = None,
-                vanish_hint: str = "") -> None:
-    """Raise if ``x`` has linearly dependent columns, naming them.
+                vanish_hint: str = "") -> lstsq.Factored:
+    """Raise if ``x`` has dependent columns (naming them), warn if it is ill-conditioned.
 
     ``where`` says which matrix this is (e.g. "after first-differencing"); ``before`` holds the
     columns before a transformation, so that a column it wipes out is reported as such, with
-    ``vanish_hint`` saying why.
+    ``vanish_hint`` saying why.  Returns the column-scaled pivoted QR factors of ``x``
+    (:func:`stfi_models.models.lstsq.check_design`), which the estimator solves with.
     """
-    norms = np.linalg.norm(x, axis=0)
-    scale = np.linalg.norm(before, axis=0) if before is not None else np.ones_like(norms)
-    gone = norms <= 1e-10 * np.maximum(scale, 1e-300)
-    if gone.any():
-        cols = [n for n, g in zip(names, gone, strict=True) if g]
-        raise EstimationError(
-            f"Singular design {where}: {', '.join(cols)} {'is' if len(cols) == 1 else 'are'} "
-            f"identically zero{vanish_hint if before is not None else ''}. Drop "
-            f"{'it' if len(cols) == 1 else 'them'} from the formula."
-        )
-    scaled = x / norms
-    if np.linalg.matrix_rank(scaled) == x.shape[1]:
-        return
-    keep: list[int] = []
-    collinear: list[str] = []
-    for j in range(x.shape[1]):
-        if np.linalg.matrix_rank(scaled[:, keep + [j]]) == len(keep) + 1:
-            keep.append(j)
-        else:
-            collinear.append(names[j])
-    raise EstimationError(
-        f"Singular design {where}: {', '.join(collinear)} "
-        f"{'is' if len(collinear) == 1 else 'are'} a linear combination of the other regressors "
-        f"({', '.join(names[j] for j in keep)}). Drop {'it' if len(collinear) == 1 else 'them'} "
-        "from the formula."
-    )
+    return lstsq.check_design(x, names, where, before, vanish_hint)
 
 
 def _corr2(a: np.ndarray, b: np.ndarray) -> float:
@@ -327,7 +303,8 @@ class _StaticModel(PanelModel):
             rsquared=est.rsquared,
             diagnostics=est.diagnostics,
             dropped=self.design.dropped,
-            balance=PanelData(sample, self.panel.entity, self.panel.time).balance,
+            balance=PanelData(sample, self.panel.entity, self.panel.time,
+                              **self.panel.grid).balance,
             info=est.info,
             title=self.title,
             _revcov=self._revcov,
@@ -367,8 +344,9 @@ class PooledOLS(_StaticModel):
         x, y = self.design.x, self._y
         names = list(x.columns)
         self._too_few(len(y), len(names))
-        _check_rank(x.to_numpy(), names, "on the sample")
-        coef, resid = _ols(x.to_numpy(), y)
+        fac = _check_rank(x.to_numpy(), names, "on the sample")
+        coef = fac.coef(y)
+        resid = y - x.to_numpy() @ coef
         index = self.design.y.index
         return _Estimate(
             params=_series(coef, pd.Index(names), "params"),
@@ -519,9 +497,10 @@ class FixedEffects(_StaticModel):
         effects_text = " + ".join(self._effect_labels)
         where = f"after the within transformation ({effects_text})"
         self._too_few(len(y), len(names), absorbed)
-        _check_rank(xw, names, where, before=x.to_numpy(),
-                    vanish_hint=" (it is constant within the absorbed effects)")
-        coef, resid = _ols(xw, yw)
+        fac = _check_rank(xw, names, where, before=x.to_numpy(),
+                          vanish_hint=" (it is constant within the absorbed effects)")
+        coef = fac.coef(yw)
+        resid = yw - xw @ coef
         index = self.design.y.index
         xb = x.to_numpy() @ coef
         rsq = {"within": _r2(resid, yw)}
@@ -532,7 +511,7 @@ class FixedEffects(_StaticModel):
         _, pooled_resid = _ols(pooled_x, y)
         ssr, ssr_p = float(resid @ resid), float(pooled_resid @ pooled_resid)
         df2 = n - k - absorbed
-        df1 = (n - np.linalg.matrix_rank(pooled_x)) - df2
+        df1 = (n - lstsq.rank(pooled_x)) - df2
         fstat = (ssr_p - ssr) / df1 / (ssr / df2)
         ftest = TestResult(
             stat=float(fstat), pvalue=float(stats.f.sf(fstat, df1, df2)),
@@ -638,7 +617,7 @@ class RandomEffects(_StaticModel):
         yb = _group_mean(y[:, None], ent)[:, 0]
         _, b_resid = _ols(zb, yb)
         zs = zb * np.bincount(ent)[ent][:, None]
-        m_eta = n - np.trace(np.linalg.solve(zb.T @ zb, zs.T @ z))
+        m_eta = n - np.trace(lstsq.gram_inverse(zb) @ (zs.T @ z))
         m_nu = n_ent - z.shape[1]
         if m_nu <= 0:
             raise EstimationError(
@@ -650,7 +629,7 @@ class RandomEffects(_StaticModel):
         t_i = np.bincount(ent)[ent]
         theta = 1.0 - np.sqrt(s2_nu / (s2_nu + t_i * s2_eta))
         names = pd.Index(slopes.columns[varying])
-        w_cov = s2_nu * np.linalg.inv(xw.T @ xw)
+        w_cov = s2_nu * lstsq.gram_inverse(xw)
         return _Components(s2_nu, s2_eta, theta, pd.Series(w_coef, index=names),
                            pd.DataFrame(w_cov, index=names, columns=names))
 
@@ -663,14 +642,18 @@ class RandomEffects(_StaticModel):
         raw = np.column_stack([y, x.to_numpy()])
         star = raw - comp.theta[:, None] * _group_mean(raw, self._entity)
         ys, xs = star[:, 0], star[:, 1:]
-        coef, resid = _ols(xs, ys)
+        fac = lstsq.factor(xs)
+        if fac.rank < len(names):
+            _check_rank(xs, names, "after quasi-demeaning")
+        coef = fac.coef(ys)
+        resid = ys - xs @ coef
         params = _series(coef, pd.Index(names), "params")
         index = self.design.y.index
         xb = x.drop(columns="Intercept", errors="ignore").to_numpy() @ params.drop(
             "Intercept", errors="ignore").to_numpy()
         rsq = {"r2": _r2(resid, ys), **_stata_r2(y, xb, self._entity)}
         s2 = float(resid @ resid) / (len(y) - len(names))
-        re_cov = pd.DataFrame(s2 * np.linalg.inv(xs.T @ xs), index=params.index,
+        re_cov = pd.DataFrame(s2 * fac.gram_inverse(), index=params.index,
                               columns=params.index)
         diagnostics = {}
         if len(comp.within_coef):
@@ -710,8 +693,11 @@ def _hausman_test(b_fe: pd.Series, v_fe: pd.DataFrame, b_re: pd.Series, v_re: pd
     common = [name for name in b_fe.index if name in b_re.index and name != "Intercept"]
     if not common:
         raise SpecificationError("The two models share no slope coefficient to compare.")
-    diff = (b_fe[common] - b_re[common]).to_numpy()
-    var = v_fe.loc[common, common].to_numpy() - v_re.loc[common, common].to_numpy()
+    size = np.sqrt(np.abs(np.diag(v_fe.loc[common, common].to_numpy())))
+    size[size == 0] = 1.0  # judge the rank on the coefficients' own scale
+    diff = (b_fe[common] - b_re[common]).to_numpy() / size
+    var = (v_fe.loc[common, common].to_numpy() - v_re.loc[common, common].to_numpy()
+           ) / np.outer(size, size)
     df = int(np.linalg.matrix_rank(var))
     if df == len(common):
         stat = float(diff @ np.linalg.solve(var, diff))
@@ -780,9 +766,10 @@ class FirstDifference(_StaticModel):
         dy = y[later] - y[earlier]
         names = list(x.columns)
         self._too_few(len(later), len(names))
-        _check_rank(dx, names, "after first-differencing", before=values[later],
-                    vanish_hint=" (it is constant over time within entity)")
-        coef, resid = _ols(dx, dy)
+        fac = _check_rank(dx, names, "after first-differencing", before=values[later],
+                          vanish_hint=" (it is constant over time within entity)")
+        coef = fac.coef(dy)
+        resid = dy - dx @ coef
         index = self.design.y.index[later]
         reg = Regression(x=dx, resid=resid, entity=self._entity[later], time=self._time[later],
                          index=index)
@@ -830,8 +817,9 @@ class Between(_StaticModel):
         means = _group_mean(raw, self._entity)[first]
         yb, xb = means[:, 0], means[:, 1:]
         self._too_few(len(yb), len(names))
-        _check_rank(xb, names, "in the entity means")
-        coef, resid = _ols(xb, yb)
+        fac = _check_rank(xb, names, "in the entity means")
+        coef = fac.coef(yb)
+        resid = yb - xb @ coef
         labels = self.design.y.index.get_level_values(0)[first]
         reg = Regression(x=xb, resid=resid, entity=np.arange(len(yb)),
                          time=np.zeros(len(yb), dtype=int),

@@ -8,6 +8,7 @@ Derived statistics (standard errors, t statistics, p-values) are computed from `
 from __future__ import annotations
 
 import dataclasses
+import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -18,7 +19,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from stfi_models.exceptions import SpecificationError
+from stfi_models.exceptions import NaNStatisticWarning, SpecificationError
 from stfi_models.formula.design import Dropped
 from stfi_models.panel import BalanceInfo
 
@@ -72,6 +73,26 @@ class TestResult:
 
 def _frozen_mapping(value: Mapping[str, Any] | None) -> Mapping[str, Any]:
     return MappingProxyType(dict(value or {}))
+
+
+def _warn_nan_variances(cov: pd.DataFrame, vcov_type: str) -> None:
+    """Warn, naming the coefficients, when a variance is NaN or negative (its SE is NaN)."""
+    diag = np.diag(cov.to_numpy(dtype=float)) if cov.size else np.zeros(0)
+    bad = ~(diag >= 0)
+    if not bad.any():
+        return
+    names = [str(n) for n, b in zip(cov.index, bad, strict=True) if b]
+    why = "negative" if np.all(np.isfinite(diag[bad])) else "NaN or negative"
+    their = "its standard error is" if len(names) == 1 else "their standard errors are"
+    warnings.warn(
+        f"The {vcov_type or 'estimated'} covariance gives a {why} variance for "
+        f"{', '.join(names)}: {their} NaN. "
+        "A sandwich that subtracts terms (two-way clustering, Windmeijer) can do this on small "
+        "samples, and a near-singular design (see IllConditionedWarning) can too; try "
+        "another vcov= or fewer regressors.",
+        NaNStatisticWarning,
+        stacklevel=4,
+    )
 
 
 @dataclass(frozen=True)
@@ -149,6 +170,7 @@ class Result:
             values = frame.to_numpy()
             if values.flags.writeable and values.base is None:
                 values.flags.writeable = False
+        _warn_nan_variances(self.cov, self.vcov_type)
 
     # ------------------------------------------------------------------ inference
     @cached_property

@@ -359,7 +359,10 @@ def read_gal(path: str | PathLike[str], transform: Transform = "row") -> Spatial
     SpecificationError
         A malformed file (line and content named) or a neighbour that is not a unit.
     """
-    lines = Path(path).read_text().splitlines()
+    try:
+        lines = Path(path).read_text().splitlines()
+    except (OSError, UnicodeDecodeError) as error:
+        raise SpecificationError(f"Cannot read the GAL file {path}: {error}.") from None
     if not lines:
         raise SpecificationError(f"GAL file {path} is empty.")
     header = lines[0].split()

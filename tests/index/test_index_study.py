@@ -169,7 +169,7 @@ def test_index_command_prints_weights_and_writes_scores(app, tmp_path):
 def test_index_command_reports_errors(app, tmp_path):
     result = CliRunner().invoke(app, ["index", str(FORMULAS / "stfi_index.toml"),
                                       "--method", "critc", "--out", str(tmp_path / "s.csv")])
-    assert result.exit_code == 1 and "Did you mean 'critic'" in result.output
+    assert result.exit_code == 2 and "Did you mean 'critic'" in result.output
 
 
 # ---------------------------------------------------------------- NQP reproduction

@@ -201,7 +201,10 @@ def test_property_rescaling_a_regressor_rescales_coefficient_and_se(frame, c, vc
 @settings(max_examples=15, deadline=None)
 @given(_panels(), st.floats(-50, 50))
 def test_property_fe_ignores_entity_constant_shifts(frame, shift):
-    fe = sm.fit("y ~ x1 + x2 + C(e)", frame, entity="e", time="t")
+    try:
+        fe = sm.fit("y ~ x1 + x2 + C(e)", frame, entity="e", time="t")
+    except EstimationError:
+        return  # too few rows for this draw: the error is the correct outcome
     moved = sm.fit("y ~ x1 + x2 + C(e)", frame.assign(y=frame.y + shift * frame.e),
                    entity="e", time="t")
     np.testing.assert_allclose(moved.params, fe.params, atol=1e-9)

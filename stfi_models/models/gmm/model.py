@@ -33,6 +33,7 @@ from stfi_models.exceptions import (
 )
 from stfi_models.formula.grammar import FormulaSpec
 from stfi_models.models import gmm_engine as ge
+from stfi_models.models import lstsq
 from stfi_models.models.base import PanelModel
 from stfi_models.models.gmm.diagnostics import gmm_diagnostics, small_sample_factor
 from stfi_models.models.gmm.instruments import warn_uninstrumented
@@ -124,7 +125,8 @@ class _DynamicPanelGMM(PanelModel):
         n, k, n_groups = g.nobs, g.x.shape[1], g.n_entities
         sig_factor = n / (n - k) if sigma2_df == "n-k" else 1.0
         fitres = ge.gmm_fit(g.y, g.x, g.z, g.entity, g.h, steps=steps, n_entities=n_groups,
-                            sigma2=self._sigma2, sargan_scale=sig_factor)
+                            sigma2=self._sigma2, sargan_scale=sig_factor,
+                            names=list(g.x_names))
         robust = vcov == "robust"
         if steps == 1:
             cov = fitres.cov["onestep_robust"] if robust else fitres.cov["onestep"] * sig_factor
@@ -139,7 +141,9 @@ class _DynamicPanelGMM(PanelModel):
             cov = fitres.cov["iterated"]
             label = "iterated GMM (efficient-GMM covariance at the last weight)"
             gi = ge.entity_sums(g.z, g.entity, n_groups, weights=fitres.resid)
-            w_use = np.linalg.pinv(gi.T @ gi, hermitian=True)
+            size = lstsq.column_scale(gi)  # the generalised inverse, judged unit-free
+            w_use = np.linalg.pinv((gi / size).T @ (gi / size), hermitian=True) / np.outer(
+                size, size)
             a_use = cov
         note = ""
         ar_cov = cov  # xtabond2's AR tests use the covariance before the small-sample factor

@@ -77,6 +77,10 @@ def _panel_frame(
     return panel.frame, panel.entity, panel.time, False
 
 
+#: Most bootstrap draws one call may request (bounded work).
+MAX_DRAWS = 1_000_000
+
+
 def mediate(
     treatment: str | Sequence[str],
     mediator: str | Sequence[str],
@@ -199,6 +203,11 @@ def mediate(
     if isinstance(bootstrap, bool) or not isinstance(bootstrap, int | np.integer) or bootstrap < 0:
         raise SpecificationError(
             f"bootstrap must be a non-negative number of draws (e.g. 1000), got {bootstrap!r}."
+        )
+    if bootstrap > MAX_DRAWS:
+        raise SpecificationError(
+            f"bootstrap={bootstrap} draws is more than the {MAX_DRAWS:,} one call may run; "
+            "10,000 already pin a 95% interval's ends to about 1%."
         )
     if isinstance(n_jobs, bool) or not isinstance(n_jobs, int | np.integer) or n_jobs == 0:
         raise SpecificationError(

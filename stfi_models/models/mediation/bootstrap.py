@@ -23,6 +23,7 @@ from scipy import special
 
 from stfi_models.exceptions import SpecificationError, StfiError
 from stfi_models.formula.design import Design, build_design
+from stfi_models.models import lstsq
 from stfi_models.models.mediation.spec import _Setup
 from stfi_models.models.mediation.steps import (
     _fit_steps,
@@ -126,8 +127,8 @@ class _LinearReplicates:
 
 
 def _lstsq(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, bool]:
-    coef, _, rank, _ = np.linalg.lstsq(x, y, rcond=None)
-    return coef, rank == x.shape[1]
+    fac = lstsq.factor(x)  # column-scaled pivoted QR: a rescaled column cannot fake a rank loss
+    return fac.coef(y), fac.rank == x.shape[1]
 
 
 class _RefitReplicates:

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from stfi_models.exceptions import SpecificationError
 from stfi_models.results.result import TestResult
 
 if TYPE_CHECKING:
@@ -51,6 +52,14 @@ def sobel_tests(a: float, b: float, se_a: float, se_b: float) -> pd.DataFrame:
     >>> round(float(sobel_tests(2, 3, 0.3, 0.4).loc["sobel", "statistic"]), 5)
     4.98273
     """
+    for name, value in (("a", a), ("b", b), ("se_a", se_a), ("se_b", se_b)):
+        if not np.isfinite(value):
+            raise SpecificationError(f"sobel_tests(): {name} must be a finite number, got "
+                                     f"{value!r}.")
+    if se_a < 0 or se_b < 0:
+        raise SpecificationError(
+            f"sobel_tests(): standard errors cannot be negative (se_a={se_a}, se_b={se_b})."
+        )
     base = b**2 * se_a**2 + a**2 * se_b**2
     rows = {}
     for name, var in (("sobel", base), ("aroian", base + se_a**2 * se_b**2),

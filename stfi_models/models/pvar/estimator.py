@@ -12,7 +12,7 @@ bands and refits.  The formulas are in the package docstring.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -20,6 +20,7 @@ import scipy.sparse as sp
 
 from stfi_models.exceptions import EstimationError
 from stfi_models.models import gmm_engine as engine
+from stfi_models.models import lstsq
 from stfi_models.models.pvar.system import _System
 
 if TYPE_CHECKING:
@@ -44,6 +45,25 @@ class _Estimate:
     rank_w2: int | None = None
     vcov_type: str = ""
 
+    def unscaled(self, y_scale: np.ndarray, x_scale: np.ndarray) -> _Estimate:
+        """Map a fit on ``Y / y_scale`` and ``X / x_scale`` back to the original units.
+
+        Coefficient ``(e, j)`` (equation ``e``, regressor ``j``) is multiplied by
+        ``y_scale[e] / x_scale[j]``; covariances (equation-major ``vec``) congruently.
+        """
+        ratio = y_scale[:, None] / x_scale[None, :]
+        vec = ratio.ravel()
+
+        def cov(v: np.ndarray | None) -> np.ndarray | None:
+            return None if v is None else v * np.outer(vec, vec)
+
+        def coef(b: np.ndarray | None) -> np.ndarray | None:
+            return None if b is None else b * ratio
+
+        return replace(self, coef=coef(self.coef), cov=cov(self.cov), resid=self.resid * y_scale,
+                       sigma=self.sigma * np.outer(y_scale, y_scale),
+                       coef_onestep=coef(self.coef_onestep), cov_onestep=cov(self.cov_onestep))
+
 
 def _stack(system: _System):
     """Stack the system block-diagonally (the engine's input form).
@@ -57,7 +77,8 @@ def _stack(system: _System):
                                   system.entity, system.h)
 
 
-def _pinv(s: np.ndarray, rcond: float, equilibrate: bool = False) -> tuple[np.ndarray, int]:
+def _pinv(s: np.ndarray, rcond: float, equilibrate: bool = False,
+          units: np.ndarray | None = None) -> tuple[np.ndarray, int]:
     """Return the Moore-Penrose inverse of a symmetric PSD matrix and the numerical rank kept.
 
     Eigenvalues below ``rcond * max`` are set to zero.
@@ -65,10 +86,14 @@ def _pinv(s: np.ndarray, rcond: float, equilibrate: bool = False) -> tuple[np.nd
     ``equilibrate=True`` truncates the eigenvalues of ``D^{-1/2} S D^{-1/2}`` (``D`` the
     diagonal of ``S``) and returns ``D^{-1/2} (.)^+ D^{-1/2}``: the kept rank then does not
     depend on the units of the moments (the inverse itself is unchanged when nothing is
-    truncated).
+    truncated).  Otherwise, ``units`` (the factors by which the moments were divided, see
+    :func:`_gmm_system`) makes the truncation that of the matrix in the data's own units.
     """
     sym = (s + s.T) / 2
-    diag = np.sqrt(np.abs(np.diag(sym))) if equilibrate else np.ones(sym.shape[0])
+    if equilibrate:
+        diag = np.sqrt(np.abs(np.diag(sym)))
+    else:
+        diag = 1.0 / units if units is not None else np.ones(sym.shape[0])
     diag[diag == 0] = 1.0
     sym = sym / np.outer(diag, diag)
     vals, vecs = np.linalg.eigh(sym)
@@ -124,6 +149,8 @@ class _CrossProducts:
     nobs: np.ndarray
     n_const: int = 0
     equilibrate: bool = False
+    #: Factors the moments (equation-major) were divided by, or None (see :func:`_pinv`).
+    units: np.ndarray | None = None
 
     @property
     def n_entities(self) -> int:
@@ -184,12 +211,12 @@ class _CrossProducts:
         m, k = self.zy.shape[2], self.zx.shape[2]
         zhz = self.zhz(counts)
         zx, zy = np.tensordot(counts, self.zx, 1), np.tensordot(counts, self.zy, 1)
-        w1, _ = _pinv(zhz, 1e-12, self.equilibrate)
+        w1, _ = _pinv(zhz, 1e-12, equilibrate=True)
         b1 = np.linalg.solve(zx.T @ w1 @ zx, zx.T @ w1 @ zy)  # K x m
         g1 = self._moments(b1)
         b, b2, w2, rank, g2 = b1, None, None, None, None
         if steps == 2:
-            w2, rank = _pinv((g1 * counts[:, None]).T @ g1, rcond, self.equilibrate)
+            w2, rank = _pinv((g1 * counts[:, None]).T @ g1, rcond, self.equilibrate, self.units)
             big = np.kron(np.eye(m), zx)
             b2 = (np.linalg.pinv(big.T @ w2 @ big) @ big.T @ w2 @ zy.T.ravel()).reshape(m, k).T
             b, g2 = b2, self._moments(b2)
@@ -221,6 +248,25 @@ class _CrossProducts:
 
 def _gmm_system(system: _System, steps: int, rcond: float,
                 with_cov: bool = True) -> _Estimate:
+    """One- and two-step system GMM (:func:`_gmm_scaled`) on unit-free columns.
+
+    The columns of ``Y``, ``X`` and ``Z`` are divided by powers of two
+    (:func:`stfi_models.models.lstsq.column_scale`) first, so that no inverse depends on the
+    units of a variable, and the estimate is mapped back (:meth:`_Estimate.unscaled`).  The
+    one-step weight is inverted equilibrated (unit-free, and equal to the plain inverse when
+    ``Z'HZ`` is regular).  The two-step weight keeps R panelvar's rule (a relative tolerance on
+    ``sum_i g_i g_i'`` in the data's units, equilibrated only in system GMM); when that
+    truncates, the model warns that the estimate depends on units.
+    """
+    y_scale, x_scale, z_scale = (lstsq.column_scale(a) for a in (system.y, system.x, system.z))
+    scaled = replace(system, y=system.y / y_scale, x=system.x / x_scale,
+                     z=sp.csr_matrix(system.z @ sp.diags(1.0 / z_scale)))
+    return _gmm_scaled(scaled, steps, rcond, with_cov, np.kron(y_scale, z_scale)).unscaled(
+        y_scale, x_scale)
+
+
+def _gmm_scaled(system: _System, steps: int, rcond: float, with_cov: bool = True,
+                units: np.ndarray | None = None) -> _Estimate:
     """One- and two-step system GMM with robust / Windmeijer covariance.
 
     Estimates come from the cross products (:class:`_CrossProducts`); the one-step robust
@@ -235,7 +281,7 @@ def _gmm_system(system: _System, steps: int, rcond: float,
             f"The panel VAR has {k} regressors per equation but only {system.z.shape[1]} "
             "instruments: widen the gmm() lag range."
         )
-    cp = _CrossProducts.of(system)
+    cp = replace(_CrossProducts.of(system), units=units)
     ones = np.ones(cp.n_entities)
     try:
         out = cp.steps(ones, steps, rcond)

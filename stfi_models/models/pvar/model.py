@@ -20,6 +20,7 @@ from scipy import stats
 
 from stfi_models.exceptions import (
     EstimationError,
+    IllConditionedWarning,
     MissingValueWarning,
     SpecificationError,
     SpecificationWarning,
@@ -28,6 +29,7 @@ from stfi_models.exceptions import (
 from stfi_models.formula.design import Dropped, build_design
 from stfi_models.formula.grammar import FormulaSpec
 from stfi_models.models import gmm_engine as engine
+from stfi_models.models import lstsq
 from stfi_models.models.base import PanelModel
 from stfi_models.models.pvar.estimator import GINV_RCOND, _Estimate, _gmm_system, _VarState
 from stfi_models.models.pvar.results import PanelVARResult
@@ -216,13 +218,15 @@ class PanelVAR(PanelModel):
         demeaned = data - (sums / counts[:, None])[codes]
         y, x = demeaned[:, :m], demeaned[:, m:]
         n_ent = int(np.unique(codes).size)
-        if np.linalg.matrix_rank(x) < x.shape[1]:
+        fac = lstsq.factor(x)  # column-scaled pivoted QR: units cannot fake a rank loss
+        if fac.rank < x.shape[1]:
             raise EstimationError(
                 "The within-demeaned regressors are collinear (constant over time within "
                 "entities, or too many lags for T); drop them or reduce p."
             )
-        xtx_inv = np.linalg.inv(x.T @ x)
-        coef = (xtx_inv @ x.T @ y).T
+        lstsq.warn_conditioning(fac, self._regressor_names(), "in the within-demeaned lags")
+        xtx_inv = fac.gram_inverse()
+        coef = fac.coef(y).T
         resid = y - x @ coef.T
         dof = rows.size - n_ent - x.shape[1]
         if dof <= 0:
@@ -277,6 +281,17 @@ class PanelVAR(PanelModel):
                        ("Steps", str(steps)),
                        ("Instruments", f"{n_inst} per equation, {est.n_moments} moments")]
             if est.rank_w2 is not None and est.rank_w2 < est.n_moments:
+                if not self.system:
+                    warnings.warn(
+                        f"The two-step weight matrix (sum_i g_i g_i', {est.n_moments} moments) "
+                        f"is nearly singular: its Moore-Penrose inverse at rcond={rcond:.3g} "
+                        f"(R panelvar's rule) keeps rank {est.rank_w2}, and which directions it "
+                        "drops depends on the units of the variables, so rescaling one of "
+                        f"{', '.join(self.names)} changes the two-step estimates. Cut the "
+                        "instruments (gmm(..., collapse=True) or a shorter lag range) or pass "
+                        "rcond=0 for the exact inverse.",
+                        IllConditionedWarning, stacklevel=4,
+                    )
                 footer.append(
                     f"Two-step weight: Moore-Penrose inverse, numerical rank {est.rank_w2} of "
                     f"{est.n_moments} at rcond={rcond:.3g}."
