@@ -12,7 +12,7 @@ from stfi_models.exceptions import (
     PanelDataError,
     SpecificationError,
 )
-from tests.bad_input.cases import AB, check, small_panel
+from cases import AB, check, small_panel
 
 SP = small_panel()
 NA = SP.assign(x=SP.x.astype("Float64").where(SP.index > 1))  # pd.NA in two rows

@@ -16,7 +16,7 @@ from stfi_models.exceptions import (
     SpecificationError,
     UnsafeFormulaError,
 )
-from tests.bad_input.cases import AB, ab, check
+from cases import AB, ab, check
 
 
 def fit(formula="n ~ w + k", data=None, **kw):

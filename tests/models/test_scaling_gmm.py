@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 import stfi_models as sm
 from stfi_models.datasets import load_abdata
-from tests.models.scaling_helpers import assert_rescaled, fit_or_warned
+from scaling_helpers import assert_rescaled, fit_or_warned
 
 FORMULA = "n ~ L(n, 1) + w + k | gmm(n, 2:4, collapse=True) + iv(w, k)"
 ABDATA = load_abdata()

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 import stfi_models as sm
 from stfi_models.index.weights import WEIGHT_METHODS
-from tests.models.scaling_helpers import RTOL, assert_rescaled, fit_or_warned
+from scaling_helpers import RTOL, assert_rescaled, fit_or_warned
 
 
 def _panel(seed: int, n: int = 10, t: int = 6) -> pd.DataFrame:

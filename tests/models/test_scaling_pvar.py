@@ -13,8 +13,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import stfi_models as sm
-from tests.models.scaling_helpers import RTOL, fit_or_warned
-from tests.models.test_pvar import _simulated_pvar
+from scaling_helpers import RTOL, fit_or_warned
+from test_pvar import _simulated_pvar
 
 DATA = _simulated_pvar(60, 7, 11)[0]
 FORMULAS = {"gmm": "a + b ~ L(1:2) | gmm(2:4, collapse=True)", "fe-ols": "a + b ~ L(1:2)"}

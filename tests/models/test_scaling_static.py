@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 
 import stfi_models as sm
 from stfi_models.exceptions import IllConditionedWarning
-from tests.models.scaling_helpers import assert_rescaled, fit_or_warned
+from scaling_helpers import assert_rescaled, fit_or_warned
 
 MODELS = ("pooled", "fe", "re", "fd", "between")
 VCOVS = {"pooled": ("unadjusted", "robust", "cluster", "driscoll-kraay"),

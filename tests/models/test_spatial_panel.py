@@ -14,7 +14,7 @@ import stfi_models as sm
 from stfi_models.datasets.produc import load_produc, produc_weights
 from stfi_models.exceptions import EstimationError, FormulaError, SpecificationError
 from stfi_models.spatial import SpatialWeights
-from tests.conftest import check_reference_row, reference_rows
+from conftest import check_reference_row, reference_rows
 
 FORMULA = "np.log(gsp) ~ np.log(pcap) + np.log(pc) + np.log(emp) + unemp"
 KEYS = {"entity": "state", "time": "year"}

@@ -7,7 +7,7 @@ import pytest
 
 import stfi_models as sm
 from stfi_models.validation import compute_module
-from tests.conftest import check_reference_row, reference_rows
+from conftest import check_reference_row, reference_rows
 
 
 @pytest.mark.parametrize(("topic", "position"), reference_rows("moran_adjust_n"))
