@@ -321,7 +321,9 @@ def _on_dask(func: Callable[..., Any], chunks: list[DrawChunk], args: tuple, bar
             "`from distributed import Client, LocalCluster; Client(LocalCluster(n_workers=2))` "
             "(on a cluster: Client('scheduler-address:8786'))."
         ) from None
-    remote = [client.scatter(a, broadcast=True) if _large(a) else a for a in args]
+    # hash=False: a fresh key per call, so data scattered by an earlier call (or client) that
+    # is being released can never be mistaken for this call's ("lost dependencies").
+    remote = [client.scatter(a, broadcast=True, hash=False) if _large(a) else a for a in args]
     futures = [client.submit(_run_chunk, func, c, tuple(remote), pure=False) for c in chunks]
     position = {f.key: i for i, f in enumerate(futures)}
     results: list = [None] * len(futures)
