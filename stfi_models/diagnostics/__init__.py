@@ -24,6 +24,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from stfi_models._lending import lends
 from stfi_models.diagnostics.cross_section import (
     CD_TESTS,
     cross_section_dependence,
@@ -66,6 +67,7 @@ DIAGNOSTICS: dict[str, Callable[..., TestResult]] = {
 }
 
 
+@lends("Result.diagnose")
 def diagnose(res: Result, *tests: str, **options: Any) -> Result:
     """Return a new Result whose ``diagnostics`` add the named tests (``res`` is unchanged).
 

@@ -10,6 +10,7 @@ from stfi_models.index.coupling import CouplingResult, coupling_coordination
 from stfi_models.index.formula import IndexSpec, Indicator, IndicatorGroup, parse_index_formula
 from stfi_models.index.obstacle import ObstacleResult, obstacle_degree
 from stfi_models.index.result import IndexResult
+from stfi_models.index.robustness import rank_robustness
 from stfi_models.index.sensitivity import sensitivity
 from stfi_models.index.sensitivity_result import SensitivityResult
 from stfi_models.index.study import Study, derive_columns, load_study, run_study, study_data
@@ -47,6 +48,7 @@ __all__ = [
     "equal_weights",
     "pca_weights",
     "propagate",
+    "rank_robustness",
     "sensitivity",
     "SensitivityResult",
     "coupling_coordination",

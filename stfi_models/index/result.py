@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Iterable, Mapping
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
-from scipy import stats
 
+from stfi_models._lending import borrowed
 from stfi_models._plotting import figure_and_axes, integer_ticks, print_style
 from stfi_models.exceptions import SpecificationError, check_choice, did_you_mean
 from stfi_models.index.formula import IndexSpec
@@ -144,57 +143,16 @@ class IndexResult:
     ) -> pd.DataFrame:
         """Rank agreement of the composite with the same index built other ways.
 
-        Parameters
-        ----------
-        alternatives : iterable of str, or mapping of label -> options, optional
-            Weighting methods to compare (default: every other method), or labelled option
-            sets such as ``{"flat": {"hierarchy": "flat"}, "topsis": {"scoring": "topsis"}}``.
-            Unlisted options keep this result's values.
-        by : {None, "year"}
-            ``None``: correlations over all (entity, time) rows; ``"year"``: one per year.
+        ``alternatives`` are weighting methods (default: every other method) or labelled
+        option sets; ``by="year"`` gives one correlation per year.  See
+        :func:`stfi_models.index.robustness.rank_robustness` for the options.
 
         Returns
         -------
         pandas.DataFrame
             Columns ``spearman`` and ``kendall`` (tau-b); rows are the alternatives (and years).
         """
-        from stfi_models.index.composite import build_index
-        from stfi_models.index.weights import WEIGHT_METHODS
-
-        check_choice("by", by, [None, "year"])
-        if alternatives is None:
-            alternatives = [m for m in WEIGHT_METHODS if m != self.options["method"]]
-        if not isinstance(alternatives, Mapping):
-            alternatives = {str(m): {"method": m} for m in alternatives}
-        base = self.composite
-        rows = []
-        for label, changes in alternatives.items():
-            unknown = set(changes) - set(self.options)
-            if unknown:
-                key = sorted(unknown)[0]
-                raise SpecificationError(
-                    f"rank_robustness(): unknown option '{key}' for alternative '{label}'."
-                    f"{did_you_mean(key, self.options)} Options: {', '.join(self.options)}."
-                )
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")  # already reported when this index was built
-                other = build_index(
-                    self.spec, self._data, entity=self.entity, time=self.time,
-                    **{**self.options, **changes},
-                ).composite
-            joined = pd.concat([base, other], axis=1, join="inner", keys=["a", "b"])
-            groups = [(None, joined)] if by is None else joined.groupby(level=1)
-            for year, part in groups:
-                rho = stats.spearmanr(part["a"], part["b"]).statistic
-                tau = stats.kendalltau(part["a"], part["b"]).statistic
-                rows.append(
-                    {"alternative": label, self.time: year, "spearman": rho, "kendall": tau}
-                )
-        table = pd.DataFrame(rows)
-        index = ["alternative"] if by is None else ["alternative", self.time]
-        if by is None:
-            table = table.drop(columns=self.time)
-        return table.set_index(index)
+        return borrowed("IndexResult.rank_robustness")(self, alternatives, by=by)
 
     def sensitivity(self, choices: Mapping[str, Any] | None = None, **options: Any) -> Any:
         """Uncertainty and sensitivity analysis of this index's construction choices.
@@ -206,9 +164,7 @@ class IndexResult:
         -------
         SensitivityResult
         """
-        from stfi_models.index.sensitivity import sensitivity
-
-        return sensitivity(self, choices, **options)
+        return borrowed("IndexResult.sensitivity")(self, choices, **options)
 
     # ------------------------------------------------------------------ display
     @print_style

@@ -44,6 +44,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from stfi_models._lending import lends
 from stfi_models.exceptions import SpecificationError, check_choice, did_you_mean
 from stfi_models.index.composite import GIVEN, SCORING_RULES, WEIGHTS_BY, build_index
 from stfi_models.index.fastfit import FastFit
@@ -236,6 +237,7 @@ class _IndexDraw:
         return np.concatenate([[shift], self.statistics(result), ranks])
 
 
+@lends("IndexResult.sensitivity")
 def sensitivity(
     index: IndexResult,
     choices: Mapping[str, Sequence[Any]] | None = None,

@@ -13,18 +13,17 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
+from stfi_models._lending import borrowed
 from stfi_models.exceptions import NaNStatisticWarning, SpecificationError
 from stfi_models.formula.design import Dropped
 from stfi_models.panel import BalanceInfo
-
-if TYPE_CHECKING:
-    from stfi_models.results.summary import Summary
+from stfi_models.results.summary import Summary
 
 __all__ = ["Result", "TestResult", "TIDY_COLUMNS"]
 
@@ -73,6 +72,13 @@ class TestResult:
 
 def _frozen_mapping(value: Mapping[str, Any] | None) -> Mapping[str, Any]:
     return MappingProxyType(dict(value or {}))
+
+
+def _fmt(value: object) -> str:
+    """Format a summary header fact: four decimals, or four significant digits when extreme."""
+    if isinstance(value, float):
+        return f"{value:.4g}" if abs(value) >= 1e5 or (0 < abs(value) < 1e-3) else f"{value:.4f}"
+    return str(value)
 
 
 def _warn_nan_variances(cov: pd.DataFrame, vcov_type: str) -> None:
@@ -246,9 +252,8 @@ class Result:
         ``res.diagnose("cd", "lm")`` adds the Pesaran CD and Breusch-Pagan LM tests of
         cross-sectional dependence under those names; this Result is unchanged.
         """
-        from stfi_models.diagnostics import diagnose
+        return borrowed("Result.diagnose")(self, *tests, **options)
 
-        return diagnose(self, *tests, **options)
     def wald_test(self, hypothesis: str | list[str]) -> TestResult:
         r"""Wald test of linear restrictions written as text, e.g. ``"STFI = 0, x = z"``.
 
@@ -350,10 +355,49 @@ class Result:
         return frame
 
     def summary(self) -> Summary:
-        """Return the printed summary (``as_text()``, ``as_html()``, ``as_latex()``)."""
-        from stfi_models.results.summary import Summary
+        """Return the printed summary (``as_text()``, ``as_html()``, ``as_latex()``).
 
-        return Summary.of(self)
+        Models add header facts and footer lines through ``info`` (``summary_header`` /
+        ``summary_footer``) without subclassing.
+        """
+        header: list[tuple[str, str]] = [
+            ("Dep. variable", self.dependent),
+            ("Model", self.model),
+            ("Formula", self.formula),
+            ("No. observations", str(self.nobs)),
+            ("Entities", str(self.n_entities)),
+        ]
+        if self.balance is not None:
+            b = self.balance
+            header.append(("T min/mean/max", f"{b.t_min}/{b.t_mean:.2f}/{b.t_max}"))
+        for key, value in self.rsquared.items():
+            header.append((f"R-squared ({key})" if key != "r2" else "R-squared", _fmt(value)))
+        if self.rsquared_adj is not None:
+            header.append(("Adj. R-squared", _fmt(self.rsquared_adj)))
+        header.extend((k, str(v)) for k, v in self.info.get("summary_header", ()))
+        ci = self.conf_int()
+        stat = "t" if self.uses_t else "z"
+        table = pd.DataFrame(
+            {
+                "coef": self.params,
+                "std err": self.std_errors,
+                stat: self.tstats,
+                f"P>|{stat}|": self.pvalues,
+                "[0.025": ci["lower"],
+                "0.975]": ci["upper"],
+            }
+        )
+        if isinstance(table.index, pd.MultiIndex):
+            table.index = [f"{eq}: {term}" for eq, term in table.index]
+        footer = [str(test) for test in self.diagnostics.values()]
+        footer.append(
+            f"Std. errors: {self.vcov_type}" + (f"; {self.vcov_note}" if self.vcov_note else "")
+        )
+        footer.extend(self.info.get("summary_footer", ()))
+        if self.dropped is not None and self.dropped.n:
+            footer.append(f"Dropped: {self.dropped}")
+        title = self.title or f"{self.model} estimation results"
+        return Summary(title, tuple(header), table, tuple(footer))
 
     def __str__(self) -> str:
         return self.summary().as_text()

@@ -1,8 +1,9 @@
 """Printed summaries: a header of facts, the coefficient table, and a footer of notes.
 
 One :class:`Summary` renders to text, HTML, Markdown and LaTeX and saves to every format of
-:meth:`~stfi_models.results.tables.Table.save`; models add header facts and footer
-lines through ``Result.info`` (``summary_header`` / ``summary_footer``) without subclassing.
+:meth:`~stfi_models.results.tables.Table.save`.  It holds text and numbers only: a result
+fills it (:meth:`Result.summary <stfi_models.results.result.Result.summary>`, where models add
+header facts and footer lines through ``Result.info``), so this module knows no result class.
 """
 
 from __future__ import annotations
@@ -16,8 +17,7 @@ import numpy as np
 import pandas as pd
 
 if TYPE_CHECKING:
-    from stfi_models.results.result import Result
-    from stfi_models.results.tables import Table
+    from stfi_models.results.tables.table import Table
 
 __all__ = ["Summary"]
 
@@ -30,62 +30,14 @@ def _cell(value: object) -> str:
     return f"{value:.4f}" if abs(value) < 1e6 else f"{value:.4e}"
 
 
-def _fmt(value: object) -> str:
-    if isinstance(value, float):
-        return f"{value:.4g}" if abs(value) >= 1e5 or (0 < abs(value) < 1e-3) else f"{value:.4f}"
-    return str(value)
-
-
 @dataclass(frozen=True, slots=True)
 class Summary:
-    """A rendered-on-demand summary of a :class:`Result`."""
+    """A result's summary, rendered on demand: title, header facts, table and footer."""
 
     title: str
     header: tuple[tuple[str, str], ...]
     table: pd.DataFrame
     footer: tuple[str, ...]
-
-    @classmethod
-    def of(cls, res: Result) -> Summary:
-        """Build the summary of ``res``."""
-        header: list[tuple[str, str]] = [
-            ("Dep. variable", res.dependent),
-            ("Model", res.model),
-            ("Formula", res.formula),
-            ("No. observations", str(res.nobs)),
-            ("Entities", str(res.n_entities)),
-        ]
-        if res.balance is not None:
-            b = res.balance
-            header.append(("T min/mean/max", f"{b.t_min}/{b.t_mean:.2f}/{b.t_max}"))
-        for key, value in res.rsquared.items():
-            header.append((f"R-squared ({key})" if key != "r2" else "R-squared", _fmt(value)))
-        if res.rsquared_adj is not None:
-            header.append(("Adj. R-squared", _fmt(res.rsquared_adj)))
-        header.extend((k, str(v)) for k, v in res.info.get("summary_header", ()))
-        ci = res.conf_int()
-        stat = "t" if res.uses_t else "z"
-        table = pd.DataFrame(
-            {
-                "coef": res.params,
-                "std err": res.std_errors,
-                stat: res.tstats,
-                f"P>|{stat}|": res.pvalues,
-                "[0.025": ci["lower"],
-                "0.975]": ci["upper"],
-            }
-        )
-        if isinstance(table.index, pd.MultiIndex):
-            table.index = [f"{eq}: {term}" for eq, term in table.index]
-        footer = [str(test) for test in res.diagnostics.values()]
-        footer.append(
-            f"Std. errors: {res.vcov_type}" + (f"; {res.vcov_note}" if res.vcov_note else "")
-        )
-        footer.extend(res.info.get("summary_footer", ()))
-        if res.dropped is not None and res.dropped.n:
-            footer.append(f"Dropped: {res.dropped}")
-        title = res.title or f"{res.model} estimation results"
-        return cls(title, tuple(header), table, tuple(footer))
 
     # ------------------------------------------------------------------ renderers
     def as_text(self) -> str:
@@ -124,7 +76,8 @@ class Summary:
 
         Numbers get four decimals; the header facts and the footer become notes.
         """
-        from stfi_models.results.tables import Row, Table
+        # imported here: the tables package imports Result, whose module imports this one
+        from stfi_models.results.tables.table import Row, Table
 
         rows = tuple(
             Row(str(name), tuple(_cell(v) for v in values), "coef")

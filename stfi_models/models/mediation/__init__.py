@@ -48,7 +48,8 @@ The package splits the work into one job per module:
 * :mod:`~stfi_models.models.mediation.sobel`: Sobel, Aroian and Goodman tests;
 * :mod:`~stfi_models.models.mediation.bootstrap`: the cluster bootstrap (draws, replicate
   engines, the jackknife, percentile, BC and BCa intervals);
-* :mod:`~stfi_models.models.mediation.results`: :class:`MediationResult`.
+* :mod:`~stfi_models.models.mediation.results`: :class:`MediationResult`;
+* :mod:`~stfi_models.models.mediation.plot`: its path diagram.
 
 References
 ----------

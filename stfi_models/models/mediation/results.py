@@ -2,7 +2,7 @@
 
 :class:`MediationResult` is immutable; it tabulates the paths (:meth:`~MediationResult.tidy`),
 computes bootstrap intervals and differences of indirect effects from the stored draws, prints
-a summary and delegates the path diagram to :mod:`stfi_models.results.mediation_plot`.
+a summary and delegates the path diagram to :mod:`stfi_models.models.mediation.plot`.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from stfi_models.models.mediation.bootstrap import (
     _check_level,
     _interval,
 )
+from stfi_models.models.mediation.plot import path_diagram
 from stfi_models.results.result import Result, TestResult
 
 if TYPE_CHECKING:
@@ -322,8 +323,6 @@ class MediationResult:
         -------
         matplotlib.figure.Figure
         """
-        from stfi_models.results.mediation_plot import path_diagram
-
         return path_diagram(self, ax=ax, digits=digits)
 
     def __str__(self) -> str:

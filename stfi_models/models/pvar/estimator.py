@@ -13,7 +13,6 @@ bands and refits.  The formulas are in the package docstring.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING
 
 import numpy as np
 import scipy.sparse as sp
@@ -21,10 +20,7 @@ import scipy.sparse as sp
 from stfi_models.exceptions import EstimationError
 from stfi_models.models import gmm_engine as engine
 from stfi_models.models import lstsq
-from stfi_models.models.pvar.system import _System
-
-if TYPE_CHECKING:
-    from stfi_models.models.pvar.model import PanelVAR
+from stfi_models.models.pvar.system import VarModel, _System
 
 #: ``MASS::ginv``'s default tolerance, used by R panelvar for the two-step weight.
 GINV_RCOND = float(np.sqrt(np.finfo(float).eps))
@@ -321,7 +317,7 @@ def _gmm_scaled(system: _System, steps: int, rcond: float, with_cov: bool = True
 class _VarState:
     """What the result needs to compute responses, bands and refits."""
 
-    model: PanelVAR
+    model: VarModel
     system: _System
     estimate: _Estimate
     steps: int

@@ -298,7 +298,8 @@ class PanelVAR(PanelModel):
                 )
         footer.append("Sigma (for IRF/FEVD) from the transformed residuals; divisor "
                       + ("n - N - K" if self.estimator != "gmm" else
-                         "n - K (K without the levels constant)" if self._const else "n - K")
+                         "n - K (K without the levels constant)" if self.levels_constant
+                         else "n - K")
                       + ".")
         info["summary_header"] = tuple(header)
         info["summary_footer"] = tuple(footer)
@@ -335,10 +336,10 @@ class PanelVAR(PanelModel):
 
     def _regressor_names(self) -> list[str]:
         lags = [f"L{k}.{v}" for k in range(1, self.p + 1) for v in self.names]
-        return lags + list(self.exog) + (["Intercept"] if self._const else [])
+        return lags + list(self.exog) + (["Intercept"] if self.levels_constant else [])
 
     @property
-    def _const(self) -> bool:
+    def levels_constant(self) -> bool:
         """System GMM with an intercept in the formula: a constant per levels equation."""
         return self.system and self.design.has_intercept
 

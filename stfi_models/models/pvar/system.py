@@ -12,19 +12,17 @@ from __future__ import annotations
 
 import ast
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, NoReturn
+from typing import NoReturn, Protocol
 
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
 from stfi_models.exceptions import EstimationError, SpecificationError
+from stfi_models.formula.design import Design
 from stfi_models.formula.grammar import FormulaSpec, InstrumentSpec, lag_range
 from stfi_models.models import gmm_engine as engine
 from stfi_models.panel import PanelData
-
-if TYPE_CHECKING:
-    from stfi_models.models.pvar.model import PanelVAR
 
 
 @dataclass(frozen=True)
@@ -34,6 +32,32 @@ class _Gmm:
     variables: tuple[str, ...]
     lags: tuple[int, int | None]
     collapse: bool
+
+
+class VarModel(Protocol):
+    """What the equations, the estimator and the refits read of a panel VAR model.
+
+    :class:`~stfi_models.models.pvar.model.PanelVAR` is the model; stating here what is read
+    of it keeps the modules below it (this one, the estimator, bands and lag selection) from
+    importing it.
+    """
+
+    panel: PanelData
+    design: Design
+    names: tuple[str, ...]
+    exog: tuple[str, ...]
+    p: int
+    transform: str
+    estimator: str
+    system: bool
+    blocks: tuple[_Gmm, ...]
+
+    @property
+    def levels_constant(self) -> bool:
+        """System GMM with an intercept in the formula: a constant per levels equation."""
+
+    def with_lags(self, p: int) -> VarModel:
+        """Return the same model with lag order ``p`` (for lag selection)."""
 
 
 @dataclass(frozen=True)
@@ -120,7 +144,7 @@ def _block(inst: InstrumentSpec, formula: str, names: tuple[str, ...]) -> _Gmm:
     return _Gmm(tuple(variables), inst.lags or (2, None), inst.collapse)
 
 
-def sample_levels(model: PanelVAR, p: int, sample_lag: int) -> tuple[np.ndarray, np.ndarray]:
+def sample_levels(model: VarModel, p: int, sample_lag: int) -> tuple[np.ndarray, np.ndarray]:
     """Levels of [y, L1.y .. Lp.y, exog] on the panel rows and the sample mask.
 
     The sample keeps rows where y, lags ``1..sample_lag`` and exog are observed (a common
@@ -168,7 +192,7 @@ def _transform_matrix(transform: str, ent: np.ndarray, tim: np.ndarray, ok: np.n
     return sp.csr_matrix((coef[r, c], (r, start[ok][r] + c)), shape=(int(ok.sum()), n))
 
 
-def build_system(model: PanelVAR, p: int | None = None, sample_lag: int | None = None
+def build_system(model: VarModel, p: int | None = None, sample_lag: int | None = None
                  ) -> _System:
     """Estimating equations and instruments (GMM) for lag order ``p``.
 
@@ -199,7 +223,7 @@ def build_system(model: PanelVAR, p: int | None = None, sample_lag: int | None =
     eq_ent, eq_time = np.r_[ent[ok], ent[lev]], np.r_[label[ok], tim[lev]]
     stacked = np.vstack([trans[ok], values[rows][lev]])
     y, x = stacked[:, :m], stacked[:, m:]
-    const = model._const
+    const = model.levels_constant
     if const:
         x = np.column_stack([x, level.astype(float)])
     blocks, inst_names = [], []

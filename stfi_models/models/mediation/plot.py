@@ -11,8 +11,6 @@ from stfi_models._plotting import figure_and_axes, print_style
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-    from stfi_models.models.mediation import MediationResult
-
 __all__ = ["path_diagram", "stars"]
 
 _BOX = {"boxstyle": "round,pad=0.4", "facecolor": "#f2f2f2", "edgecolor": "#333333"}
@@ -30,7 +28,7 @@ def _spread(n: int, low: float, high: float) -> np.ndarray:
 
 
 @print_style
-def path_diagram(res: MediationResult, ax: Any = None, digits: int = 3) -> Figure:
+def path_diagram(res: Any, ax: Any = None, digits: int = 3) -> Figure:
     """Draw the paths of ``res`` with their estimates and significance stars.
 
     Treatments sit on the left, mediators on top, the outcome on the right.  Arrows carry
@@ -41,6 +39,8 @@ def path_diagram(res: MediationResult, ax: Any = None, digits: int = 3) -> Figur
     Parameters
     ----------
     res : MediationResult
+        Read through ``tidy()``, ``treatments``, ``mediators``, ``outcome``, ``level``,
+        ``model`` and ``nobs`` only.
     ax : matplotlib.axes.Axes, optional
         Draw into this axes; default a new figure.
     digits : int
