@@ -11,7 +11,7 @@ import inspect as _inspect
 from stfi_models._checks import guard_keywords as _guard_keywords
 from stfi_models._plotting import save_figure
 from stfi_models.api import fit
-from stfi_models.convergence import beta_convergence, sigma_convergence
+from stfi_models.convergence import beta_convergence, sigma_convergence, spatial_beta_convergence
 from stfi_models.datasets import (
     china_citation,
     china_contiguity,
@@ -117,6 +117,7 @@ __all__ = [
     "produc_weights",
     "sigma_convergence",
     "beta_convergence",
+    "spatial_beta_convergence",
     "hausman",
     "IVModel",
     "pesaran_cd",

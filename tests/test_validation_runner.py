@@ -31,7 +31,8 @@ WIRED = [t for t in topics() if load_compute(t) is not None]
 
 def test_the_landed_topics_are_wired():
     landed = {"entropy", "static_plm", "static_grunfeld", "convergence", "gini", "moran",
-              "mediation", "pvar", "unitroot", "gmm", "spatial_panel", "moran_adjust_n"}
+              "mediation", "pvar", "unitroot", "gmm", "spatial_panel", "moran_adjust_n",
+              "spatial_convergence"}
     assert landed <= set(WIRED)
 
 

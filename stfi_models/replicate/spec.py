@@ -15,7 +15,8 @@ section on::
     [density]        value, bandwidth     kernel densities by year
     [dagum]          value                Dagum Gini by region and year
     [moran]          value, permutations, seed   global Moran's I by year, scatter
-    [convergence]    value, kind          sigma and beta convergence
+    [convergence]    value, kind, spatial, spatial_effects: sigma and beta convergence;
+                     spatial = "sdm" (sar, sem, sdem, sac) adds spatial beta convergence
     [regressions.X]  title, model (one, or one per formula), formulas = [...],
                      options = {...}, headline (the term quoted in the summary)  -> an etable
     [pvar]           formula, options, periods, draws, seed, demean_time
@@ -91,7 +92,7 @@ _TABLES: dict[str, set[str] | None] = {
     "density": {"value", "bandwidth"},
     "dagum": {"value"},
     "moran": {"value", "permutations", "seed"},
-    "convergence": {"value", "kind"},
+    "convergence": {"value", "kind", "spatial", "spatial_effects"},
     "regressions": None,
     "pvar": {"formula", "options", "periods", "draws", "seed", "demean_time"},
     "mediation": {"treatment", "mediator", "outcome", "controls", "effects", "model",
@@ -139,7 +140,7 @@ _FIELDS: dict[str, dict[str, Field]] = {
     "density": {"value": COLUMN, "bandwidth": Field((str, int, float), low=0.0)},
     "dagum": {"value": COLUMN},
     "moran": {"value": COLUMN, "permutations": INTEGER, "seed": INTEGER},
-    "convergence": {"value": COLUMN, "kind": TEXT},
+    "convergence": {"value": COLUMN, "kind": TEXT, "spatial": TEXT, "spatial_effects": TEXT},
     "pvar": {"formula": TEXT, "options": OPTIONS, "periods": INTEGER, "draws": INTEGER,
              "seed": INTEGER, "demean_time": FLAG},
     "mediation": {"treatment": COLUMN_OR_COLUMNS, "mediator": COLUMN_OR_COLUMNS,

@@ -83,6 +83,10 @@ REFERENCES: dict[str, str] = {
               "Analysis. Chapman & Hall.",
     "convergence": "Barro, R. J. & Sala-i-Martin, X. (1992). Convergence. Journal of "
                    "Political Economy 100(2), 223-251.",
+    "spatial_convergence": "Rey, S. J. & Montouri, B. D. (1999). US regional income "
+                           "convergence: a spatial econometric perspective. Regional Studies "
+                           "33(2), 143-156; LeSage, J. & Pace, R. K. (2009). Introduction to "
+                           "Spatial Econometrics. CRC Press.",
     "fe": "Baltagi, B. H. (2021). Econometric Analysis of Panel Data, 6th ed. Springer; "
           "Arellano, M. (1987). Oxford Bulletin of Economics and Statistics 49(4), 431-434.",
     "gmm": "Arellano, M. & Bond, S. (1991). Review of Economic Studies 58(2), 277-297; "
@@ -260,7 +264,7 @@ def moran_step(table: Mapping[str, Any], ctx: Context) -> Section:
 
 
 def convergence(table: Mapping[str, Any], ctx: Context) -> Section:
-    """Sigma convergence by year and panel beta convergence."""
+    """Sigma convergence by year, panel beta convergence, optionally spatial beta convergence."""
     from stfi_models.convergence import beta_convergence, sigma_convergence
 
     value = table["value"]
@@ -268,19 +272,26 @@ def convergence(table: Mapping[str, Any], ctx: Context) -> Section:
     sigma = sigma_convergence(data, value, by=ctx.time)
     beta = beta_convergence(data, value, ctx.entity, ctx.time,
                             kind=table.get("kind", "panel"))
+    tables = [ReportTable.from_frame("sigma_convergence", "Sigma convergence", sigma.table),
+              ReportTable.from_frame("beta_convergence", "Beta convergence regression",
+                                     beta.tidy())]
+    headline = [f"Beta convergence of {value}: beta = {_fmt(beta.beta)}"
+                + (f", half-life {beta.half_life:.1f} periods"
+                   if np.isfinite(beta.half_life) else "")]
+    note = f"Sigma: SD of logs and CV by year. Beta ({beta.kind}): {beta.speed_formula}."
+    if "spatial" in table:
+        from stfi_models.replicate.steps_spatial import spatial_convergence
+
+        spatial = spatial_convergence(table, ctx)
+        tables += spatial.tables
+        headline.append(spatial.headline)
+        note += spatial.note
     return Section(
-        key="convergence", title=f"Convergence of {value}",
-        note=f"Sigma: SD of logs and CV by year. Beta ({beta.kind}): {beta.speed_formula}.",
-        tables=[ReportTable.from_frame("sigma_convergence", "Sigma convergence",
-                                       sigma.table),
-                ReportTable.from_frame("beta_convergence", "Beta convergence regression",
-                                       beta.tidy())],
+        key="convergence", title=f"Convergence of {value}", note=note, tables=tables,
         figures=[ReportFigure("sigma_convergence", "Sigma convergence",
                               render_figure(sigma.plot()))],
-        headline=[f"Beta convergence of {value}: beta = {_fmt(beta.beta)}"
-                  + (f", half-life {beta.half_life:.1f} periods"
-                     if np.isfinite(beta.half_life) else "")],
-        references=["convergence"],
+        headline=headline,
+        references=["convergence", *(["spatial_convergence"] if "spatial" in table else [])],
     )
 
 

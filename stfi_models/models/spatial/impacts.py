@@ -16,6 +16,7 @@ import pandas as pd
 from scipy import stats
 
 from stfi_models._plotting import figure_and_axes
+from stfi_models.exceptions import SpecificationError
 from stfi_models.models.spatial.effects import KINDS, EffectTerms, effect_gradient, effect_values
 from stfi_models.models.spatial.logdet import LogDet
 from stfi_models.resample import map_draws
@@ -75,6 +76,8 @@ class SpatialEffects:
         Effects by order of neighbours (index ``order``, columns ``(variable, effect)``).
     model : str
         The model the effects come from.
+    dependent : str
+        Its dependent variable (the "Dep. var." of a table of effects).
     """
 
     estimates: pd.DataFrame
@@ -84,16 +87,35 @@ class SpatialEffects:
     draws: pd.DataFrame | None = None
     orders: pd.DataFrame | None = None
     model: str = ""
+    dependent: str = ""
 
-    def to_frame(self) -> pd.DataFrame:
-        """Tidy long table: one row per (variable, effect); normal-based intervals."""
+    @property
+    def inference(self) -> str:
+        """How the standard errors were obtained, in words (``"delta method"``, ...)."""
+        if self.method == "delta":
+            return "delta method"
+        draws = self.draws["draw"].nunique() if self.draws is not None else 0
+        return f"simulation, {draws} draws"
+
+    def to_frame(self, level: float | None = None) -> pd.DataFrame:
+        """Tidy long table: one row per (variable, effect); normal-based intervals.
+
+        Parameters
+        ----------
+        level : float, optional
+            Confidence level of ``conf_low`` / ``conf_high`` (default: the ``level`` the
+            effects were computed with).
+        """
+        level = self.level if level is None else float(level)
+        if not 0 < level < 1:
+            raise SpecificationError(f"level must be in (0, 1), e.g. 0.95; got {level}.")
         est = self.estimates.stack().rename("estimate")
         se = self.std_errors.stack().rename("std_error")
         frame = pd.concat([est, se], axis=1).reset_index()
         frame.columns = ["variable", "effect", "estimate", "std_error"]
         frame["statistic"] = frame["estimate"] / frame["std_error"]
         frame["p_value"] = 2 * stats.norm.sf(np.abs(frame["statistic"]))
-        crit = stats.norm.ppf(0.5 + self.level / 2)
+        crit = stats.norm.ppf(0.5 + level / 2)
         frame["conf_low"] = frame["estimate"] - crit * frame["std_error"]
         frame["conf_high"] = frame["estimate"] + crit * frame["std_error"]
         return frame[_TIDY]
@@ -103,9 +125,8 @@ class SpatialEffects:
         cells = self.estimates.map(lambda v: f"{v:.6g}")
         ses = self.std_errors.map(lambda v: f"({v:.4g})")
         table = pd.concat({k: cells[k] + " " + ses[k] for k in KINDS}, axis=1)
-        how = ("delta method" if self.method == "delta" else
-               f"simulation, {self.draws['draw'].nunique() if self.draws is not None else 0} draws")
-        lines = [f"LeSage-Pace effects of the {self.model} model (standard errors: {how})",
+        lines = [f"LeSage-Pace effects of the {self.model} model (standard errors: "
+                 f"{self.inference})",
                  table.to_string()]
         if self.orders is not None:
             lines += ["", "By order of neighbours (W^q):",

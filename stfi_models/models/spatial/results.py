@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from stfi_models._checks import guard_keywords
 from stfi_models.exceptions import SpecificationError, check_choice
 from stfi_models.models.spatial.effects import (
     KINDS,
@@ -60,6 +61,17 @@ class SpatialResult(Result):
         r"""Schwarz criterion, :math:`-2\ell + k\ln(NT)`."""
         return float(self.info["bic"])
 
+    @property
+    def has_effects(self) -> bool:
+        """Whether the model has spillover effects: a spatial lag of y or ``W(x)`` terms.
+
+        ``etable(..., effects=True)`` shows the effects of the models for which this holds.
+        """
+        state = self._spatial
+        return state is not None and (state.kind == "lag" or any(
+            str(n).startswith("W.") for n in self.params.index))
+
+    @guard_keywords
     def effects(self, *, method: str = "simulation", draws: int = 1000, level: float = 0.95,
                 orders: int | None = None, seed: Any = None, n_jobs: int = 1,
                 backend: str = "loky", progress: bool | None = None) -> SpatialEffects:
@@ -86,7 +98,7 @@ class SpatialResult(Result):
         """
         state = self._spatial
         names = tuple(self.params.index)
-        if state is None or (state.kind != "lag" and not any(n.startswith("W.") for n in names)):
+        if state is None or not self.has_effects:
             raise SpecificationError(
                 f"effects() needs spillovers: a spatial lag of y (sar, sdm) or W(x) terms "
                 f"(sdem); in a '{self.model}' model the effects are the coefficients themselves."
@@ -128,7 +140,7 @@ class SpatialResult(Result):
                 columns=pd.MultiIndex.from_product([terms.variables, KINDS],
                                                    names=["variable", "effect"]))
         return SpatialEffects(frame, pd.DataFrame(se, index=frame.index, columns=frame.columns),
-                              method, level, sims, by_order, self.model)
+                              method, level, sims, by_order, self.model, self.dependent)
 
 
 def _long(values: np.ndarray, variables: tuple[str, ...]) -> pd.DataFrame:

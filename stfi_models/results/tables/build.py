@@ -3,8 +3,10 @@
 The builder only reads the Result contract (``params``, ``std_errors``, ``pvalues``,
 ``conf_int``, ``diagnostics``, ``info``, ``rsquared``, ``vcov_type``), so every estimator's
 Result fits.  Model families add statistic rows and estimator names in
-:mod:`~stfi_models.results.tables.statistics`; blocks of rows of their own (spatial effects,
-threshold regimes, first stages) register a function in :data:`ROW_BLOCKS`.
+:mod:`~stfi_models.results.tables.statistics`; blocks of rows of their own (threshold regimes,
+first stages) register a function in :data:`ROW_BLOCKS`.  Spillover effects of spatial models
+(``effects=``, or effects objects in place of Results) come from
+:mod:`~stfi_models.results.tables.effects`.
 """
 
 from __future__ import annotations
@@ -14,17 +16,27 @@ from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
+import pandas as pd
 
 from stfi_models.exceptions import SpecificationError, check_choice, did_you_mean
 from stfi_models.results.result import Result
+from stfi_models.results.tables.effects import (
+    EffectsLike,
+    EffectsOption,
+    effect_blocks,
+    effects_note,
+    is_effects,
+    resolve_effects,
+)
 from stfi_models.results.tables.statistics import (
+    ESTIMATOR_LABELS,
     STATISTICS,
     estimator_label,
     indicator_rows,
     statistic_keys,
 )
 from stfi_models.results.tables.table import Row, Table
-from stfi_models.results.tables.terms import dummy_variable, select_terms
+from stfi_models.results.tables.terms import dummy_variable, select_terms, select_variables
 
 __all__ = ["etable", "Formatter", "ROW_BLOCKS", "RowBlock"]
 
@@ -62,18 +74,27 @@ class Formatter:
         marks = [sym for sym, level in self.stars if np.isfinite(pvalue) and pvalue < level]
         return self.number(estimate) + (marks[-1] if marks else "")
 
-    def beneath(self, res: Result, term: object) -> str:
-        """Format the parenthesised (or bracketed) cell under the estimate of ``term``."""
+    def cells(self, estimate: float, std_error: float, tstat: float, pvalue: float,
+              interval: tuple[float, float]) -> tuple[str, str]:
+        """(estimate with stars, the parenthesised or bracketed cell beneath it)."""
         if self.se == "ci":
-            ci = res.conf_int(self.level).loc[term]
-            return f"[{self.number(ci['lower'])}, {self.number(ci['upper'])}]"
-        series = {"std_error": res.std_errors, "tstat": res.tstats, "pvalue": res.pvalues}
-        return f"({self.number(series[self.se][term])})"
+            beneath = f"[{self.number(interval[0])}, {self.number(interval[1])}]"
+        else:
+            chosen = {"std_error": std_error, "tstat": tstat, "pvalue": pvalue}[self.se]
+            beneath = f"({self.number(chosen)})"
+        return self.starred(float(estimate), float(pvalue)), beneath
 
     def coefficient(self, res: Result, term: object) -> tuple[str, str]:
         """(estimate with stars, the cell beneath) of one term of one model."""
-        return (self.starred(float(res.params[term]), float(res.pvalues[term])),
-                self.beneath(res, term))
+        ci = (res.conf_int(self.level).loc[term] if self.se == "ci"
+              else {"lower": np.nan, "upper": np.nan})
+        return self.cells(res.params[term], res.std_errors[term], res.tstats[term],
+                          res.pvalues[term], (ci["lower"], ci["upper"]))
+
+    def effect(self, row: pd.Series) -> tuple[str, str]:
+        """(estimate with stars, the cell beneath) of one row of an effects' tidy table."""
+        return self.cells(row["estimate"], row["std_error"], row["statistic"], row["p_value"],
+                          (row["conf_low"], row["conf_high"]))
 
 
 #: A block of extra rows: ``func(models, formatter)`` returns rows (``[]`` when the models
@@ -81,14 +102,17 @@ class Formatter:
 RowBlock = Callable[[Sequence[Result], Formatter], Sequence[Row]]
 
 #: Row blocks run for every table, in order (name -> function); new Result kinds register
-#: theirs here (e.g. spatial direct/indirect effects read from ``info``).
+#: theirs here (e.g. the regimes of a threshold model read from ``info``).
 ROW_BLOCKS: dict[str, RowBlock] = {}
 
 
-def _as_named(results: Sequence[Result] | Mapping[str, Result] | Result,
-              titles: Sequence[str] | None) -> dict[str, Result]:
-    if isinstance(results, Result):
-        results = [results]
+Column = Result | EffectsLike
+
+
+def _as_named(results: Sequence[Column] | Mapping[str, Column] | Column,
+              titles: Sequence[str] | None) -> dict[str, Column]:
+    if isinstance(results, Result) or is_effects(results):
+        results = [results]  # type: ignore[list-item]
     if isinstance(results, Mapping):
         named = {str(k): v for k, v in results.items()}
     elif isinstance(results, Iterable) and not isinstance(results, str):
@@ -100,12 +124,18 @@ def _as_named(results: Sequence[Result] | Mapping[str, Result] | Result,
         )
     if not named:
         raise SpecificationError("etable() needs at least one Result.")
+    kinds = {name: "effects" if is_effects(res) else "result" for name, res in named.items()}
     for name, res in named.items():
-        if not isinstance(res, Result):
+        if kinds[name] == "result" and not isinstance(res, Result):
             raise SpecificationError(
                 f"etable(): model {name} is a {type(res).__name__}, not a Result. Pass what "
-                "stfi_models.fit() returns."
+                "stfi_models.fit() returns (or the effects objects of res.effects())."
             )
+    if len(set(kinds.values())) > 1:
+        raise SpecificationError(
+            "etable() takes Results or effects objects, not both: pass the Results and their "
+            "effects as effects=[...] (one per model, None for none), or effects=True."
+        )
     if titles is not None:
         titles = [str(t) for t in titles]
         if len(titles) != len(named):
@@ -160,6 +190,21 @@ def _statistic_rows(models: Sequence[Result], stats: str | Sequence[str] | Mappi
     return rows
 
 
+def _effects_only_options(effects: EffectsOption, stats: object,
+                          blocks: Sequence[RowBlock]) -> None:
+    """Refuse the options a table of effects objects (no Results) cannot honour."""
+    if effects is not False:
+        raise SpecificationError(
+            "etable() got effects objects and effects=: the objects are the effects already; "
+            "drop effects=, or pass the Results with effects=True."
+        )
+    if stats != "auto" or blocks:
+        raise SpecificationError(
+            "A table of effects objects has no fit statistics or row blocks (stats=, blocks=): "
+            "pass the Results with effects=True for a table of models and their effects."
+        )
+
+
 def _collapsed(models: Sequence[Result], dummies: str | Sequence[str]) -> frozenset[str]:
     found = {v for r in models for v in map(dummy_variable, r.params.index) if v}
     if isinstance(dummies, str):
@@ -175,7 +220,7 @@ def _collapsed(models: Sequence[Result], dummies: str | Sequence[str]) -> frozen
 
 
 def etable(
-    results: Sequence[Result] | Mapping[str, Result] | Result,
+    results: Sequence[Column] | Mapping[str, Column] | Column,
     *,
     titles: Sequence[str] | None = None,
     groups: Mapping[str, int] | Sequence[tuple[str, int]] = (),
@@ -197,6 +242,7 @@ def etable(
     label: str = "",
     math: bool = False,
     digits: int = 3,
+    effects: EffectsOption = False,
 ) -> Table:
     r"""Regression table of several models side by side.
 
@@ -204,6 +250,8 @@ def etable(
     ----------
     results : list of Result, or dict title -> Result
         The models, one column each; list columns are headed ``(1)``, ``(2)``, ...
+        Effects objects (``res.effects()`` of spatial models) in place of Results give a
+        table of direct, indirect and total effects alone.
     titles : list of str, optional
         Column titles (one per model), replacing the numbers or the dict keys.
     groups : dict title -> span, or list of (title, span)
@@ -234,9 +282,10 @@ def etable(
     stats : "auto", list of str, or dict key -> label
         Statistic rows by key of :data:`~stfi_models.results.tables.statistics.STATISTICS`:
         ``nobs``, ``entities``, ``r2``, ``r2_within``, ``r2_between``, ``r2_overall``,
-        ``rho``, ``loglik``, ``aic``, ``bic``, ``instruments``, ``ar1_p``, ``ar2_p``,
-        ``hansen``, ``hansen_p``, ``sargan_p``, ``hausman_p``, ``first_stage_f``,
-        ``underid_p``, ``overid_p``, ``endogeneity_p``, ``thresholds``, ``clusters``,
+        ``r2_pseudo``, ``rho``, ``loglik``, ``aic``, ``bic``, ``sigma2``, ``instruments``,
+        ``ar1_p``, ``ar2_p``, ``hansen``, ``hansen_p``, ``sargan_p``, ``hausman_p``,
+        ``first_stage_f``, ``underid_p``, ``overid_p``, ``endogeneity_p``, ``thresholds``,
+        ``clusters``,
         ``vcov``.
         ``"auto"`` takes each model family's defaults.  Rows without a value are left out.
     estimator : bool
@@ -255,6 +304,15 @@ def etable(
         passed verbatim to LaTeX; without it every character is escaped.
     digits : int
         Decimals of coefficients, standard errors and statistics.
+    effects : bool, dict or list, default False
+        Spillover effects of spatial models (LeSage-Pace direct, indirect and total) under
+        the coefficients, one block per kind of effect, a row per variable (``keep``,
+        ``drop``, ``order``, ``rename`` and ``coef_map`` apply to the variables' names):
+        ``True`` computes ``res.effects(method="delta")`` for every model with spillovers
+        (``sar``, ``sdm``, ``sac``, ``sdem``; other columns stay empty); a dict gives the
+        options of ``res.effects()`` instead (``{"method": "simulation", "draws": 1000,
+        "seed": 1}``); a list gives effects already computed, one per model (None for none).
+        Beneath each effect goes what ``se`` asks for (normal-based, as ``to_frame()``).
 
     Returns
     -------
@@ -280,6 +338,15 @@ def etable(
     >>> table.to_frame().loc[("Wage", "coef")].tolist()
     ['-0.364***', '-0.368***']
     >>> latex = table.to_latex()  # also to_text(), to_markdown(), to_html(), save(path)
+
+    Spatial models with their effects (``etable([sdm.effects(), ...])`` for effects alone):
+
+    >>> china = sm.load_china_provinces()
+    >>> sdm = sm.fit("np.log(patent_grant_invention) ~ np.log(rd_exp_total)", china,
+    ...              model="sdm", w=sm.china_weights(), entity="prov_code", time="year")
+    >>> frame = etable(sdm, effects=True).to_frame()
+    >>> frame.loc[("Indirect: np.log(rd_exp_total)", "coef")].tolist()
+    ['0.889***']
     """
     named = _as_named(results, titles)
     check_choice("se", se, tuple(_SE_NOTE))
@@ -289,32 +356,49 @@ def etable(
         raise SpecificationError(f"level must be between 0 and 1 (e.g. 0.95), got {level!r}.")
     if len(marks) != 2:
         raise SpecificationError(f"marks={marks!r}: give two strings, e.g. ('Yes', 'No').")
-    models = list(named.values())
     fmt = Formatter(int(digits), _stars(stars), se, float(level))
+    columns = list(named.values())
+    models = [c for c in columns if isinstance(c, Result)]
+    if models:
+        spill = resolve_effects(models, effects)
+        header = [Row("Dep. var.", tuple(r.dependent for r in models), "header")]
+        labels = tuple(estimator_label(r) for r in models)
+    else:  # a table of effects objects
+        _effects_only_options(effects, stats, blocks)
+        spill = [c for c in columns if is_effects(c)]
+        header = ([Row("Dep. var.", tuple(e.dependent for e in spill), "header")]
+                  if any(e.dependent for e in spill) else [])
+        labels = tuple(ESTIMATOR_LABELS.get(e.model, e.model) for e in spill)
     collapse = _collapsed(models, dummies)
 
     coefficients: list[Row] = []
     for row in select_terms(models, keep=keep, drop=drop, order=order, rename=rename,
-                            coef_map=coef_map, collapse=collapse):
+                            coef_map=coef_map, collapse=collapse) if models else ():
         cells = [fmt.coefficient(res, term) if term is not None else ("", "")
                  for res, term in zip(models, row.terms, strict=True)]
         coefficients.append(Row(row.label, tuple(c[0] for c in cells), "coef"))
         coefficients.append(Row("", tuple(c[1] for c in cells), se))
 
-    header = [Row("Dep. var.", tuple(r.dependent for r in models), "header")]
+    def chosen(variables: Sequence[str]) -> list[tuple[str, str]]:
+        return select_variables(variables, keep=keep, drop=drop, order=order, rename=rename,
+                                coef_map=coef_map)
+
+    spillovers = effect_blocks(spill, chosen, fmt.effect, fmt.level, se)
     if estimator:
-        header.append(Row("Estimator", tuple(estimator_label(r) for r in models), "header"))
+        header.append(Row("Estimator", labels, "header"))
     indicators = tuple(Row(lab, tuple(cells), "indicator")
                        for lab, cells in indicator_rows(models, collapse, tuple(marks)))
-    extra = tuple(tuple(rows) for func in (*ROW_BLOCKS.values(), *blocks)
-                  if (rows := func(models, fmt)))
+    extra = spillovers + tuple(tuple(rows) for func in (*ROW_BLOCKS.values(), *blocks)
+                               if models and (rows := func(models, fmt)))
 
     legend = ", ".join(f"{sym} p<{lv:g}" for sym, lv in fmt.stars)
     standard = [_SE_NOTE[se].format(level=100 * level), *([legend] if legend else [])]
+    if any(e is not None for e in spill):
+        standard.append(effects_note(spill, list(named)))
     user = [notes] if isinstance(notes, str) else list(notes)
     return Table(
         columns=tuple(named), header=tuple(header), coefficients=tuple(coefficients),
-        statistics=tuple(_statistic_rows(models, stats, fmt)),
+        statistics=tuple(_statistic_rows(models, stats, fmt)) if models else (),
         notes=tuple(standard + [str(n) for n in user]), caption=str(caption),
         label=str(label), math=bool(math), indicators=indicators, extra=extra,
         groups=tuple((str(t), int(n)) for t, n in

@@ -82,10 +82,12 @@ STATISTICS: dict[str, Statistic] = {
     "r2_within": Statistic("Within R²", lambda r: r.rsquared.get("within")),
     "r2_between": Statistic("Between R²", lambda r: r.rsquared.get("between")),
     "r2_overall": Statistic("Overall R²", lambda r: r.rsquared.get("overall")),
+    "r2_pseudo": Statistic("Pseudo R²", lambda r: r.rsquared.get("pseudo")),
     "rho": Statistic("ρ (entity share)", _rho),
     "loglik": Statistic("Log-likelihood", lambda r: r.info.get("loglik")),
     "aic": Statistic("AIC", lambda r: r.info.get("aic")),
     "bic": Statistic("BIC", lambda r: r.info.get("bic")),
+    "sigma2": Statistic("σ²", lambda r: r.info.get("sigma2")),
     "instruments": Statistic("Instruments", lambda r: r.info.get("n_instruments"), "int"),
     "ar1_p": Statistic("AR(1) p", _diagnostic(r"(ar|m)1(test)?")),
     "ar2_p": Statistic("AR(2) p", _diagnostic(r"(ar|m)2(test)?")),
@@ -105,6 +107,7 @@ STATISTICS: dict[str, Statistic] = {
 
 _STATIC = ("nobs", "entities", "r2", "r2_within", "clusters", "vcov")
 _GMM = ("nobs", "entities", "instruments", "ar1_p", "ar2_p", "hansen_p", "sargan_p", "vcov")
+_SPATIAL = ("nobs", "entities", "r2_pseudo", "sigma2", "loglik", "aic")
 
 #: Default statistic keys per estimator name (``Result.model``).
 FAMILY_STATISTICS: dict[str, tuple[str, ...]] = {
@@ -119,6 +122,7 @@ FAMILY_STATISTICS: dict[str, tuple[str, ...]] = {
     "iv": ("nobs", "entities", "r2", "r2_within", "first_stage_f", "underid_p", "overid_p",
            "endogeneity_p", "clusters", "vcov"),
     "threshold": ("nobs", "entities", "r2_within", "thresholds", "clusters", "vcov"),
+    **{name: _SPATIAL for name in ("sar", "sem", "sdm", "sdem", "sac")},
 }
 
 #: Statistic keys of a model whose family is not listed above.
@@ -139,6 +143,11 @@ ESTIMATOR_LABELS: dict[str, str] = {
     "threshold": "Panel threshold",
     "pstr": "PSTR",
     "dynamic-threshold": "Dynamic threshold",
+    "sar": "SAR (ML)",
+    "sem": "SEM (ML)",
+    "sdm": "SDM (ML)",
+    "sdem": "SDEM (ML)",
+    "sac": "SAC (ML)",
 }
 
 

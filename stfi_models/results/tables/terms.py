@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from stfi_models.exceptions import SpecificationError, did_you_mean
 from stfi_models.results.result import Result
 
-__all__ = ["TermRow", "select_terms", "dummy_variable"]
+__all__ = ["TermRow", "select_terms", "select_variables", "dummy_variable"]
 
 #: The constant of a single equation, printed last unless ``order`` says otherwise (as Stata).
 _INTERCEPT = re.compile(r"Intercept|const|_cons")
@@ -107,14 +107,8 @@ def select_terms(
                                (("keep", keep), ("drop", drop), ("order", order)))
     for option, patterns in (("keep", keep_p), ("drop", drop_p), ("order", order_p)):
         _unmatched(option, patterns, known)
-    if keep_p:
-        labels = [lab for lab in labels if any(p.search(lab) for p in keep_p)]
-    labels = [lab for lab in labels if not any(p.search(lab) for p in drop_p)]
-    if order_p:
-        rank = {lab: next((i for i, p in enumerate(order_p) if p.search(lab)), len(order_p))
-                for lab in labels}
-        labels = sorted(labels, key=lambda lab: rank[lab])
-    else:
+    labels = _filtered(labels, keep_p, drop_p, order_p)
+    if not order_p:
         labels = [lab for lab in labels if not _INTERCEPT.fullmatch(lab)] + [
             lab for lab in labels if _INTERCEPT.fullmatch(lab)]
     rename = dict(rename or {})
@@ -126,6 +120,41 @@ def select_terms(
             )
     return _merge(per_model, [(lab, str(rename.get(lab, lab))) for lab in labels],
                   known, "rename")
+
+
+def _filtered(labels: Sequence[str], keep_p: list[re.Pattern[str]],
+              drop_p: list[re.Pattern[str]], order_p: list[re.Pattern[str]]) -> list[str]:
+    """``labels`` some keep pattern finds and no drop pattern finds, in ``order``'s order."""
+    out = [lab for lab in labels if not keep_p or any(p.search(lab) for p in keep_p)]
+    out = [lab for lab in out if not any(p.search(lab) for p in drop_p)]
+    if order_p:
+        rank = {lab: next((i for i, p in enumerate(order_p) if p.search(lab)), len(order_p))
+                for lab in out}
+        out = sorted(out, key=lambda lab: rank[lab])
+    return out
+
+
+def select_variables(
+    variables: Sequence[str],
+    *,
+    keep: str | Sequence[str] | None = None,
+    drop: str | Sequence[str] | None = None,
+    order: str | Sequence[str] | None = None,
+    rename: Mapping[str, str] | None = None,
+    coef_map: Mapping[str, str] | None = None,
+) -> list[tuple[str, str]]:
+    """Return ``(variable, label)`` pairs of the variables a table shows effects of.
+
+    The coefficient options apply to variable names as they do to terms (a ``keep`` that
+    shows ``STFI`` shows its effects too), without the checks that every pattern and name
+    match: the table's coefficients are checked already (:func:`select_terms`).
+    """
+    if coef_map is not None:
+        return [(str(v), str(coef_map[v])) for v in coef_map if v in variables]
+    chosen = _filtered(list(variables), _patterns("keep", keep), _patterns("drop", drop),
+                       _patterns("order", order))
+    names = dict(rename or {})
+    return [(v, str(names.get(v, v))) for v in chosen]
 
 
 def _merge(per_model: list[dict[str, object]], pairs: list[tuple[str, str]],
