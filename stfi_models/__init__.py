@@ -13,8 +13,10 @@ from stfi_models._plotting import save_figure
 from stfi_models.api import fit
 from stfi_models.convergence import beta_convergence, sigma_convergence
 from stfi_models.datasets import (
+    china_capital_cities,
     china_citation,
     china_contiguity,
+    china_coordinates,
     china_provinces,
     china_regions,
     china_variables,
@@ -172,6 +174,8 @@ __all__ = [
     "china_provinces",
     "china_regions",
     "china_contiguity",
+    "china_capital_cities",
+    "china_coordinates",
     "list_datasets",
     "load_dataset",
     "dataset_citation",
