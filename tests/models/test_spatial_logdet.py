@@ -129,6 +129,22 @@ def test_blocked_traces_equal_the_eigenvalue_sums():
     np.testing.assert_allclose(chebyshev_traces(w.matrix, 9), expected, rtol=1e-10, atol=1e-10)
 
 
+@pytest.mark.parametrize("method", ["eigen", "lu", "chebyshev"])
+def test_blocked_g_traces_equal_the_dense_ones(method):
+    """tr G, tr G^2, tr G'G by column blocks (N = 400: two blocks) against dense algebra."""
+    r, c = np.divmod(np.arange(400), 20)
+    w = sm.spatial.distance_band_weights(np.column_stack([c, r]).astype(float), 1.0)
+    ld = LogDet(w.matrix, method, w.links)
+    dense = w.matrix.toarray()
+    for rho in (-0.7, 0.45):
+        g = dense @ np.linalg.inv(np.eye(400) - rho * dense)
+        expected = (np.trace(g), np.trace(g @ g), np.sum(g * g))
+        np.testing.assert_allclose(ld.g_traces(rho), expected, rtol=1e-11)
+        np.testing.assert_allclose(ld.traces(rho), expected[:2], rtol=1e-11)
+        v = np.random.default_rng(0).standard_normal((400, 3))
+        np.testing.assert_allclose(ld.g_apply(rho, v), g @ v, rtol=1e-10, atol=1e-12)
+
+
 def test_monte_carlo_intervals_cover_the_exact_value(cases):
     w = cases["china_contiguity"]
     exact = LogDet(w.matrix, "eigen", w.links)

@@ -177,14 +177,15 @@ class _SpatialModel(PanelModel):
         beta = profile.beta(rho)
         e = profile.residuals(rho)
         sigma2 = float(e @ e) / self.sizes.n_obs
-        g = self.logdet.g_matrix(rho)
+        traces = self.logdet.g_traces(rho)
         if self.kind == "lag":
-            xb = self.stacked.x @ beta
-            info = lag_information(profile.x, xb, g, sigma2, self.sizes.n_obs, self.sizes.t_jac)
+            gxb = self.logdet.g_apply(rho, (self.stacked.x @ beta).T).T.ravel()
+            info = lag_information(profile.x, gxb, traces, sigma2, self.sizes.n_obs,
+                                   self.sizes.t_jac)
             fitted = profile.y - e
         else:
-            info = error_information(profile.x - rho * profile.wx, g, sigma2, self.sizes.n_obs,
-                                     self.sizes.t_jac)
+            info = error_information(profile.x - rho * profile.wx, traces, sigma2,
+                                     self.sizes.n_obs, self.sizes.t_jac)
             fitted = profile.x @ beta  # SEM residuals: the unfiltered u, as splm reports
         names = [*self.names, self.parameter]
         return Estimate(np.array([*beta, rho]), invert(info, names), sigma2,
