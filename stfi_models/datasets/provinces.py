@@ -261,8 +261,8 @@ def china_capital_cities() -> pd.DataFrame:
     --------
     >>> from stfi_models.datasets import china_capital_cities
     >>> cities = china_capital_cities().set_index("province_en")
-    >>> cities.loc["Tibet", ["city", "lon", "lat"]].tolist()
-    ['Lhasa', 91.1, 29.65]
+    >>> cities.loc["Tibet", "city"], float(cities.loc["Tibet", "lon"])
+    ('Lhasa', 91.1)
     """
     table = read_bundled("china", "capitals.csv")
     keys = china_provinces()[["adcode", "prov_code", "province_zh", "province_en"]]
