@@ -19,7 +19,6 @@ Four methods:
   determinant is the product of the pivots.  The derivatives are then taken from the
   eigenvalue-free identity :math:`d/d\rho = -\operatorname{tr}((I-\rho W)^{-1} W)`, evaluated
   exactly with the same LU (by blocks of columns, so it costs ``2N`` solves).
-
 * ``"chebyshev"``: the Chebyshev approximation of order ``order`` (default 5) of Pace &
   LeSage (2004), R spatialreg's ``method = "Chebyshev"``;
 * ``"mc"``: the Monte Carlo estimate of Barry & Pace (1999) from ``draws`` probes (default
@@ -40,7 +39,11 @@ R splm / spatialreg; for the other methods it is :math:`(-1, 1)`, exact for a ro
 
 References
 ----------
+Barry, R. P. & Pace, R. K. (1999). Monte Carlo estimates of the log determinant of large
+sparse matrices. Linear Algebra and its Applications 289, 41-54.
 Ord, K. (1975). Estimation methods for models of spatial interaction. JASA 70, 120-126.
+Pace, R. K. & LeSage, J. P. (2004). Chebyshev approximation of log-determinants of spatial
+weight matrices. Computational Statistics & Data Analysis 45, 179-196.
 Pace, R. K. & Barry, R. (1997). Quick computation of spatial autoregressive estimators.
 Geographical Analysis 29, 232-247.
 """

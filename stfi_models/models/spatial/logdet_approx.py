@@ -24,8 +24,10 @@ Chebyshev (Pace & LeSage 2004)
 
     Error bound.  :math:`\ln(1 - \rho x) = \ln\frac{1+s}{2} - 2\sum_{j\ge1} r^j T_j(x)/j`
     with :math:`s = \sqrt{1-\rho^2}`, :math:`r = \rho/(1+s)` (the generating function of the
-    :math:`T_j`), and interpolation at Chebyshev nodes errs by at most twice the tail of the
-    series (Trefethen 2019, thm. 8.2), so for every real :math:`x\in[-1,1]`
+    :math:`T_j`).  At the nodes every :math:`T_j` with :math:`j > q` aliases to
+    :math:`\pm T_i`, :math:`i \le q`, so the interpolant errs by at most twice the tail of
+    the series (the aliasing argument of Trefethen 2019, ch. 4, made there for the points of
+    the second kind), and for every real :math:`x\in[-1,1]`
 
     .. math::
 
@@ -64,7 +66,7 @@ sparse matrices. Linear Algebra and its Applications 289, 41-54.
 Pace, R. K. & LeSage, J. P. (2004). Chebyshev approximation of log-determinants of spatial
 weight matrices. Computational Statistics & Data Analysis 45, 179-196.
 Trefethen, L. N. (2019). *Approximation Theory and Approximation Practice*, extended ed.,
-ch. 8. SIAM.
+ch. 4. SIAM.
 """
 
 from __future__ import annotations
