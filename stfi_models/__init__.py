@@ -13,8 +13,10 @@ from stfi_models._plotting import save_figure
 from stfi_models.api import fit
 from stfi_models.convergence import beta_convergence, sigma_convergence, spatial_beta_convergence
 from stfi_models.datasets import (
+    china_capital_cities,
     china_citation,
     china_contiguity,
+    china_coordinates,
     china_provinces,
     china_regions,
     china_variables,
@@ -173,6 +175,8 @@ __all__ = [
     "china_provinces",
     "china_regions",
     "china_contiguity",
+    "china_capital_cities",
+    "china_coordinates",
     "list_datasets",
     "load_dataset",
     "dataset_citation",

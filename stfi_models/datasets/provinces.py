@@ -34,6 +34,8 @@ __all__ = [
     "china_provinces",
     "china_regions",
     "china_contiguity",
+    "china_capital_cities",
+    "china_coordinates",
     "load_china_gdp",
     "load_china_population",
     "load_china_capital",
@@ -231,6 +233,69 @@ def china_contiguity(*, key: ProvinceKey = "prov_code") -> pd.DataFrame:
     values = matrix.to_numpy(dtype=np.int64)[np.ix_(order, order)]
     return pd.DataFrame(values, index=pd.Index(labels, name=key),
                         columns=pd.Index(labels, name=key))
+
+
+def china_capital_cities() -> pd.DataFrame:
+    """Capitals of the 31 provinces with their coordinates (adcode order).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The province keys ``adcode``, ``prov_code``, ``province_zh``, ``province_en``; the
+        capital ``city`` (standard English name: Lhasa, Xi'an, Urumqi, Hohhot), ``city_zh``,
+        ``city_wc`` (its name in the source, e.g. ``Lasa``, ``Xian``); ``lon`` and ``lat`` in
+        decimal degrees (two decimals, WGS84); ``wc_capital``, the source's capital code (1
+        Beijing, 2 municipality, 3 provincial capital; 0 for Xi'an, a slip of the source).
+
+    Notes
+    -----
+    R package ``maps`` 3.4.1 (Becker, Wilks, Brownrigg, Minka & Deckmyn 2022), dataset
+    ``world.cities``:
+    "world cities of population greater than about 40,000 ... [and] capital cities of any
+    population size", originally from Stefan Helders' www.world-gazetteer.com (population
+    as at January 2006).  Extracted by ``validation/distance_weights/capitals.R``; see
+    :func:`china_citation`.  The point is the city's centre as listed, not the seat of
+    the provincial government.
+
+    Examples
+    --------
+    >>> from stfi_models.datasets import china_capital_cities
+    >>> cities = china_capital_cities().set_index("province_en")
+    >>> cities.loc["Tibet", "city"], float(cities.loc["Tibet", "lon"])
+    ('Lhasa', 91.1)
+    """
+    table = read_bundled("china", "capitals.csv")
+    keys = china_provinces()[["adcode", "prov_code", "province_zh", "province_en"]]
+    table = keys.merge(table.drop(columns="province"), on="adcode", how="left",
+                       validate="one_to_one")
+    return table.reset_index(drop=True)
+
+
+def china_coordinates(*, key: ProvinceKey = "prov_code") -> pd.DataFrame:
+    """Longitude and latitude of each province's capital, indexed by a province key.
+
+    The input the distance-based weights builders take (``knn_weights``,
+    ``distance_band_weights``, ``SpatialWeights.inverse_distance``); ``coords="china"`` is a
+    shortcut for ``china_coordinates()``.  Source: :func:`china_capital_cities`.
+
+    Parameters
+    ----------
+    key : {"prov_code", "adcode", "province_zh", "province_en"}
+        How the index names provinces; ``"prov_code"`` matches the panel's entity column.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``lon`` and ``lat`` (decimal degrees), 31 rows in adcode order.
+
+    Examples
+    --------
+    >>> from stfi_models.datasets import china_coordinates
+    >>> china_coordinates().loc[11].tolist()  # Beijing
+    [116.4, 39.93]
+    """
+    table = china_capital_cities().set_index(_checked_key(key))
+    return table[["lon", "lat"]]
 
 
 def load_china_gdp() -> pd.DataFrame:

@@ -1,6 +1,11 @@
 """Spatial statistics: weights (China provinces bundled), global and local Moran's I, Geary's C."""
 
-from stfi_models.spatial.builders import combine_weights, economic_distance_weights, knn_weights
+from stfi_models.spatial.builders import (
+    combine_weights,
+    distance_band_weights,
+    economic_distance_weights,
+    knn_weights,
+)
 from stfi_models.spatial.geary import GearyPanel, GearyResult, geary
 from stfi_models.spatial.local import LocalMoranResult, local_moran
 from stfi_models.spatial.moran import MoranPanel, MoranResult, moran
@@ -11,6 +16,7 @@ __all__ = [
     "read_gal",
     "china_weights",
     "knn_weights",
+    "distance_band_weights",
     "economic_distance_weights",
     "combine_weights",
     "moran",

@@ -2,6 +2,8 @@ r"""More weights builders: k nearest neighbours, economic distance, and combinat
 
 * :func:`knn_weights`: each unit's ``k`` nearest points (Euclidean or great-circle);
   asymmetric in general; ties at the k-th distance are broken by unit order.
+* :func:`distance_band_weights`: every pair at most ``threshold`` apart (spdep's
+  ``dnearneigh(x, 0, threshold)``).
 * :func:`economic_distance_weights`: :math:`w_{ij} = 1/|x_i - x_j|` for an economic
   indicator :math:`x` (e.g. mean GDP per capita over the sample period; Case, Rosen & Hines
   1993 use its inverse gap).
@@ -10,7 +12,10 @@ r"""More weights builders: k nearest neighbours, economic distance, and combinat
   (transformed) weights over the same units.
 
 Every builder returns a :class:`~stfi_models.spatial.SpatialWeights` (islands are named in a
-warning by its constructor and kept as zero rows).
+warning by its constructor and kept as zero rows).  The coordinate builders take
+``coords="china"`` for the bundled capitals of China's 31 provinces (ids ``prov_code``, the
+panel's entity key) and then measure great-circle km on the WGS84 ellipsoid, as spdep does
+with ``longlat = TRUE`` (:mod:`stfi_models.spatial.distance`).
 
 References
 ----------
@@ -29,29 +34,40 @@ import pandas as pd
 import scipy.sparse as sp
 
 from stfi_models.exceptions import SpecificationError, check_choice
-from stfi_models.spatial.weights import SpatialWeights, Transform, pairwise_distances
+from stfi_models.spatial.distance import Metric, pairwise_distances
+from stfi_models.spatial.weights import SpatialWeights, Transform
 
-__all__ = ["knn_weights", "economic_distance_weights", "combine_weights"]
+__all__ = ["knn_weights", "distance_band_weights", "economic_distance_weights",
+           "combine_weights"]
 
 
 def knn_weights(coords: Any, k: int, ids: Sequence[Hashable] | None = None, *,
-                metric: str = "euclidean", transform: Transform = "row") -> SpatialWeights:
+                metric: Metric | None = None, transform: Transform = "row") -> SpatialWeights:
     """Each unit linked to its ``k`` nearest neighbours (weight 1 before ``transform``).
 
     Parameters
     ----------
-    coords : array-like or pandas.DataFrame, shape (n, 2)
-        Coordinates (see :func:`~stfi_models.spatial.weights.pairwise_distances`).
+    coords : array-like, pandas.DataFrame or "china", shape (n, 2)
+        Coordinates (see :func:`~stfi_models.spatial.distance.pairwise_distances`);
+        ``"china"``: the bundled provincial capitals.
     k : int
         Neighbours per unit, ``1 <= k < n``.
     ids : sequence, optional
-    metric : {"euclidean", "haversine"}
+    metric : {"euclidean", "haversine", "wgs84"}, optional
+        Default ``"wgs84"`` for ``"china"`` and lon/lat DataFrames, else ``"euclidean"``.
     transform : str, default "row"
 
     Raises
     ------
     SpecificationError
         ``k`` out of range or bad coordinates.
+
+    Examples
+    --------
+    >>> from stfi_models.spatial import knn_weights
+    >>> w = knn_weights("china", k=4)  # spdep: knearneigh(xy, 4, longlat = TRUE)
+    >>> w.n, int(w.cardinalities.min()), int(w.cardinalities.max())
+    (31, 4, 4)
     """
     ids, d = pairwise_distances(coords, ids, metric)
     n = d.shape[0]
@@ -63,6 +79,42 @@ def knn_weights(coords: Any, k: int, ids: Sequence[Hashable] | None = None, *,
     rows = np.repeat(np.arange(n), k)
     links = sp.csr_array((np.ones(n * k), (rows, nearest.ravel())), shape=(n, n))
     return SpatialWeights.from_matrix(links, ids, transform)
+
+
+def distance_band_weights(coords: Any, threshold: float,
+                          ids: Sequence[Hashable] | None = None, *, metric: Metric | None = None,
+                          transform: Transform = "row") -> SpatialWeights:
+    """Link every pair of units at most ``threshold`` apart (weight 1 before ``transform``).
+
+    Parameters
+    ----------
+    coords : array-like, pandas.DataFrame or "china", shape (n, 2)
+        As in :func:`knn_weights`.
+    threshold : float
+        Largest distance of a link (km for the great-circle metrics), inclusive as spdep's
+        ``dnearneigh`` upper bound.
+    ids : sequence, optional
+    metric : {"euclidean", "haversine", "wgs84"}, optional
+        As in :func:`knn_weights`.
+    transform : str, default "row"
+
+    Raises
+    ------
+    SpecificationError
+        A non-positive or non-finite threshold, or bad coordinates.
+
+    Warns
+    -----
+    SpecificationWarning
+        Naming the units without a neighbour within ``threshold``.
+    """
+    if isinstance(threshold, bool) or not isinstance(threshold, int | float | np.number) or \
+            not np.isfinite(threshold) or threshold <= 0:
+        raise SpecificationError(f"threshold must be a positive number, got {threshold!r}.")
+    ids, d = pairwise_distances(coords, ids, metric)
+    links = (d <= threshold).astype(float)
+    np.fill_diagonal(links, 0.0)
+    return SpatialWeights.from_matrix(sp.csr_array(links), ids, transform)
 
 
 def economic_distance_weights(values: pd.Series | Any, ids: Sequence[Hashable] | None = None,

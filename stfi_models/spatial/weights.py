@@ -40,12 +40,12 @@ import pandas as pd
 import scipy.sparse as sp
 
 from stfi_models.exceptions import SpecificationError, SpecificationWarning, check_choice
+from stfi_models.spatial.distance import Metric, pairwise_distances
 
 __all__ = ["SpatialWeights", "read_gal", "china_weights", "pairwise_distances", "TRANSFORMS"]
 
 TRANSFORMS = ("row", "binary", "none", "global", "minmax")
 Transform = Literal["row", "binary", "none", "global", "minmax"]
-EARTH_RADIUS_KM = 6371.0088
 
 
 def _coerce_ids(tokens: Sequence[str]) -> tuple[Hashable, ...]:
@@ -205,19 +205,29 @@ class SpatialWeights:
     @classmethod
     def inverse_distance(cls, coords: Any, ids: Sequence[Hashable] | None = None, *,
                          power: float = 1.0, threshold: float | None = None,
-                         metric: Literal["euclidean", "haversine"] = "euclidean",
+                         metric: Metric | None = None,
                          transform: Transform = "row") -> SpatialWeights:
         """Inverse-distance weights from point coordinates.
 
         Parameters
         ----------
-        coords : array-like or pandas.DataFrame, shape (n, 2)
-            ``(x, y)`` coordinates, or ``(longitude, latitude)`` in degrees with
-            ``metric="haversine"`` (great-circle distance in km on a sphere of radius
-            6371.0088 km). A DataFrame's index becomes the ids.
+        coords : array-like, pandas.DataFrame or "china", shape (n, 2)
+            ``(x, y)`` coordinates, or ``(longitude, latitude)`` in degrees for the
+            great-circle metrics; a DataFrame's index becomes the ids; ``"china"`` is the
+            bundled capitals of the 31 provinces (ids ``prov_code``). See
+            :mod:`stfi_models.spatial.distance`.
         ids, power, threshold, transform
-            As in :meth:`from_distance`.
-        metric : {"euclidean", "haversine"}
+            As in :meth:`from_distance` (``threshold`` in km for the great-circle metrics).
+        metric : {"euclidean", "haversine", "wgs84"}, optional
+            Default: ``"wgs84"`` (km on the WGS84 ellipsoid, as spdep's ``longlat = TRUE``)
+            for ``"china"`` and for DataFrames with lon/lat columns, else ``"euclidean"``.
+
+        Examples
+        --------
+        >>> from stfi_models.spatial import SpatialWeights
+        >>> w = SpatialWeights.inverse_distance("china", power=2)
+        >>> w.n, w.links.nnz
+        (31, 930)
         """
         ids, d = pairwise_distances(coords, ids, metric)
         return cls.from_distance(d, ids, power=power, threshold=threshold, transform=transform)
@@ -315,36 +325,6 @@ class SpatialWeights:
     def __repr__(self) -> str:
         return (f"SpatialWeights(n={self.n}, links={self.links.nnz}, "
                 f"transform='{self.transform}', islands={len(self.islands)})")
-
-
-def pairwise_distances(coords: Any, ids: Sequence[Hashable] | None = None,
-                       metric: str = "euclidean") -> tuple[Sequence[Hashable] | None, np.ndarray]:
-    """Ids and the matrix of distances between points (Euclidean, or great-circle in km).
-
-    Parameters
-    ----------
-    coords : array-like or pandas.DataFrame, shape (n, 2)
-        ``(x, y)``, or ``(longitude, latitude)`` in degrees for ``metric="haversine"``; a
-        DataFrame's index gives the ids.
-    ids : sequence, optional
-    metric : {"euclidean", "haversine"}
-    """
-    check_choice("metric", metric, ("euclidean", "haversine"))
-    if isinstance(coords, pd.DataFrame):
-        ids = list(coords.index) if ids is None else ids
-        coords = coords.to_numpy(dtype=float)
-    xy = np.asarray(coords, dtype=float)
-    if xy.ndim != 2 or xy.shape[1] != 2:
-        raise SpecificationError(f"coords must have shape (n, 2), got {xy.shape}.")
-    if not np.isfinite(xy).all():
-        raise SpecificationError("coords must be finite; found missing or infinite coordinates.")
-    if metric == "euclidean":
-        return ids, np.sqrt(((xy[:, None, :] - xy[None, :, :]) ** 2).sum(axis=2))
-    lon, lat = np.radians(xy[:, 0]), np.radians(xy[:, 1])
-    dlat = lat[:, None] - lat[None, :]
-    dlon = lon[:, None] - lon[None, :]
-    a = np.sin(dlat / 2) ** 2 + np.cos(lat)[:, None] * np.cos(lat)[None, :] * np.sin(dlon / 2) ** 2
-    return ids, 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(a, 0, 1)))
 
 
 def read_gal(path: str | PathLike[str], transform: Transform = "row") -> SpatialWeights:

@@ -34,9 +34,10 @@ def test_knn_on_the_sphere_uses_great_circle_distances():
     """Points at longitudes 179 and -179 are 2 degrees apart across the date line."""
     coords = pd.DataFrame({"lon": [0.0, 0.0, 179.0, -179.0], "lat": [0.0, 10.0, 0.0, 0.0]},
                           index=["a", "b", "c", "d"])
-    w = knn_weights(coords, 1, metric="haversine", transform="binary")
-    assert w.to_frame().loc["c", "d"] == 1  # across the date line
-    flat = knn_weights(coords, 1, transform="binary")
+    for metric in ("haversine", "wgs84", None):  # None: lon/lat columns mean great-circle
+        w = knn_weights(coords, 1, metric=metric, transform="binary")
+        assert w.to_frame().loc["c", "d"] == 1  # across the date line
+    flat = knn_weights(coords, 1, metric="euclidean", transform="binary")
     assert flat.to_frame().loc["c", "d"] == 0
 
 

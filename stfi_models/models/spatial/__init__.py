@@ -1,7 +1,8 @@
 """Spatial panel models with fixed effects (SAR, SEM, SDM, SDEM, SAC) by maximum likelihood.
 
 Modules, one job each: :mod:`.stack` (balanced panel in weights order, within transformation,
-spatial lags), :mod:`.logdet` (log-determinant and parameter space), :mod:`.likelihood`
+spatial lags), :mod:`.logdet` (log-determinant and parameter space; the Chebyshev and Monte
+Carlo approximations in :mod:`.logdet_approx`), :mod:`.likelihood`
 (concentrated likelihoods and the solver), :mod:`.information` (analytic information
 matrices), :mod:`.estimators` (the models), :mod:`.effects` and :mod:`.impacts` (LeSage-Pace
 effects and their inference), :mod:`.results` (the Result), :mod:`.choice` (LM, Wald and
@@ -16,10 +17,11 @@ from stfi_models.models.spatial.estimators import (
     SpatialLag,
 )
 from stfi_models.models.spatial.impacts import SpatialEffects
+from stfi_models.models.spatial.logdet import LOGDET_METHODS, LogDet
 from stfi_models.models.spatial.results import SpatialResult
 from stfi_models.models.spatial.sac import SpatialSAC
 
 __all__ = ["SpatialLag", "SpatialError", "SpatialDurbin", "SpatialDurbinError", "SpatialSAC",
            "SpatialResult",
-           "SpatialEffects",
+           "SpatialEffects", "LogDet", "LOGDET_METHODS",
            "spatial_model_choice", "ModelChoice", "lm_tests", "sdm_tests"]

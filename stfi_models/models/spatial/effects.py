@@ -98,11 +98,10 @@ class Multipliers:
             inv = 1.0 / (1.0 - rho * om)
             traces = np.array([inv.sum(), (om * inv).sum()]).real / n
             d_traces = np.array([(om * inv**2).sum(), (om**2 * inv**2).sum()]).real / n
-        else:
-            g = logdet.g_matrix(rho)  # W A
-            a = np.eye(n) + rho * g
-            traces = np.array([np.trace(a), np.trace(g)]) / n
-            d_traces = np.array([np.einsum("ij,ji->", g, a), np.einsum("ij,ji->", g, g)]) / n
+        else:  # G = W A, A = I + rho G: tr A = N + rho tr G, tr GA = tr G + rho tr G^2
+            tr_g, tr_gg = logdet.traces(rho)
+            traces = np.array([n + rho * tr_g, tr_g]) / n
+            d_traces = np.array([tr_g + rho * tr_gg, tr_gg]) / n
         solve = _solver(w, rho)
         ones = np.ones(n)
         a1 = solve(ones)

@@ -28,7 +28,12 @@ Options common to all three:
   (Elhorst, Lee-Yu); they differ under time effects only (:mod:`.stack`);
 * ``lee_yu`` -- the Lee & Yu (2010) transformation approach (bias-corrected
   :math:`\sigma^2`, and with time effects a bias-corrected :math:`\rho`);
-* ``logdet`` -- ``"eigen"`` (default) or ``"lu"`` (sparse LU for large ``N``).
+* ``logdet`` -- ``"eigen"`` (default), ``"lu"`` (exact sparse LU for large ``N``), or the
+  approximations ``"chebyshev"`` (Pace & LeSage 2004) and ``"mc"`` (Barry & Pace 1999),
+  tuned by ``logdet_options`` (``{"order": 5}``; ``{"draws": 16, "terms": 30, "seed": 0}``);
+  see :mod:`.logdet`.  An approximation moves the estimates by the approximation's error
+  (the log-likelihood it maximises is approximate); standard errors and effects still use
+  exact traces.
 
 The Durbin terms :math:`WX` are the formula's ``W(x)`` terms, i.e. lags of the raw variables
 transformed like any regressor (as splm's ``slag()``); for ``model="sdm"`` and
@@ -46,9 +51,9 @@ Millo, G. & Piras, G. (2012). splm: Spatial panel data models in R. JSS 47(1).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
@@ -83,7 +88,8 @@ class _SpatialModel(PanelModel):
 
     def __init__(self, spec: FormulaSpec, panel: PanelData, *, w: SpatialWeights | None = None,
                  effects: str | None = None, lag_convention: str | None = None,
-                 lee_yu: bool = False, logdet: str = "eigen") -> None:
+                 lee_yu: bool = False, logdet: str = "eigen",
+                 logdet_options: Mapping[str, Any] | None = None) -> None:
         super().__init__(spec, panel)
         if w is None:
             raise SpecificationError(
@@ -123,7 +129,8 @@ class _SpatialModel(PanelModel):
                 )
         self.lag_convention = lag_convention
         self.lee_yu = bool(lee_yu)
-        self.logdet = LogDet(w.matrix, logdet, w.links if w.transform == "row" else None)
+        self.logdet = LogDet(w.matrix, logdet, w.links if w.transform == "row" else None,
+                             {} if logdet_options is None else logdet_options)
         x = self._regressors()
         self.stacked: Stacked = stack_panel(self.design.y.iloc[:, 0], x, w.matrix, w.ids,
                                             self.effects, lag_convention)
@@ -170,14 +177,15 @@ class _SpatialModel(PanelModel):
         beta = profile.beta(rho)
         e = profile.residuals(rho)
         sigma2 = float(e @ e) / self.sizes.n_obs
-        g = self.logdet.g_matrix(rho)
+        traces = self.logdet.g_traces(rho)
         if self.kind == "lag":
-            xb = self.stacked.x @ beta
-            info = lag_information(profile.x, xb, g, sigma2, self.sizes.n_obs, self.sizes.t_jac)
+            gxb = self.logdet.g_apply(rho, (self.stacked.x @ beta).T).T.ravel()
+            info = lag_information(profile.x, gxb, traces, sigma2, self.sizes.n_obs,
+                                   self.sizes.t_jac)
             fitted = profile.y - e
         else:
-            info = error_information(profile.x - rho * profile.wx, g, sigma2, self.sizes.n_obs,
-                                     self.sizes.t_jac)
+            info = error_information(profile.x - rho * profile.wx, traces, sigma2,
+                                     self.sizes.n_obs, self.sizes.t_jac)
             fitted = profile.x @ beta  # SEM residuals: the unfiltered u, as splm reports
         names = [*self.names, self.parameter]
         return Estimate(np.array([*beta, rho]), invert(info, names), sigma2,
@@ -225,7 +233,8 @@ class _SpatialModel(PanelModel):
                   "aic": aic, "bic": bic,
                   "n_params": n_params, "lag_convention": self.lag_convention,
                   "lee_yu": self.lee_yu, "bounds": self.logdet.bounds,
-                  "logdet": self.logdet.method, "n_periods": st.shape[0],
+                  "logdet": self.logdet.method,
+                  "logdet_options": dict(self.logdet.options), "n_periods": st.shape[0],
                   "summary_header": (("Log-likelihood", f"{est.loglik:.4f}"),
                                      ("sigma2", f"{est.sigma2:.6g}"),
                                      ("AIC", f"{aic:.4f}"), ("BIC", f"{bic:.4f}"),
@@ -314,10 +323,12 @@ class _DurbinMixin:
     def __init__(self, spec: FormulaSpec, panel: PanelData, *, w: SpatialWeights | None = None,
                  effects: str | None = None, lag_convention: str | None = None,
                  lee_yu: bool = False, logdet: str = "eigen",
+                 logdet_options: Mapping[str, Any] | None = None,
                  durbin: bool | Sequence[str] = True) -> None:
         self._durbin = durbin
         super().__init__(spec, panel, w=w, effects=effects,  # type: ignore[call-arg]
-                         lag_convention=lag_convention, lee_yu=lee_yu, logdet=logdet)
+                         lag_convention=lag_convention, lee_yu=lee_yu, logdet=logdet,
+                         logdet_options=logdet_options)
 
     def _regressors(self) -> pd.DataFrame:
         x = super()._regressors()  # type: ignore[misc]

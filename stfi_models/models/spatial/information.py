@@ -34,25 +34,21 @@ from stfi_models.exceptions import EstimationError
 __all__ = ["lag_information", "error_information", "invert"]
 
 
-def _traces(g: np.ndarray) -> tuple[float, float, float]:
-    return float(np.trace(g)), float(np.einsum("ij,ji->", g, g)), float(np.sum(g * g))
-
-
-def lag_information(x: np.ndarray, xb: np.ndarray, g: np.ndarray, sigma2: float,
-                    n_obs: float, t_jac: float) -> np.ndarray:
+def lag_information(x: np.ndarray, gxb: np.ndarray, traces: tuple[float, float, float],
+                    sigma2: float, n_obs: float, t_jac: float) -> np.ndarray:
     r"""Information matrix of (beta, rho, sigma2) of the lag model.
 
     Parameters
     ----------
     x : ndarray, shape (T N, k)
         Transformed regressors, time-major.
-    xb : ndarray, shape (T, N)
-        :math:`\tilde X\hat\beta` per period.
-    g : ndarray, shape (N, N)
-        :math:`G = W(I - \rho W)^{-1}`.
+    gxb : ndarray, shape (T N,)
+        :math:`(I_T \otimes G)\tilde X\hat\beta`, time-major.
+    traces : tuple of float
+        :math:`(\operatorname{tr}G, \operatorname{tr}GG, \operatorname{tr}G'G)` for
+        :math:`G = W(I - \rho W)^{-1}` (:meth:`.LogDet.g_traces`).
     """
-    gxb = (xb @ g.T).ravel()
-    tr_g, tr_gg, tr_gtg = _traces(g)
+    tr_g, tr_gg, tr_gtg = traces
     k = x.shape[1]
     info = np.zeros((k + 2, k + 2))
     info[:k, :k] = x.T @ x / sigma2
@@ -63,10 +59,10 @@ def lag_information(x: np.ndarray, xb: np.ndarray, g: np.ndarray, sigma2: float,
     return info
 
 
-def error_information(x_filtered: np.ndarray, g: np.ndarray, sigma2: float, n_obs: float,
-                      t_jac: float) -> np.ndarray:
+def error_information(x_filtered: np.ndarray, traces: tuple[float, float, float],
+                      sigma2: float, n_obs: float, t_jac: float) -> np.ndarray:
     """Information matrix of (beta, lambda, sigma2) of the error model (block diagonal)."""
-    tr_g, tr_gg, tr_gtg = _traces(g)
+    tr_g, tr_gg, tr_gtg = traces
     k = x_filtered.shape[1]
     info = np.zeros((k + 2, k + 2))
     info[:k, :k] = x_filtered.T @ x_filtered / sigma2

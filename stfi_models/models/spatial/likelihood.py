@@ -21,7 +21,10 @@ effects; :math:`n = (N-1)(T-1)` and :math:`(T-1)[\ln|I-\rho W| - \ln(1-\rho)]` u
 
 The maximiser is found by bounded Brent search (``xatol = 1e-12``) and then polished by
 solving the score equation with Brent's root finder on a bracket around it, so the estimate
-is exact to machine precision, not to the optimiser's tolerance.
+is exact to machine precision, not to the optimiser's tolerance (for ``logdet="lu"``, whose
+derivative costs ``N`` solves, the Brent search is final).  With an approximate
+log-determinant (``"chebyshev"``, ``"mc"``) the score is that of the approximate likelihood,
+whose maximiser is then found exactly.
 
 References
 ----------
@@ -67,7 +70,7 @@ class Sizes:
     def jacobian(self, logdet: LogDet, rho: float) -> tuple[float, float]:
         """Value and first derivative of the Jacobian term."""
         value = logdet(rho)
-        d1 = logdet.derivatives(rho)[0] if logdet.method == "eigen" else np.nan
+        d1 = logdet.derivatives(rho)[0] if logdet.fast_derivatives else np.nan
         if self.time_jacobian:
             value -= np.log1p(-rho)
             d1 += 1.0 / (1.0 - rho)
@@ -171,7 +174,7 @@ def maximise(profile: LagProfile | ErrorProfile, name: str) -> float:
     found = optimize.minimize_scalar(lambda r: -profile.loglik(r), bounds=(lo, hi),
                                      method="bounded", options={"xatol": 1e-12, "maxiter": 500})
     rho = float(found.x)
-    if profile.logdet.method != "eigen":
+    if not profile.logdet.fast_derivatives:
         return rho
     step = 1e-7
     while step < 1e-2:

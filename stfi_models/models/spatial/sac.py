@@ -102,8 +102,8 @@ class SpatialSAC(_SpatialModel):
             ee = float(e @ e)
             d_rho = n_obs * float(e @ (wy - lam * wwy)) / ee
             d_lam = n_obs * float(e @ ((wy - rho * wwy) - wx @ beta)) / ee
-            return np.array([d_rho - t_jac * logdet.traces(rho)[0],
-                             d_lam - t_jac * logdet.traces(lam)[0]])
+            return np.array([d_rho + t_jac * logdet.derivatives(rho)[0],
+                             d_lam + t_jac * logdet.derivatives(lam)[0]])
 
         lo, hi = logdet.bounds
         margin = 1e-6 * (hi - lo)
@@ -112,7 +112,7 @@ class SpatialSAC(_SpatialModel):
                                   method="L-BFGS-B", bounds=bounds,
                                   options={"ftol": 1e-15, "gtol": 1e-10, "maxiter": 500})
         theta = found.x
-        if logdet.method == "eigen":
+        if logdet.fast_derivatives:
             polished = optimize.root(score, theta, method="hybr", options={"xtol": 1e-14})
             if polished.success and all(b[0] < v < b[1] for v, b in zip(polished.x, bounds,
                                                                           strict=True)):
