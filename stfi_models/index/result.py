@@ -78,6 +78,12 @@ class IndexResult:
                             ("_dropped", dropped), ("_data", data)):
             setter(self, name, table.copy())
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickle by value: the read-only options travel as a plain dict."""
+        state = {name: getattr(self, name) for name in self.__slots__}
+        state["options"] = dict(state["options"])
+        return _restore_index_result, (type(self), state)
+
     def __setattr__(self, name: str, value: object) -> None:
         raise AttributeError(f"IndexResult is immutable; cannot set '{name}'.")
 
@@ -238,3 +244,12 @@ class IndexResult:
 
     def __str__(self) -> str:
         return self.summary()
+
+
+def _restore_index_result(cls: type[IndexResult], state: dict[str, Any]) -> IndexResult:
+    """Rebuild a pickled IndexResult slot by slot."""
+    result = object.__new__(cls)
+    for name, value in state.items():
+        object.__setattr__(result, name, value)
+    object.__setattr__(result, "options", MappingProxyType(state["options"]))
+    return result

@@ -74,6 +74,16 @@ def _frozen_mapping(value: Mapping[str, Any] | None) -> Mapping[str, Any]:
     return MappingProxyType(dict(value or {}))
 
 
+def _restore_result(cls: type[Result], values: dict[str, Any]) -> Result:
+    """Rebuild a pickled Result field by field (no re-validation, no repeated warnings)."""
+    result = object.__new__(cls)
+    for name, value in values.items():
+        object.__setattr__(result, name, value)
+    for name in ("rsquared", "diagnostics", "info"):
+        object.__setattr__(result, name, _frozen_mapping(values[name]))
+    return result
+
+
 def _fmt(value: object) -> str:
     """Format a summary header fact: four decimals, or four significant digits when extreme."""
     if isinstance(value, float):
@@ -243,7 +253,12 @@ class Result:
             Its options (e.g. ``cluster="province"``, ``bandwidth=3``).
         """
         if self._revcov is None:
-            raise SpecificationError(f"Model '{self.model}' offers no alternative covariance.")
+            raise SpecificationError(
+                f"Model '{self.model}' offers no alternative covariance here: either the model "
+                "has none, or this Result was restored from a pickle, which keeps the numbers "
+                "but not the model and data. Refit with the covariance you want "
+                f"(fit(..., vcov='{vcov}'))."
+            )
         return self._revcov(vcov, **options)
 
     def diagnose(self, *tests: str, **options: Any) -> Result:
@@ -309,9 +324,23 @@ class Result:
         if hook is None:
             raise SpecificationError(
                 f"{what} is not available for model '{self.model}' (static models 'pooled', "
-                "'fe', 're', 'fd' offer it)."
+                "'fe', 're', 'fd' offer it), nor on a Result restored from a pickle, which "
+                "keeps the numbers but not the model and data: refit to use it."
             )
         return hook
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickle the numbers and not the model: the fitted model and its data stay behind.
+
+        A restored Result has every estimate, statistic and table; what needs the model
+        (``vcov()``, ``predict()``, ``wild_bootstrap()``, the HTZ form of ``wald_test``) asks
+        for a refit.
+        """
+        values = {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.init}
+        for name in ("rsquared", "diagnostics", "info"):
+            values[name] = dict(values[name])
+        values["_revcov"], values["_hooks"] = None, {}
+        return _restore_result, (type(self), values)
 
     def replace(self, **changes: Any) -> Result:
         """Return a copy with some fields changed (cached statistics are recomputed)."""
