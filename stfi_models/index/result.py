@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from stfi_models._frozen import reduce_by_value
 from stfi_models._lending import borrowed
 from stfi_models._plotting import figure_and_axes, integer_ticks, print_style
 from stfi_models.exceptions import SpecificationError, check_choice, did_you_mean
@@ -80,9 +81,7 @@ class IndexResult:
 
     def __reduce__(self) -> tuple[Any, ...]:
         """Pickle by value: the read-only options travel as a plain dict."""
-        state = {name: getattr(self, name) for name in self.__slots__}
-        state["options"] = dict(state["options"])
-        return _restore_index_result, (type(self), state)
+        return reduce_by_value(self, self.__slots__, ("options",))
 
     def __setattr__(self, name: str, value: object) -> None:
         raise AttributeError(f"IndexResult is immutable; cannot set '{name}'.")
@@ -244,12 +243,3 @@ class IndexResult:
 
     def __str__(self) -> str:
         return self.summary()
-
-
-def _restore_index_result(cls: type[IndexResult], state: dict[str, Any]) -> IndexResult:
-    """Rebuild a pickled IndexResult slot by slot."""
-    result = object.__new__(cls)
-    for name, value in state.items():
-        object.__setattr__(result, name, value)
-    object.__setattr__(result, "options", MappingProxyType(state["options"]))
-    return result

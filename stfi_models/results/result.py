@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from stfi_models._frozen import reduce_by_value
 from stfi_models._lending import borrowed
 from stfi_models.exceptions import NaNStatisticWarning, SpecificationError
 from stfi_models.formula.design import Dropped
@@ -72,16 +73,6 @@ class TestResult:
 
 def _frozen_mapping(value: Mapping[str, Any] | None) -> Mapping[str, Any]:
     return MappingProxyType(dict(value or {}))
-
-
-def _restore_result(cls: type[Result], values: dict[str, Any]) -> Result:
-    """Rebuild a pickled Result field by field (no re-validation, no repeated warnings)."""
-    result = object.__new__(cls)
-    for name, value in values.items():
-        object.__setattr__(result, name, value)
-    for name in ("rsquared", "diagnostics", "info"):
-        object.__setattr__(result, name, _frozen_mapping(values[name]))
-    return result
 
 
 def _fmt(value: object) -> str:
@@ -336,11 +327,9 @@ class Result:
         (``vcov()``, ``predict()``, ``wild_bootstrap()``, the HTZ form of ``wald_test``) asks
         for a refit.
         """
-        values = {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.init}
-        for name in ("rsquared", "diagnostics", "info"):
-            values[name] = dict(values[name])
-        values["_revcov"], values["_hooks"] = None, {}
-        return _restore_result, (type(self), values)
+        return reduce_by_value(self, (f.name for f in dataclasses.fields(self) if f.init),
+                               ("rsquared", "diagnostics", "info"),
+                               cleared={"_revcov": None, "_hooks": {}})
 
     def replace(self, **changes: Any) -> Result:
         """Return a copy with some fields changed (cached statistics are recomputed)."""

@@ -70,3 +70,15 @@ def test_an_index_result_pickles():
     assert dict(back.options) == dict(idx.options)
     with pytest.raises(TypeError):
         back.options["method"] = "x"
+
+
+def test_a_mediation_result_pickles():
+    china = sm.load_china_provinces()
+    china = china.assign(y=np.log(china["patent_grant_invention"]),
+                         x=np.log(china["rd_exp_total"]), m=np.log(china["gdp_nbs"]))
+    res = sm.mediate("x", "m", "y", china, entity="prov_code", time="year", bootstrap=50,
+                     seed=1)
+    back = pickle.loads(pickle.dumps(res))
+    pd.testing.assert_frame_equal(back.tidy(), res.tidy())
+    assert str(back.summary()) == str(res.summary())
+    assert dict(back.formulas) == dict(res.formulas)

@@ -8,7 +8,7 @@ a summary and delegates the path diagram to :mod:`stfi_models.models.mediation.p
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from itertools import combinations
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from stfi_models._frozen import reduce_by_value
 from stfi_models.exceptions import SpecificationError, check_choice
 from stfi_models.formula.design import Dropped
 from stfi_models.models.mediation.bootstrap import (
@@ -33,6 +34,10 @@ if TYPE_CHECKING:
     from stfi_models.results.summary import Summary
 
 __all__ = ["MediationResult"]
+
+
+#: Fields held as read-only mappings.
+_READ_ONLY = ("mediator_models", "diagnostics", "bootstrap_info", "formulas")
 
 
 @dataclass(frozen=True)
@@ -97,8 +102,12 @@ class MediationResult:
 
     def __post_init__(self) -> None:
         """Freeze the mappings (read-only views)."""
-        for name in ("mediator_models", "diagnostics", "bootstrap_info", "formulas"):
+        for name in _READ_ONLY:
             object.__setattr__(self, name, MappingProxyType(dict(getattr(self, name))))
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickle by value (the step Results pickle without their models)."""
+        return reduce_by_value(self, (f.name for f in fields(self)), _READ_ONLY)
 
     # ------------------------------------------------------------------ numbers
     @property
