@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from stfi_models.exceptions import EstimationError, SpecificationWarning
-from stfi_models.models import gmm_engine as ge
+from stfi_models.models.gmm import engine as ge
 
 
 def _panel(rows):
