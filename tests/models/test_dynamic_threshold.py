@@ -8,7 +8,7 @@ import pytest
 
 import stfi_models as sm
 from stfi_models.exceptions import EstimationError, SpecificationError
-from stfi_models.models import gmm_engine as ge
+from stfi_models.models.gmm import engine as ge
 from stfi_models.models.threshold.dynamic import DynamicThreshold
 
 FORMULA = "y ~ regimes(L(y, 1), x, by=q) | gmm(y, 2:4) + iv(x)"

@@ -131,8 +131,8 @@ def test_onestep_equals_explicit_matrices(abdata):
 def test_windmeijer_matches_numerical_derivative(abdata):
     """D = d beta2(b) / d b at the one-step estimate, checked by central differences."""
     from stfi_models.formula import parse_formula
-    from stfi_models.models import gmm_engine as ge
     from stfi_models.models.gmm import DiffGMM
+    from stfi_models.models.gmm import engine as ge
 
     g = DiffGMM(parse_formula(PDP), sm.PanelData(abdata, "id", "year")).gsys
     fit = ge.gmm_fit(g.y, g.x, g.z, g.entity, g.h, steps=2)

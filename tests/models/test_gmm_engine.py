@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import ast
+from pathlib import Path
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from stfi_models.exceptions import EstimationError, SpecificationWarning
-from stfi_models.models import gmm_engine as ge
+from stfi_models.models.gmm import engine as ge
 
 
 def _panel(rows):
@@ -148,3 +151,38 @@ def test_stacked_equations_one_step_equals_separate_fits():
     sep = [ge.gmm_fit(ys[j], xs[j], zs[j], ent, h, steps=1).params for j in range(2)]
     np.testing.assert_allclose(joint.params, np.concatenate(sep), atol=1e-12)
     assert joint.cov["windmeijer"].shape == (3, 3)
+
+
+# ---------------------------------------------------------------------------------- layering
+def _stfi_imports(path: Path) -> set[str]:
+    """Modules of stfi_models that a file imports (``from a import b`` counts as ``a.b``)."""
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            found.update(f"{node.module}.{alias.name}" for alias in node.names)
+    return {name for name in found if name.startswith("stfi_models")}
+
+
+def test_engine_is_the_lower_layer():
+    """The engine imports nothing of the models above it; the gmm package imports lazily."""
+    # so the panel VAR and the dynamic threshold model get the engine without DiffGMM
+    allowed = ("stfi_models.exceptions.", "stfi_models.models.lstsq",
+               "stfi_models.models.gmm.engine.")
+    home = Path(ge.__file__).parent
+    for path in sorted(home.glob("*.py")):
+        wrong = {name for name in _stfi_imports(path) if not name.startswith(allowed)}
+        assert not wrong, f"{path.name} imports {sorted(wrong)}"
+    assert not _stfi_imports(home.parent / "__init__.py")
+
+
+def test_gmm_package_names_resolve_lazily():
+    import stfi_models.models.gmm as gmm
+    from stfi_models.models.gmm.model import DiffGMM
+
+    assert gmm.DiffGMM is DiffGMM
+    assert all(callable(getattr(gmm, name)) for name in gmm.__all__)
+    assert set(gmm.__all__) <= set(dir(gmm))
+    with pytest.raises(AttributeError, match="no attribute 'DifGMM'"):
+        gmm.DifGMM  # noqa: B018

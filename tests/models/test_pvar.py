@@ -110,14 +110,14 @@ def test_select_lags_uses_a_common_sample(res):
 def test_cross_product_estimator_equals_engine_gmm_fit_on_stacked_system(dahlberg, transform):
     """The PVAR estimator is the engine's gmm_fit on I_m ⊗ X, I_m ⊗ Z (rcond=0: the engine
     inverts the two-step weight exactly when it is numerically nonsingular)."""
-    from stfi_models.models import gmm_engine
+    from stfi_models.models.gmm import engine
     from stfi_models.models.pvar.estimator import _stack
 
     res = fit(FORMULA + " | gmm(2:4)", dahlberg, entity="id", time="year", model="pvar",
               transform=transform, rcond=0.0)
     system = res._var.system
     y, x, z, entity, h = _stack(system)
-    eng = gmm_engine.gmm_fit(y, x, z, entity, h, steps=2, n_entities=system.n_entities)
+    eng = engine.gmm_fit(y, x, z, entity, h, steps=2, n_entities=system.n_entities)
     np.testing.assert_allclose(res.params.to_numpy(), eng.params2, rtol=1e-8)
     np.testing.assert_allclose(res.cov.to_numpy(), eng.cov["windmeijer"], rtol=1e-7)
     np.testing.assert_allclose(res.info["params_onestep"].to_numpy(), eng.params1, rtol=1e-10)
@@ -607,24 +607,24 @@ def test_system_weight_stacks_the_transformation_on_the_identity(sim, transform,
 
 
 def test_system_fd_weight_is_engine_h3(sim):
-    # gmm_engine.h_outer([D; I]) is gmm_engine.h_system(kind=3, transform="fd") on the rows
-    from stfi_models.models import gmm_engine
+    # engine.h_outer([D; I]) is engine.h_system(kind=3, transform="fd") on the rows
+    from stfi_models.models.gmm import engine
 
     s = _pvar(sim, transform="fd", system=True)._var.system
-    h3 = gmm_engine.h_system(s.entity, s.time, np.flatnonzero(s.transformed),
-                             np.flatnonzero(s.level), kind=3, transform="fd")
+    h3 = engine.h_system(s.entity, s.time, np.flatnonzero(s.transformed),
+                         np.flatnonzero(s.level), kind=3, transform="fd")
     n = s.entity.size
     np.testing.assert_array_equal(s.h.sparse(n).toarray(), h3.sparse(n).toarray())
 
 
 def test_system_cross_products_equal_engine_gmm_fit_on_stacked_system(sim):
-    from stfi_models.models import gmm_engine
+    from stfi_models.models.gmm import engine
     from stfi_models.models.pvar.estimator import _stack
 
     res = _pvar(sim, system=True, rcond=0.0)
     system = res._var.system
     y, x, z, entity, h = _stack(system)
-    eng = gmm_engine.gmm_fit(y, x, z, entity, h, steps=2, n_entities=system.n_entities)
+    eng = engine.gmm_fit(y, x, z, entity, h, steps=2, n_entities=system.n_entities)
     np.testing.assert_allclose(res.params.to_numpy(), eng.params2, rtol=1e-10)
     np.testing.assert_allclose(res.cov.to_numpy(), eng.cov["windmeijer"], rtol=1e-9)
     np.testing.assert_allclose(res.info["params_onestep"].to_numpy(), eng.params1, rtol=1e-10)

@@ -10,10 +10,10 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from scaling_helpers import assert_rescaled, fit_or_warned
 
 import stfi_models as sm
 from stfi_models.datasets import load_abdata
-from scaling_helpers import assert_rescaled, fit_or_warned
 
 FORMULA = "n ~ L(n, 1) + w + k | gmm(n, 2:4, collapse=True) + iv(w, k)"
 ABDATA = load_abdata()
@@ -46,7 +46,7 @@ def test_property_rescaling_a_regressor_by_10k(k, column, model, steps, vcov):
 
 def test_moments_are_reported_in_the_original_units():
     """Z'X of the engine's output is the unscaled cross product (diagnostics read it)."""
-    from stfi_models.models.gmm_engine import gmm_fit, h_identity
+    from stfi_models.models.gmm.engine import gmm_fit, h_identity
 
     rng = np.random.default_rng(0)
     x = rng.normal(size=(60, 2)) * [1e9, 1e-6]

@@ -47,7 +47,11 @@ Conventions (see ``validation/gmm/README.md`` for the mapping to Stata/plm/DPD):
 * system-GMM one-step weight ``h=3`` (xtabond2 default, also plm 2.6's ``"ld"``), ``h=2``
   (DPD for Ox), ``h=1`` (identity, Blundell-Bond 1998 as published).
 
-The package has one module per job:
+The package has two layers.  ``engine`` is the lower one: the linear panel GMM machinery on
+stacked equation rows (transforms, instrument columns, the one-step ``H``, one-/two-step and
+iterated estimation, the Windmeijer correction, Hansen/AR/Wald statistics), shared with the
+panel VAR and the dynamic threshold model and importing nothing of the models.  Above it, one
+module per job:
 
 * ``model``: :class:`DiffGMM`, :class:`SystemGMM` and their ``fit``;
 * ``system``: :func:`build_system`, the stacked estimating equations (:class:`GmmSystem`);
@@ -68,19 +72,32 @@ Roodman, D. (2009). How to do xtabond2. *Stata Journal* 9(1): 86-136.
 
 from __future__ import annotations
 
-from stfi_models.models.gmm.diagnostics import small_sample_factor
-from stfi_models.models.gmm.model import DiffGMM, SystemGMM
-from stfi_models.models.gmm.multipliers import DynamicMultipliers, dynamic_multipliers
-from stfi_models.models.gmm.results import GmmResult
-from stfi_models.models.gmm.system import GmmSystem, build_system
+import importlib
+from typing import Any
 
-__all__ = [
-    "DiffGMM",
-    "SystemGMM",
-    "GmmResult",
-    "GmmSystem",
-    "DynamicMultipliers",
-    "dynamic_multipliers",
-    "build_system",
-    "small_sample_factor",
-]
+#: public name -> module of this package that defines it; imported on first use, so that
+#: ``stfi_models.models.gmm.engine`` loads without the model classes above it.
+_HOMES = {
+    "DiffGMM": "model",
+    "SystemGMM": "model",
+    "GmmResult": "results",
+    "GmmSystem": "system",
+    "DynamicMultipliers": "multipliers",
+    "dynamic_multipliers": "multipliers",
+    "build_system": "system",
+    "small_sample_factor": "diagnostics",
+}
+
+__all__ = list(_HOMES)
+
+
+def __getattr__(name: str) -> Any:
+    """Return a model-layer name, importing its module on first use (PEP 562)."""
+    if name not in _HOMES:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f"{__name__}.{_HOMES[name]}"), name)
+
+
+def __dir__() -> list[str]:
+    """List the module's names with the lazily imported ones."""
+    return sorted(set(globals()) | set(_HOMES))

@@ -3,7 +3,7 @@
 This module's one job is the test statistics reported with a difference or system GMM fit:
 
 * Arellano-Bond AR(m) tests on the first-differenced residuals (:func:`ar_rows` picks the
-  rows, :func:`gmm_engine.arellano_bond_ar` computes the statistic);
+  rows, :func:`engine.arellano_bond_ar` computes the statistic);
 * the Sargan (not robust) and Hansen (robust) tests of the overidentifying restrictions and
   the difference-in-Hansen tests of each instrument group (:func:`difference_in_hansen`);
 * Wald tests that all coefficients, the slopes, or the time effects are zero
@@ -22,7 +22,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import stats
 
-from stfi_models.models import gmm_engine as ge
+from stfi_models.models.gmm import engine as ge
 from stfi_models.models.gmm.system import GmmSystem
 from stfi_models.results.result import TestResult
 
@@ -86,7 +86,7 @@ def gmm_diagnostics(
     ----------
     g : GmmSystem
         Stacked equations of the model.
-    fitres : gmm_engine.GmmFit
+    fitres : engine.GmmFit
         Estimates, residuals, weights and moment cross products from the engine.
     cov : ndarray
         Covariance of the estimates as reported (after the ``small`` factor), for the Wald
@@ -154,14 +154,14 @@ def difference_in_hansen(
     For each group (every ``gmm()``/``iv()`` block, the GMM instruments of the levels
     equation together, and the IV-style instruments together) the two-step Hansen statistic
     of the remaining instruments, with the full model's one-step moment covariance ``S``
-    (:func:`gmm_engine.hansen_j`), is subtracted from the full ``hansen`` (xtabond2's
+    (:func:`engine.hansen_j`), is subtracted from the full ``hansen`` (xtabond2's
     convention; Roodman 2009 §2.5).  Groups whose removal leaves no overidentifying
     restriction are skipped.
 
     Parameters
     ----------
     g : GmmSystem
-    fitres : gmm_engine.GmmFit
+    fitres : engine.GmmFit
     hansen : float
         Hansen statistic of all instruments.
     df : int

@@ -36,7 +36,7 @@ from stfi_models.formula.grammar import (
     is_panel_operator,
     names_in,
 )
-from stfi_models.models import gmm_engine as ge
+from stfi_models.models.gmm import engine as ge
 from stfi_models.panel import PanelData
 
 __all__ = [
@@ -260,8 +260,8 @@ def instrument_matrix(
     """Lay the instrument blocks out on the stacked rows.
 
     GMM-style blocks give one column per period and lag (per lag when collapsed) for the
-    transformed equation (:func:`gmm_engine.gmm_style`) and, in system GMM, differences
-    lagged one period less for the levels equation (:func:`gmm_engine.level_gmm_style`).
+    transformed equation (:func:`engine.gmm_style`) and, in system GMM, differences
+    lagged one period less for the levels equation (:func:`engine.level_gmm_style`).
     IV-style columns share one column across both equations; linearly dependent ones are
     dropped.
 

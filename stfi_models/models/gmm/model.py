@@ -3,7 +3,7 @@
 This module's one job is the model layer of the family: :class:`DiffGMM` and
 :class:`SystemGMM` validate their options and build the stacked equations at construction
 (:func:`~stfi_models.models.gmm.system.build_system`), and ``fit`` runs one-step, two-step or
-iterated GMM (:func:`gmm_engine.gmm_fit`), picks the covariance (cluster-robust, Windmeijer
+iterated GMM (:func:`engine.gmm_fit`), picks the covariance (cluster-robust, Windmeijer
 2005, or non-robust; xtabond2's ``small`` factor) and returns a :class:`GmmResult` with the
 specification tests of :mod:`stfi_models.models.gmm.diagnostics`.  The formula syntax and the
 conventions are described in :mod:`stfi_models.models.gmm`.
@@ -32,9 +32,9 @@ from stfi_models.exceptions import (
     check_kwargs,
 )
 from stfi_models.formula.grammar import FormulaSpec
-from stfi_models.models import gmm_engine as ge
 from stfi_models.models import lstsq
 from stfi_models.models.base import PanelModel
+from stfi_models.models.gmm import engine as ge
 from stfi_models.models.gmm.diagnostics import gmm_diagnostics, small_sample_factor
 from stfi_models.models.gmm.instruments import warn_uninstrumented
 from stfi_models.models.gmm.results import GmmResult, residual_series, summary_info

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from stfi_models.models import gmm_engine as ge
+from stfi_models.models.gmm import engine as ge
 from stfi_models.models.gmm.multipliers import DynamicMultipliers, dynamic_multipliers
 from stfi_models.models.gmm.system import GmmSystem
 from stfi_models.results.result import Result
@@ -86,7 +86,7 @@ def summary_info(g: GmmSystem, fitres: ge.GmmFit, steps: int | str,
     ----------
     g : GmmSystem
         The stacked equations that were estimated.
-    fitres : gmm_engine.GmmFit
+    fitres : engine.GmmFit
         The engine's estimates.
     steps : {1, 2, "iterated"}
     counts : ndarray of int

@@ -32,7 +32,7 @@ from stfi_models.exceptions import (
 )
 from stfi_models.formula.design import Design, build_design
 from stfi_models.formula.grammar import FormulaSpec
-from stfi_models.models import gmm_engine as ge
+from stfi_models.models.gmm import engine as ge
 from stfi_models.models.gmm.instruments import (
     IvColumn,
     collect_instruments,
@@ -152,7 +152,7 @@ def build_system(
         Add the levels equation (Blundell-Bond).
     transform : {"fd", "fod"}
     h : {1, 2, 3}
-        System-GMM one-step weighting structure (see :func:`gmm_engine.h_system`).
+        System-GMM one-step weighting structure (see :func:`engine.h_system`).
     warn : bool
         Emit :class:`MissingValueWarning` for rows with missing data.
 

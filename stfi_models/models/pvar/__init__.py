@@ -51,11 +51,11 @@ Estimator: the ``m`` equations are one linear GMM problem with block-diagonal re
   system and Hansen's J.
 
 Computation: the estimates are obtained from per-entity cross products (``Z_i'H_iZ_i``
-with the engine's ``H`` structure -- :func:`~stfi_models.models.gmm_engine.h_identity`,
-:func:`~stfi_models.models.gmm_engine.h_first_difference` or, for system GMM,
-:func:`~stfi_models.models.gmm_engine.h_outer` --, ``Z_i'X_i``, ``Z_i'Y_i``), which is
+with the engine's ``H`` structure -- :func:`~stfi_models.models.gmm.engine.h_identity`,
+:func:`~stfi_models.models.gmm.engine.h_first_difference` or, for system GMM,
+:func:`~stfi_models.models.gmm.engine.h_outer` --, ``Z_i'X_i``, ``Z_i'Y_i``), which is
 algebraically the engine's
-:func:`~stfi_models.models.gmm_engine.gmm_fit` on the stacked block-diagonal system (a test
+:func:`~stfi_models.models.gmm.engine.gmm_fit` on the stacked block-diagonal system (a test
 checks this) but needs only ``L x L`` work for the one-step weight; the same cross products
 make a bootstrap refit cost milliseconds.  The Windmeijer covariance comes from the engine.
 

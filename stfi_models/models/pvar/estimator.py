@@ -4,7 +4,7 @@ Job: estimate the ``m`` equations of a :class:`~stfi_models.models.pvar.system._
 linear GMM problem (block-diagonal regressors ``I_m ⊗ X_i`` and instruments ``I_m ⊗ Z_i``).
 The estimates come from per-entity cross products (:class:`_CrossProducts`: ``Z_i'H_iZ_i``,
 ``Z_i'X_i``, ``Z_i'Y_i``), algebraically the engine's
-:func:`~stfi_models.models.gmm_engine.gmm_fit` on the stacked system (:func:`_stack`), with
+:func:`~stfi_models.models.gmm.engine.gmm_fit` on the stacked system (:func:`_stack`), with
 one-step robust or Windmeijer (2005) two-step covariance and Hansen's J
 (:func:`_gmm_system`).  :class:`_VarState` keeps what a fitted result needs for responses,
 bands and refits.  The formulas are in the package docstring.
@@ -18,8 +18,8 @@ import numpy as np
 import scipy.sparse as sp
 
 from stfi_models.exceptions import EstimationError
-from stfi_models.models import gmm_engine as engine
 from stfi_models.models import lstsq
+from stfi_models.models.gmm import engine
 from stfi_models.models.pvar.system import VarModel, _System
 
 #: ``MASS::ginv``'s default tolerance, used by R panelvar for the two-step weight.
@@ -66,7 +66,7 @@ def _stack(system: _System):
 
     Rows are (equation, observation), ``y = vec(Y)``, ``X = I_m ⊗ X``, ``Z = I_m ⊗ Z``, the
     entity repeated, and the one-step structure ``I_m ⊗ H``
-    (:func:`~stfi_models.models.gmm_engine.stack_equations`).
+    (:func:`~stfi_models.models.gmm.engine.stack_equations`).
     """
     m = system.y.shape[1]
     return engine.stack_equations(list(system.y.T), [system.x] * m, [system.z] * m,
@@ -268,7 +268,7 @@ def _gmm_scaled(system: _System, steps: int, rcond: float, with_cov: bool = True
     Estimates come from the cross products (:class:`_CrossProducts`); the one-step robust
     sandwich is :math:`A_1 G'W_1 S_1 W_1 G A_1` (``G = I_m ⊗ Z'X``, ``W_1 = I_m ⊗ (Z'HZ)^{-1}``,
     ``S_1 = sum_i g_i g_i'`` joint over equations) and the two-step covariance is the
-    engine's :func:`~stfi_models.models.gmm_engine.windmeijer` on the stacked system.
+    engine's :func:`~stfi_models.models.gmm.engine.windmeijer` on the stacked system.
     """
     m, k = system.y.shape[1], system.x.shape[1]
     n_moments = system.z.shape[1] * m

@@ -28,9 +28,9 @@ from stfi_models.exceptions import (
 )
 from stfi_models.formula.design import Dropped, build_design
 from stfi_models.formula.grammar import FormulaSpec
-from stfi_models.models import gmm_engine as engine
 from stfi_models.models import lstsq
 from stfi_models.models.base import PanelModel
+from stfi_models.models.gmm import engine
 from stfi_models.models.pvar.estimator import GINV_RCOND, _Estimate, _gmm_system, _VarState
 from stfi_models.models.pvar.results import PanelVARResult
 from stfi_models.models.pvar.system import (

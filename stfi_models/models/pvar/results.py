@@ -19,7 +19,7 @@ import pandas as pd
 from scipy import stats
 
 from stfi_models.exceptions import SpecificationError, SpecificationWarning
-from stfi_models.models import gmm_engine as engine
+from stfi_models.models.gmm import engine
 from stfi_models.models.pvar import lags
 from stfi_models.models.pvar.bands import draw_bands
 from stfi_models.models.pvar.estimator import _VarState

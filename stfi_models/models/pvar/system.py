@@ -21,7 +21,7 @@ import scipy.sparse as sp
 from stfi_models.exceptions import EstimationError, SpecificationError
 from stfi_models.formula.design import Design
 from stfi_models.formula.grammar import FormulaSpec, InstrumentSpec, lag_range
-from stfi_models.models import gmm_engine as engine
+from stfi_models.models.gmm import engine
 from stfi_models.panel import PanelData
 
 
@@ -201,7 +201,7 @@ def build_system(model: VarModel, p: int | None = None, sample_lag: int | None =
     transformed exogenous regressors.  With ``system=True`` every sample row also gives
     a levels row (``y_t`` on its lagged levels, the exogenous regressors and a constant),
     instrumented by ``Δz_{t-a+1}`` for each block ``gmm(z, a:b)``
-    (:func:`~stfi_models.models.gmm_engine.level_gmm_style`, xtabond2's lag), by the
+    (:func:`~stfi_models.models.gmm.engine.level_gmm_style`, xtabond2's lag), by the
     exogenous regressors in levels (the same column as their transformed values) and by
     the constant.
     """

@@ -46,8 +46,8 @@ from stfi_models.exceptions import EstimationError, SpecificationError
 from stfi_models.formula.design import build_design
 from stfi_models.formula.grammar import FormulaSpec, Term
 from stfi_models.formula.operators import OperatorEvaluator
-from stfi_models.models import gmm_engine as ge
 from stfi_models.models.base import PanelModel
+from stfi_models.models.gmm import engine as ge
 from stfi_models.models.gmm.results import residual_series
 from stfi_models.models.gmm.system import build_system
 from stfi_models.models.threshold.data import column_name, regime_block
