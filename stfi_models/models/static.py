@@ -516,6 +516,8 @@ class FixedEffects(_StaticModel):
                 "absorbing the effects."
             )
         values = x.to_numpy()
+        # pooled OLS for the F test first: its n x k buffer is gone before the sweep's arrive
+        ssr_p, rank_p = _pooled_fit(values, y)
         swept = np.empty((len(y), len(names) + 1), order="F")  # columns contiguous
         swept[:, 0], swept[:, 1:] = y, values
         swept, absorbed = self._absorbed.sweep(swept, overwrite=True), self._absorbed.rank
@@ -533,7 +535,6 @@ class FixedEffects(_StaticModel):
             rsq.update({k: v for k, v in _stata_r2(y, values @ coef, self._entity).items()
                         if k != "within"})
         n, k = len(y), len(names)
-        ssr_p, rank_p = _pooled_fit(values, y)
         ssr = float(resid @ resid)
         df2 = n - k - absorbed
         df1 = (n - rank_p) - df2
