@@ -95,9 +95,8 @@ def plain_matrices(lhs: Sequence[ast.expr], rhs: Sequence[tuple[int, ast.expr]],
     rows = None if keep.all() else np.flatnonzero(keep)
     n = len(frame) if rows is None else rows.size
     index = frame.index if rows is None else frame.index[rows]
-    floats = {name: np.asarray(col, dtype=float) for name, col in values.items()}
-    y = _matrix([floats[name] for name in y_names], rows, False, n)
-    x = _matrix([floats[name] for name in x_names], rows, intercept, n)
+    y = _matrix([values[name] for name in y_names], rows, False, n)  # cast as written
+    x = _matrix([values[name] for name in x_names], rows, intercept, n)
     labels = ["Intercept"] * intercept + x_names
     return (pd.DataFrame(y, index=index, columns=y_names, copy=False),
             pd.DataFrame(x, index=index, columns=labels, copy=False))
