@@ -137,22 +137,21 @@ class PanelData:
         entity, time = (entity, time) if entity is not None else tuple(data.index.names)
         self.entity: str = str(entity)
         self.time: str = str(time)
-        frame = plain_numeric(frame, skip=(self.entity, self.time))
+        frame = plain_numeric(frame, skip=(self.entity, self.time))  # a new frame: ours
         self._check_keys(frame)
         codes, time_codes = _codes(frame[self.entity]), _codes(frame[self.time])
         key = codes.astype(np.int64) * (int(time_codes.max(initial=0)) + 1) + time_codes
-        if (key[1:] > key[:-1]).all():  # already sorted, no duplicate: O(n), no sort
-            order = np.arange(key.size)
-            frame = frame.copy()
-        else:
+        if not (key[1:] > key[:-1]).all():  # sorted without duplicates is checked in O(n)
             order = np.lexsort((time_codes, codes))
             ordered = key[order]
             if (ordered[1:] == ordered[:-1]).any():
                 self._refuse_duplicates(frame)  # equal keys are adjacent once sorted
             frame = frame.iloc[order]
-        self._entity_codes = pd.factorize(codes[order])[0]
+            codes, time_codes = codes[order], time_codes[order]
+        # codes ascending and dense: each entity's rows adjacent, in time order
+        self._entity_codes, self._time_codes = codes, time_codes
         self.original_index = frame.index
-        frame = frame.reset_index(drop=True)
+        frame.index = pd.RangeIndex(len(frame))  # frame is our own copy: no second one
         self.frame: pd.DataFrame = frame
         self.delta: float | None = delta
         self.freq: str | None = None
@@ -265,7 +264,7 @@ class PanelData:
             return t.cat.codes.to_numpy(dtype=np.int64)
         else:
             return self._stepped_positions(values.astype(float), delta)
-        periods = np.unique(ints)
+        periods = np.sort(pd.unique(ints))  # hash, then sort the few distinct periods
         if delta is None:
             delta = max(int(np.gcd.reduce(np.diff(periods))), 1) if periods.size > 1 else 1
         elif isinstance(delta, bool) or not isinstance(delta, int | np.integer) or delta < 1:
@@ -347,6 +346,11 @@ class PanelData:
         return self._entity_codes
 
     @property
+    def time_codes(self) -> np.ndarray:
+        """Integer code of each row's time key, 0..T-1 in the order of the distinct values."""
+        return self._time_codes
+
+    @property
     def grid(self) -> dict[str, float | str]:
         """The ``delta=`` / ``freq=`` options that rebuild this time grid on a subset."""
         if self.freq is not None:
@@ -381,19 +385,29 @@ class PanelData:
     @cached_property
     def balance(self) -> BalanceInfo:
         """Balance information: N, periods, T min/mean/max and gaps."""
-        codes = self.entity_codes
-        counts = np.bincount(codes)
-        pos = self._time_pos
-        first = np.full(counts.size, np.iinfo(np.int64).max)
-        last = np.full(counts.size, np.iinfo(np.int64).min)
-        np.minimum.at(first, codes, pos)
-        np.maximum.at(last, codes, pos)
+        return self.balance_of(np.arange(len(self.frame)))
+
+    def balance_of(self, rows: np.ndarray) -> BalanceInfo:
+        """Balance information of a sample: the rows at positions ``rows`` of :attr:`frame`.
+
+        The same as the balance of a :class:`PanelData` built from those rows on this panel's
+        time grid (``delta``/``freq``), without building one.
+
+        Parameters
+        ----------
+        rows : numpy.ndarray
+            Ascending, non-empty row positions (e.g. an estimation sample's).
+        """
+        codes, pos = self.entity_codes[rows], self._time_pos[rows]
+        starts = np.flatnonzero(np.diff(codes, prepend=-1))  # an entity's rows are adjacent
+        counts = np.diff(np.append(starts, codes.size))
+        first, last = np.minimum.reduceat(pos, starts), np.maximum.reduceat(pos, starts)
         gaps = int(np.sum(last - first + 1 > counts))
-        n_periods = int(np.unique(pos).size)
+        n_periods = int(pd.unique(pos).size)
         return BalanceInfo(
             n_entities=int(counts.size),
             n_periods=n_periods,
-            nobs=len(self.frame),
+            nobs=int(codes.size),
             t_min=int(counts.min()),
             t_mean=float(counts.mean()),
             t_max=int(counts.max()),

@@ -140,6 +140,23 @@ def test_rows_sorted_and_balance_consistent(drawn):
 
 
 @PROPERTY
+@given(panels(), st.data())
+def test_balance_of_a_sample_equals_the_balance_of_its_own_panel(drawn, data):
+    """``balance_of(rows)`` (codes only) equals building a PanelData from the rows."""
+    frame, step = drawn
+    panel = PanelData(frame, "id", "t", delta=step)
+    chosen = data.draw(st.lists(st.booleans(), min_size=len(frame), max_size=len(frame)))
+    rows = np.flatnonzero(chosen)
+    if rows.size == 0:
+        rows = np.array([len(frame) - 1])
+    sample = PanelData(panel.frame.iloc[rows], "id", "t", **panel.grid)
+    assert panel.balance_of(rows) == sample.balance
+    assert panel.balance_of(np.arange(len(frame))) == panel.balance
+    codes = pd.factorize(panel.frame["t"], sort=True)[0]
+    np.testing.assert_array_equal(panel.time_codes, codes)
+
+
+@PROPERTY
 @given(panels(), st.booleans())
 def test_formula_lags_match_brute_force_and_are_built_before_the_sample_is_cut(
     drawn, multiindex

@@ -8,7 +8,8 @@ Steps, in order (so lags are built on the full panel before any sample is cut):
    ranges expand a term into one term per lag;
 3. ``C(entity)`` / ``C(time)`` terms and ``| entity + time`` parts are set aside as absorbed
    effects when ``absorb=True`` (the within transformation), or left to patsy as dummies;
-4. patsy builds the matrices in a namespace that holds only whitelisted functions;
+4. patsy builds the matrices in a namespace that holds only whitelisted functions (formulas
+   of plain numeric columns only are built directly, :mod:`~stfi_models.formula.plain`);
 5. rows with a missing value anywhere are dropped, counted per variable, and warned about.
 """
 
@@ -37,6 +38,7 @@ from stfi_models.formula.grammar import (
     plain_column,
 )
 from stfi_models.formula.operators import OperatorEvaluator, missing_column_error
+from stfi_models.formula.plain import plain_matrices
 from stfi_models.formula.registry import eval_namespace
 from stfi_models.formula.render import term_text, to_patsy, unquote
 from stfi_models.formula.safety import point_at_node
@@ -172,27 +174,29 @@ def _check_columns(spec: FormulaSpec, frame: pd.DataFrame) -> None:
 
 def _check_numeric(nodes: list[ast.expr], frame: pd.DataFrame, formula: str) -> None:
     """Refuse text columns outside ``C()``: patsy would silently dummy-code them."""
-
-    def visit(node: ast.AST) -> None:
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "C":
-            return
-        name = plain_column(node)  # type: ignore[arg-type]
-        if name is not None and name in frame.columns:
-            series = frame[name]
-            if not pd.api.types.is_numeric_dtype(series):
-                raise FormulaError(
-                    f"Column '{name}' is not numeric (dtype {series.dtype}). Wrap it as "
-                    f"C({name}) to use it as a categorical, or convert it with "
-                    f"pd.to_numeric(df['{name}']).\n"
-                    f"{point_at_node(formula, node)}"
-                )
-            return
-        for child in ast.iter_child_nodes(node):
-            if not (isinstance(node, ast.Call) and child is node.func):
-                visit(child)
-
     for node in nodes:
-        visit(node)
+        _check_numeric_node(node, frame, formula)
+
+
+def _check_numeric_node(node: ast.AST, frame: pd.DataFrame, formula: str) -> None:
+    # a module-level recursion: a nested function calling itself would hold the frame in a
+    # reference cycle, alive until the garbage collector runs
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "C":
+        return
+    name = plain_column(node)  # type: ignore[arg-type]
+    if name is not None and name in frame.columns:
+        series = frame[name]
+        if not pd.api.types.is_numeric_dtype(series):
+            raise FormulaError(
+                f"Column '{name}' is not numeric (dtype {series.dtype}). Wrap it as "
+                f"C({name}) to use it as a categorical, or convert it with "
+                f"pd.to_numeric(df['{name}']).\n"
+                f"{point_at_node(formula, node)}"
+            )
+        return
+    for child in ast.iter_child_nodes(node):
+        if not (isinstance(node, ast.Call) and child is node.func):
+            _check_numeric_node(child, frame, formula)
 
 
 def build_design(
@@ -318,28 +322,15 @@ def build_design(
             absorbed and len(set(absorbed)) != len(absorbed)):
         raise FormulaError(f"An effect is absorbed twice in:\n  {spec.text}")
 
-    aliases = column_aliases(work.columns)
-    rhs_text = " ".join(
-        f"{'+' if sign > 0 else '-'} {term_text(rewrite(node, aliases))}"
-        for sign, node in rhs_nodes
-    ).removeprefix("+ ") or "1"
-    lhs_text = " + ".join(term_text(rewrite(n, aliases)) for n in lhs_nodes)
-    env = patsy.EvalEnvironment([eval_namespace()])
-    try:
-        y, x = patsy.dmatrices(
-            f"{lhs_text} ~ {rhs_text}", work.rename(columns=aliases), eval_env=env,
-            NA_action="drop", return_type="dataframe",
-        )
-    except patsy.PatsyError as exc:
-        raise FormulaError(f"Cannot build the model matrices: {exc}\n  {spec.text}") from None
-    y = restore_labels(y, aliases).rename(columns=unquote)
-    x = restore_labels(x, aliases).rename(columns=unquote)
+    matrices = plain_matrices(lhs_nodes, rhs_nodes, work)
+    y, x = matrices if matrices is not None else _patsy_matrices(lhs_nodes, rhs_nodes, work,
+                                                                spec.text)
 
     rows = y.index.to_numpy()
     nonfinite = {
-        name: ~np.isfinite(col.to_numpy())
+        name: ~finite
         for name, col in (*y.items(), *x.items())
-        if not np.isfinite(col.to_numpy()).all()
+        if not (finite := np.isfinite(col.to_numpy())).all()
     }
     keep = np.ones(rows.size, dtype=bool)
     for mask in nonfinite.values():
@@ -349,9 +340,10 @@ def build_design(
     if required:
         keep &= work.loc[rows, list(required)].notna().all(axis=1).to_numpy()
     nonfinite_rows = {name: rows[mask] for name, mask in nonfinite.items()}
-    rows = rows[keep]
-    y, x = y.iloc[keep], x.iloc[keep]
-    index = panel.index[rows]
+    if not keep.all():
+        rows = rows[keep]
+        y, x = y.iloc[keep], x.iloc[keep]
+    index = panel.index if rows.size == len(work) else panel.index[rows]  # rows ascending
     y.index = index
     x.index = index
 
@@ -377,6 +369,36 @@ def build_design(
         )
     return Design(y, x, tuple(absorbed), rows, dropped, panel, work, spec,
                   tuple(absorbed_columns))
+
+
+def _patsy_matrices(lhs: list[ast.expr], rhs: list[tuple[int, ast.expr]], frame: pd.DataFrame,
+                   formula: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Build ``(y, x)`` with patsy (rows with a missing value dropped), labelled our way.
+
+    Columns whose names shadow a formula function are read under an alias
+    (:mod:`~stfi_models.formula.aliases`); patsy's ``Q('L1.x')`` labels are shown as ``L1.x``.
+
+    Raises
+    ------
+    FormulaError
+        When patsy cannot build the matrices.
+    """
+    aliases = column_aliases(frame.columns)
+    rhs_text = " ".join(
+        f"{'+' if sign > 0 else '-'} {term_text(rewrite(node, aliases))}"
+        for sign, node in rhs
+    ).removeprefix("+ ") or "1"
+    lhs_text = " + ".join(term_text(rewrite(n, aliases)) for n in lhs)
+    env = patsy.EvalEnvironment([eval_namespace()])
+    try:
+        y, x = patsy.dmatrices(
+            f"{lhs_text} ~ {rhs_text}", frame.rename(columns=aliases), eval_env=env,
+            NA_action="drop", return_type="dataframe",
+        )
+    except patsy.PatsyError as exc:
+        raise FormulaError(f"Cannot build the model matrices: {exc}\n  {formula}") from None
+    return (restore_labels(y, aliases).rename(columns=unquote),
+            restore_labels(x, aliases).rename(columns=unquote))
 
 
 def _check_effect_columns(name: str, frame: pd.DataFrame, formula: str) -> None:
@@ -429,6 +451,8 @@ def _count_lost(
     ``"NaN from a transformation"``.
     """
     counts: dict[str, int] = {}
+    if not lost.size:
+        return counts
     explained = np.zeros(lost.size, dtype=bool)
     for name in sorted(columns, key=str):
         missing = work[name].isna().to_numpy()[lost]

@@ -69,6 +69,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from itertools import combinations
 from typing import Any
 
@@ -86,6 +87,7 @@ from stfi_models.exceptions import (
 )
 from stfi_models.inference import small_sample as ss
 from stfi_models.models import lstsq
+from stfi_models.models.absorb import dense_codes
 
 __all__ = ["VCOV_TYPES", "VCOV_OPTIONS", "CR_TYPES", "DF_ADJUST", "COUNT_EFFECTS", "KERNELS",
            "TEST_DF", "DEFAULTS", "FEW_CLUSTERS", "MAX_CLUSTER_DIMENSIONS", "Regression",
@@ -129,7 +131,7 @@ _K_TEXT = {"none": "k excludes absorbed effects (plm)",
 
 @dataclass(frozen=True)
 class Regression:
-    """The transformed regression a static model estimated by OLS.
+    r"""The transformed regression a static model estimated by OLS.
 
     Attributes
     ----------
@@ -149,6 +151,10 @@ class Regression:
         use it to build the hat matrix of the full model.
     theta : numpy.ndarray, optional
         Per-row quasi-demeaning weight of random effects (CR2 in clubSandwich's GLS form).
+    xtx_inv : numpy.ndarray, optional
+        :math:`(X^\prime X)^{-1}` from the column-scaled pivoted QR the estimator solved with
+        (:meth:`stfi_models.models.lstsq.Factored.gram_inverse`), so that :attr:`bread`
+        factors nothing again; without it, ``x`` is factored when the bread is first needed.
     """
 
     x: np.ndarray
@@ -159,6 +165,16 @@ class Regression:
     n_absorbed: int = 0
     sweep: Callable[[np.ndarray], np.ndarray] | None = None
     theta: np.ndarray | None = None
+    xtx_inv: np.ndarray | None = None
+
+    @cached_property
+    def bread(self) -> np.ndarray:
+        r""":math:`(X^\prime X)^{-1}` from the column-scaled pivoted QR of ``x``.
+
+        Digits lost grow with :math:`\kappa(X)`, not :math:`\kappa(X)^2` as through
+        :math:`X^\prime X` (:mod:`stfi_models.models.lstsq`).
+        """
+        return self.xtx_inv if self.xtx_inv is not None else lstsq.gram_inverse(self.x)
 
     @property
     def nobs(self) -> int:
@@ -362,33 +378,48 @@ def cluster_codes(names: Sequence[str], reg: Regression, frame: pd.DataFrame,
     SpecificationError
         A name that is no key or column (with a suggestion), or a column missing on rows.
     """
-    codes = [pd.factorize(_one_code(name, reg, frame, keys), sort=True)[0] for name in names]
+    codes = [dense_codes(_one_code(name, reg, frame, keys))[0] for name in names]
     return np.column_stack(codes)
 
 
-def _bread(x: np.ndarray) -> np.ndarray:
-    # (X'X)^-1 from column-scaled pivoted QR: digits lost ~ cond(X), not cond(X)^2
-    return lstsq.gram_inverse(x)
+def _joint_codes(codes: np.ndarray) -> np.ndarray:
+    """Dense codes of the intersections of the columns of ``codes`` (each dense, 0-based).
+
+    The codes follow the lexicographic order of the combinations, as ``np.unique(codes,
+    axis=0)`` would number them, from one hash factorization per column (no sort of rows).
+    """
+    joint = codes[:, 0]
+    for column in codes.T[1:]:
+        joint = pd.factorize(joint.astype(np.int64) * (int(column.max()) + 1) + column,
+                             sort=True)[0]
+    return joint
 
 
-def _clustered(x: np.ndarray, e: np.ndarray, codes: np.ndarray, group_debias: bool
-               ) -> np.ndarray:
+def _cluster_sums(x: np.ndarray, e: np.ndarray, joint: np.ndarray) -> np.ndarray:
+    r"""Scores :math:`\sum_{i \in g} x_i e_i` of every cluster ``g`` (``G x k``).
+
+    One ``np.bincount`` per column (rows added in order, as ``np.add.at``), no ``n x k``
+    temporary.
+    """
+    g = int(joint.max()) + 1
+    return np.column_stack([np.bincount(joint, weights=col * e, minlength=g) for col in x.T])
+
+
+def _clustered(reg: Regression, codes: np.ndarray, group_debias: bool) -> np.ndarray:
     """Multi-way CR0 sandwich: signed sum over the non-empty sets of dimensions.
 
     Each piece clusters on the intersection of its dimensions, times G/(G-1) for its own G
     when ``group_debias`` (plm's ``vcovDC`` for two dimensions).
     """
-    bread = _bread(x)
+    x, e = reg.x, reg.resid
     total = np.zeros((x.shape[1], x.shape[1]))
     for size in range(1, codes.shape[1] + 1):
         for dims in combinations(range(codes.shape[1]), size):
-            joint = np.unique(codes[:, dims], axis=0, return_inverse=True)[1].ravel()
-            scores = np.zeros((int(joint.max()) + 1, x.shape[1]))
-            np.add.at(scores, joint, x * e[:, None])
+            scores = _cluster_sums(x, e, _joint_codes(codes[:, dims]))
             g = scores.shape[0]
             meat = scores.T @ scores * (g / (g - 1) if group_debias else 1.0)
             total += (-1) ** (size + 1) * meat
-    return bread @ total @ bread
+    return reg.bread @ total @ reg.bread
 
 
 def _adjustments(choice: VcovChoice, reg: Regression, bread: np.ndarray,
@@ -415,7 +446,7 @@ def _cr_kind(choice: VcovChoice, reg: Regression, codes: np.ndarray
     x, e = reg.x, reg.resid
     n, k = x.shape
     groups = ss.cluster_groups(codes)
-    bread = _bread(x)
+    bread = reg.bread
     adjust = _adjustments(choice, reg, bread, groups)
     scores = ss.cluster_scores(x, e, groups, adjust)
     j = len(groups)
@@ -462,11 +493,11 @@ def _cluster_cov(choice: VcovChoice, reg: Regression, frame: pd.DataFrame,
     if choice.vcov in CR_TYPES:
         cov, df = _cr_kind(choice, reg, codes[:, 0])
         return cov, n_clusters, df
-    cov = _clustered(reg.x, reg.resid, codes, bool(choice.group_debias))
+    cov = _clustered(reg, codes, bool(choice.group_debias))
     df = None
     if choice.test_df == "satterthwaite":
         groups = ss.cluster_groups(codes[:, 0])
-        df = ss.satterthwaite_df(reg.x, _bread(reg.x), groups, None, reg.sweep)
+        df = ss.satterthwaite_df(reg.x, reg.bread, groups, None, reg.sweep)
     return cov, n_clusters, df
 
 
@@ -499,7 +530,7 @@ def compute_vcov(
             raise EstimationError(
                 f"No residual degrees of freedom: n = {n}, k = {k}, absorbed = {reg.n_absorbed}."
             )
-        cov = float(e @ e) / reg.df_resid * _bread(x)
+        cov = float(e @ e) / reg.df_resid * reg.bread
         name, note = choice.describe(reg, n_clusters, bandwidth)
         return Covariance((cov + cov.T) / 2, name, note)
     y = e[:, None]  # with params = 0, linearmodels' residual y - x @ params is e
@@ -540,6 +571,6 @@ def contrast_df(choice: VcovChoice, reg: Regression, frame: pd.DataFrame,
     """HTZ degrees of freedom of the contrasts ``R`` (J x k) under a one-way CR kind."""
     codes = cluster_codes(choice.cluster or ("entity",), reg, frame, keys)[:, 0]
     groups = ss.cluster_groups(codes)
-    bread = _bread(reg.x)
+    bread = reg.bread
     adjust = _adjustments(choice, reg, bread, groups)
     return ss.htz_df(np.asarray(contrasts, dtype=float), reg.x, bread, groups, adjust, reg.sweep)

@@ -69,7 +69,7 @@ from scipy.sparse.csgraph import connected_components
 
 from stfi_models.exceptions import EstimationError
 
-__all__ = ["AbsorbedEffects", "group_means", "singleton_rows", "EXACT_LIMIT"]
+__all__ = ["AbsorbedEffects", "dense_codes", "group_means", "singleton_rows", "EXACT_LIMIT"]
 
 #: Largest number of levels of the non-largest factors solved exactly (dense m x m system).
 EXACT_LIMIT = 2000
@@ -119,8 +119,17 @@ def singleton_rows(codes: Sequence[np.ndarray]) -> np.ndarray:
     return ~keep
 
 
-def _dense_codes(codes: np.ndarray) -> tuple[np.ndarray, int]:
-    """Relabel codes to 0..G-1 with every level present."""
+def dense_codes(codes: np.ndarray) -> tuple[np.ndarray, int]:
+    """Relabel non-negative integer codes to 0..G-1 with every level present, in order.
+
+    The codes of ``pd.factorize(codes, sort=True)`` (and ``codes`` itself when every level
+    is present), from one ``np.bincount``: no hashing, no sort.
+
+    Returns
+    -------
+    (numpy.ndarray, int)
+        The codes and the number ``G`` of levels.
+    """
     counts = np.bincount(codes)
     present = counts > 0
     if present.all():
@@ -142,7 +151,7 @@ class AbsorbedEffects:
     codes: tuple[np.ndarray, ...]
 
     def __post_init__(self) -> None:
-        dense = [_dense_codes(np.asarray(c, dtype=np.intp)) for c in self.codes]
+        dense = [dense_codes(np.asarray(c, dtype=np.intp)) for c in self.codes]
         order = sorted(range(len(dense)), key=lambda j: -dense[j][1])
         object.__setattr__(self, "codes", tuple(dense[j][0] for j in order))
         object.__setattr__(self, "_levels", tuple(dense[j][1] for j in order))

@@ -44,8 +44,8 @@ import scipy.sparse
 
 from stfi_models.exceptions import EstimationError, IllConditionedWarning
 
-__all__ = ["COND_WARN", "power_of_two", "column_scale", "Factored", "factor", "rank", "solve",
-           "gram_inverse", "check_design", "warn_conditioning"]
+__all__ = ["COND_WARN", "power_of_two", "column_norms", "column_scale", "Factored", "factor",
+           "rank", "solve", "gram_inverse", "check_design", "warn_conditioning"]
 
 #: Condition number of the column-scaled matrix above which a fit warns: standard errors
 #: computed from :math:`(X^\prime X)^{-1}` lose about :math:`2\log_{10}\kappa` of 16 digits.
@@ -61,6 +61,16 @@ def power_of_two(size: np.ndarray) -> np.ndarray:
     return np.ldexp(1.0, exponent.astype(int))
 
 
+def column_norms(x: np.ndarray) -> np.ndarray:
+    r"""Return the Euclidean norm :math:`\lVert x_j \rVert` of each column of a dense matrix.
+
+    One BLAS ``dnrm2`` per column: no ``n x k`` temporary, and no overflow or underflow for
+    entries beyond :math:`10^{\pm 154}`, where squaring them would lose the column's size.
+    """
+    x = np.asarray(x, dtype=float)
+    return np.array([scipy.linalg.blas.dnrm2(col) if col.size else 0.0 for col in x.T])
+
+
 def column_scale(x: np.ndarray) -> np.ndarray:
     """Power-of-two factors bringing each column's root mean square into [1/2, 2].
 
@@ -68,10 +78,10 @@ def column_scale(x: np.ndarray) -> np.ndarray:
     """
     if scipy.sparse.issparse(x):
         squares = np.asarray(x.multiply(x).mean(axis=0)).ravel() if x.shape[0] else None
-    else:
-        x = np.asarray(x, dtype=float)
-        squares = np.mean(x * x, axis=0) if x.shape[0] else None
-    return power_of_two(np.sqrt(squares) if squares is not None else np.ones(x.shape[1]))
+        return power_of_two(np.sqrt(squares) if squares is not None else np.ones(x.shape[1]))
+    x = np.asarray(x, dtype=float)
+    return power_of_two(column_norms(x) / np.sqrt(x.shape[0]) if x.shape[0]
+                        else np.ones(x.shape[1]))
 
 
 @dataclass(frozen=True)
@@ -136,14 +146,21 @@ class Factored:
         return back @ back.T
 
 
-def factor(x: np.ndarray) -> Factored:
-    """Column-scale ``x`` and factor it by pivoted QR (see the module docstring)."""
+def factor(x: np.ndarray, *, overwrite: bool = False) -> Factored:
+    """Column-scale ``x`` and factor it by pivoted QR (see the module docstring).
+
+    The scaled copy is the only ``n x k`` array allocated: LAPACK factors it and forms ``q``
+    in place.  With ``overwrite=True`` a Fortran-ordered float ``x`` is scaled and factored in
+    place instead (its contents are lost).
+    """
     x = np.asarray(x, dtype=float)
     n, k = x.shape
     scale = column_scale(x)
     if k == 0:
         return Factored(np.zeros((n, 0)), np.zeros((0, 0)), np.zeros(0, int), scale, 0)
-    q, r, perm = scipy.linalg.qr(x / scale, mode="economic", pivoting=True)
+    in_place = overwrite and x.flags.f_contiguous and x.flags.writeable
+    scaled = np.divide(x, scale, out=x if in_place else np.empty((n, k), order="F"))
+    q, r, perm = scipy.linalg.qr(scaled, mode="economic", pivoting=True, overwrite_a=True)
     diag = np.abs(np.diag(r))
     tol = max(n, k) * np.finfo(float).eps * (diag[0] if diag.size else 0.0)
     return Factored(q, r, perm, scale, int(np.sum(diag > tol)))
@@ -207,11 +224,11 @@ def check_design(x: np.ndarray, names: Sequence[str], where: str,
     """
     x = np.asarray(x, dtype=float)
     names = [str(n) for n in names]
-    norms = np.linalg.norm(x, axis=0)
+    norms = column_norms(x)
     if before is None:
         gone = norms == 0
     else:
-        gone = norms <= 1e-10 * np.linalg.norm(np.asarray(before, dtype=float), axis=0)
+        gone = norms <= 1e-10 * column_norms(before)
     if gone.any():
         cols = [n for n, g in zip(names, gone, strict=True) if g]
         raise EstimationError(

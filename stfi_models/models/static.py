@@ -66,7 +66,12 @@ from stfi_models.inference.covariance import (
 )
 from stfi_models.inference.wild import wild_bootstrap
 from stfi_models.models import lstsq
-from stfi_models.models.absorb import AbsorbedEffects, group_means, singleton_rows
+from stfi_models.models.absorb import (
+    AbsorbedEffects,
+    dense_codes,
+    group_means,
+    singleton_rows,
+)
 from stfi_models.models.base import PanelModel
 from stfi_models.models.predict import predict_static
 from stfi_models.panel import PanelData
@@ -102,6 +107,20 @@ def _check_rank(x: np.ndarray, names: list[str], where: str, before: np.ndarray 
     (:func:`stfi_models.models.lstsq.check_design`), which the estimator solves with.
     """
     return lstsq.check_design(x, names, where, before, vanish_hint)
+
+
+def _pooled_fit(x: np.ndarray, y: np.ndarray) -> tuple[float, int]:
+    """SSR and rank of pooled OLS of ``y`` on an intercept and ``x`` (scaled QR).
+
+    The restricted model of the F test that absorbed effects are zero; ``[1, x]`` is built
+    once, Fortran-ordered, and factored in place.
+    """
+    pooled = np.empty((len(y), x.shape[1] + 1), order="F")
+    pooled[:, 0], pooled[:, 1:] = 1.0, x
+    fac = lstsq.factor(pooled, overwrite=True)
+    coef = fac.coef(y)
+    resid = y - x @ coef[1:] - coef[0]
+    return float(resid @ resid), fac.rank
 
 
 def _corr2(a: np.ndarray, b: np.ndarray) -> float:
@@ -184,9 +203,9 @@ class _StaticModel(PanelModel):
             )
         self.design: Design = build_design(spec, panel, absorb=self._absorb,
                                            absorb_columns=self._absorb)
-        codes = self.design.y.index
-        self._entity = pd.factorize(codes.get_level_values(0), sort=True)[0]
-        self._time = pd.factorize(codes.get_level_values(1), sort=True)[0]
+        rows = self.design.rows  # the sample's codes, as pd.factorize(keys, sort=True) gives
+        self._entity = dense_codes(panel.entity_codes[rows])[0]
+        self._time = dense_codes(panel.time_codes[rows])[0]
 
     # ------------------------------------------------------------------ subclass hook
     def _estimate(self) -> _Estimate:  # pragma: no cover - abstract
@@ -195,6 +214,16 @@ class _StaticModel(PanelModel):
     @cached_property
     def _fitted(self) -> _Estimate:
         return self._estimate()
+
+    @cached_property
+    def _keyed_frame(self) -> pd.DataFrame:
+        """The panel's columns indexed by (entity, time), for clustering by a column.
+
+        A shallow copy of :attr:`PanelData.frame` with the panel's index: no column copied.
+        """
+        frame = self.panel.frame.copy(deep=False)
+        frame.index = self.panel.index
+        return frame
 
     # ------------------------------------------------------------------ helpers
     @property
@@ -274,7 +303,7 @@ class _StaticModel(PanelModel):
                 f"{', '.join(map(repr, self._vcov_types))}."
             )
         est = self._fitted
-        frame = self.panel.frame.set_index([self.panel.entity, self.panel.time])
+        frame = self._keyed_frame
         keys = (self.panel.entity, self.panel.time)
         computed = compute_vcov(choice, est.reg, frame, keys)
         hooks: dict[str, Any] = {}
@@ -284,7 +313,6 @@ class _StaticModel(PanelModel):
             hooks["wild_bootstrap"] = partial(wild_bootstrap, est.reg, frame, keys)
         hooks["predict"] = partial(predict_static, self, est.params, est.fitted, est.reg.resid)
         names = est.params.index
-        sample = self.design.y.index.to_frame(index=False)
         return Result(
             params=est.params,
             cov=pd.DataFrame(computed.cov, index=names, columns=names),
@@ -303,19 +331,19 @@ class _StaticModel(PanelModel):
             rsquared=est.rsquared,
             diagnostics=est.diagnostics,
             dropped=self.design.dropped,
-            balance=PanelData(sample, self.panel.entity, self.panel.time,
-                              **self.panel.grid).balance,
+            balance=self.panel.balance_of(self.design.rows),
             info=est.info,
             title=self.title,
             _revcov=self._revcov,
             _hooks=hooks,
         )
 
-    def _regression(self, x: np.ndarray, resid: np.ndarray, absorbed: int = 0,
-                    sweep: Any = None, theta: np.ndarray | None = None) -> Regression:
+    def _regression(self, x: np.ndarray, resid: np.ndarray, fac: lstsq.Factored,
+                    absorbed: int = 0, sweep: Any = None, theta: np.ndarray | None = None
+                    ) -> Regression:
         return Regression(x=x, resid=resid, entity=self._entity, time=self._time,
                           index=self.design.y.index, n_absorbed=absorbed, sweep=sweep,
-                          theta=theta)
+                          theta=theta, xtx_inv=fac.gram_inverse())
 
 
 def _series(values: np.ndarray, index: pd.Index, name: str) -> pd.Series:
@@ -344,13 +372,14 @@ class PooledOLS(_StaticModel):
         x, y = self.design.x, self._y
         names = list(x.columns)
         self._too_few(len(y), len(names))
-        fac = _check_rank(x.to_numpy(), names, "on the sample")
+        values = x.to_numpy()
+        fac = _check_rank(values, names, "on the sample")
         coef = fac.coef(y)
-        resid = y - x.to_numpy() @ coef
+        resid = y - values @ coef
         index = self.design.y.index
         return _Estimate(
             params=_series(coef, pd.Index(names), "params"),
-            reg=self._regression(x.to_numpy(), resid),
+            reg=self._regression(values, resid, fac),
             resid=_series(resid, index, "resid"),
             fitted=_series(y - resid, index, "fitted"),
             rsquared={"r2": _r2(resid, y)},
@@ -463,8 +492,8 @@ class FixedEffects(_StaticModel):
         )
         self.design = replace(design, y=design.y.iloc[keep], x=design.x.iloc[keep],
                               rows=design.rows[keep], dropped=dropped)
-        self._entity = pd.factorize(self._entity[keep], sort=True)[0]
-        self._time = pd.factorize(self._time[keep], sort=True)[0]
+        self._entity = dense_codes(self._entity[keep])[0]
+        self._time = dense_codes(self._time[keep])[0]
         if self.design.y.empty:
             raise EstimationError(
                 f"Every row is a singleton of {keys}: no level is observed twice. Use "
@@ -477,10 +506,6 @@ class FixedEffects(_StaticModel):
             MissingValueWarning, stacklevel=4,
         )
 
-    def _sweep(self, values: np.ndarray) -> np.ndarray:
-        """Apply the within transformation of this model's effects (for CR2, the bootstrap)."""
-        return self._absorbed.sweep(values)
-
     def _estimate(self) -> _Estimate:
         x = self.design.x.drop(columns="Intercept", errors="ignore")
         names = list(x.columns)
@@ -490,28 +515,29 @@ class FixedEffects(_StaticModel):
                 f"The fixed-effects model '{self.spec.text}' has no regressor left after "
                 "absorbing the effects."
             )
+        values = x.to_numpy()
+        # pooled OLS for the F test first: its n x k buffer is gone before the sweep's arrive
+        ssr_p, rank_p = _pooled_fit(values, y)
         swept = np.empty((len(y), len(names) + 1), order="F")  # columns contiguous
-        swept[:, 0], swept[:, 1:] = y, x.to_numpy()
+        swept[:, 0], swept[:, 1:] = y, values
         swept, absorbed = self._absorbed.sweep(swept, overwrite=True), self._absorbed.rank
         yw, xw = swept[:, 0], swept[:, 1:]
         effects_text = " + ".join(self._effect_labels)
         where = f"after the within transformation ({effects_text})"
         self._too_few(len(y), len(names), absorbed)
-        fac = _check_rank(xw, names, where, before=x.to_numpy(),
+        fac = _check_rank(xw, names, where, before=values,
                           vanish_hint=" (it is constant within the absorbed effects)")
         coef = fac.coef(yw)
         resid = yw - xw @ coef
         index = self.design.y.index
-        xb = x.to_numpy() @ coef
         rsq = {"within": _r2(resid, yw)}
         if self.effects == ("entity",) and not self.design.absorbed_columns:
-            rsq.update({k: v for k, v in _stata_r2(y, xb, self._entity).items() if k != "within"})
+            rsq.update({k: v for k, v in _stata_r2(y, values @ coef, self._entity).items()
+                        if k != "within"})
         n, k = len(y), len(names)
-        pooled_x = np.column_stack([np.ones(n), x.to_numpy()])
-        _, pooled_resid = _ols(pooled_x, y)
-        ssr, ssr_p = float(resid @ resid), float(pooled_resid @ pooled_resid)
+        ssr = float(resid @ resid)
         df2 = n - k - absorbed
-        df1 = (n - lstsq.rank(pooled_x)) - df2
+        df1 = (n - rank_p) - df2
         fstat = (ssr_p - ssr) / df1 / (ssr / df2)
         ftest = TestResult(
             stat=float(fstat), pvalue=float(stats.f.sf(fstat, df1, df2)),
@@ -520,7 +546,8 @@ class FixedEffects(_StaticModel):
         )
         return _Estimate(
             params=_series(coef, pd.Index(names), "params"),
-            reg=self._regression(xw, resid, absorbed, sweep=self._sweep),
+            reg=self._regression(xw, resid, fac, absorbed,
+                                 sweep=self._absorbed.sweep),  # no cycle to self
             resid=_series(resid, index, "resid"),
             fitted=_series(y - resid, index, "fitted"),
             rsquared=rsq,
@@ -665,7 +692,7 @@ class RandomEffects(_StaticModel):
         fitted = x.to_numpy() @ coef
         return _Estimate(
             params=params,
-            reg=self._regression(xs, resid, theta=comp.theta),
+            reg=self._regression(xs, resid, fac, theta=comp.theta),
             resid=_series(y - fitted, index, "resid"),
             fitted=_series(fitted, index, "fitted"),
             rsquared=rsq,
@@ -772,7 +799,7 @@ class FirstDifference(_StaticModel):
         resid = dy - dx @ coef
         index = self.design.y.index[later]
         reg = Regression(x=dx, resid=resid, entity=self._entity[later], time=self._time[later],
-                         index=index)
+                         index=index, xtx_inv=fac.gram_inverse())
         n_ent = int(np.unique(ent[later]).size)
         return _Estimate(
             params=_series(coef, pd.Index(names), "params"),
@@ -823,7 +850,8 @@ class Between(_StaticModel):
         labels = self.design.y.index.get_level_values(0)[first]
         reg = Regression(x=xb, resid=resid, entity=np.arange(len(yb)),
                          time=np.zeros(len(yb), dtype=int),
-                         index=self.design.y.index[first])
+                         index=self.design.y.index[first],
+                         xtx_inv=fac.gram_inverse())
         return _Estimate(
             params=_series(coef, pd.Index(names), "params"),
             reg=reg,

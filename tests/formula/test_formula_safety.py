@@ -110,10 +110,13 @@ def test_patsy_never_runs_for_hostile_formulas(formula, token, monkeypatch):
 
 
 def test_the_patsy_guard_is_live(monkeypatch):
-    """The monkeypatch above is effective: a harmless formula does reach patsy."""
+    """The monkeypatch above is effective: a harmless expression does reach patsy.
+
+    (Plain columns, ``y ~ x``, never do: :mod:`stfi_models.formula.plain` builds them.)
+    """
     monkeypatch.setattr(design.patsy, "dmatrices", _patsy_must_not_run)
     with pytest.raises(RuntimeError, match="patsy was called"):
-        build_design(parse_formula("y ~ x"), PanelData(small_panel(), "id", "t"))
+        build_design(parse_formula("y ~ I(2 * x)"), PanelData(small_panel(), "id", "t"))
 
 
 def test_side_effects_never_happen(tmp_path, monkeypatch):
