@@ -12,12 +12,14 @@ Cases
 * ``fe-twoway``: ``y ~ x1..x5`` with entity and period effects, SEs clustered by entity, on
   the panel of ``hdfe.py`` (2,000 x 50 = 10^5 rows; 20,000 x 50 = 10^6 without ``--quick``,
   where R plm is left out: it needs minutes there);
+* ``sar-fe``: spatial lag (SAR) panel with entity effects by ML, on a rook lattice of 900
+  cells x 10 periods simulated by ``spatial.py`` (SDM process, rho = 0.4), against PySAL
+  spreg's ``ML_LagFE`` (it has no time effects and no SDM-FE, so SAR is the common model);
 * ``diff-gmm``: two-step difference GMM ``y ~ L(y, 1) + x + C(t) | gmm(y, 2:.) +
   gmm(x, 2:.)`` on ``simulate_dynamic_panel`` (N = 5,000, T = 10), as ``gmm_vs_plm.py``.
 
 Not measured: pydynpd 0.2.2 does not run on numpy 2.x (it calls ``np.in1d``, removed in
-numpy 2.4, and converts 1 x 1 arrays with ``float()``); spreg has no counterpart here (the
-package has no spatial regression estimator yet).
+numpy 2.4, and converts 1 x 1 arrays with ``float()``).
 """
 
 from __future__ import annotations
@@ -69,10 +71,17 @@ cat(sprintf("%.6f|%s\n", secs, paste(sprintf("%.15g", coef(fit)[1:2]), collapse 
 """
 
 
+SAR_PERIODS = 10
+
+
 def case_data(case: str, size: int) -> pd.DataFrame:
     """Build the data of a case with ``size`` entities."""
     if case == "fe-twoway":
         return make_panel(size, 50)
+    if case == "sar-fe":
+        from spatial import lattice, simulate
+
+        return simulate(lattice(size), SAR_PERIODS)
     from stfi_models.datasets.synthetic_gmm import simulate_dynamic_panel
 
     return simulate_dynamic_panel(size, 10, rho=0.5, beta=1.0, seed=size)
@@ -91,10 +100,38 @@ def _gmm_fitter(package: str):
     return fit
 
 
+def _sar_fitter(package: str, size: int):
+    from spatial import lattice
+
+    w = lattice(size)
+    if package == "ours":
+        import stfi_models as sm
+
+        def fit(df):
+            res = sm.fit("y ~ x1 + x2", df, model="sar", w=w, entity="unit", time="t")
+            return res.params.to_numpy(), None
+    elif package == "spreg":
+        import spreg
+        from spatial import _spreg_arrays
+
+        def fit(df):  # time-major stacking, as simulate() returns it
+            y, x, lw = _spreg_arrays(df["y"].to_numpy(), df[["x1", "x2"]].to_numpy(), w)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                res = spreg.ML_LagFE(y, x, lw)
+            return np.asarray(res.betas).ravel(), None
+    else:
+        raise ValueError(package)
+    return fit
+
+
 def worker(case: str, package: str, size: int) -> None:
     """Subprocess: warm-up fit, timed fit, JSON line."""
     df = case_data(case, size)
-    fit = fe_fitter(package) if case == "fe-twoway" else _gmm_fitter(package)
+    fitters = {"fe-twoway": lambda: fe_fitter(package),
+               "sar-fe": lambda: _sar_fitter(package, size),
+               "diff-gmm": lambda: _gmm_fitter(package)}
+    fit = fitters[case]()
     fit(df)
     start = time.perf_counter()
     params, _ = fit(df)
@@ -129,7 +166,8 @@ def _env() -> dict[str, str]:
 def plan(quick: bool) -> list[tuple[str, int, list[str]]]:
     """(case, size, packages); ours first in each case."""
     fe = ["ours", "pyfixest", "linearmodels", "R plm"]
-    cases = [("fe-twoway", 2000, fe), ("diff-gmm", 5000, ["ours", "R plm"])]
+    cases = [("fe-twoway", 2000, fe), ("sar-fe", 900, ["ours", "spreg"]),
+             ("diff-gmm", 5000, ["ours", "R plm"])]
     if not quick:
         cases.insert(1, ("fe-twoway", 20000, fe[:3]))
     return cases
@@ -171,9 +209,11 @@ _README_TEXT = (
     "process; Python packages time their second fit (after a warm-up fit), R plm 2.6 is timed "
     "inside R (`system.time`, data reading excluded); peak MB is the whole process. "
     "`fe-twoway`: two-way FE with entity-clustered SEs (" + ", ".join(REGRESSORS) + "; 50 "
-    "periods); `diff-gmm`: two-step difference GMM, T = 10. \"time / ours\" above 1 means we "
-    "are faster. pydynpd 0.2.2 does not run on numpy 2.x and spreg has no counterpart here "
-    "(see the script's docstring). Shared 2-core machine: times vary by +-30 %."
+    "periods); `sar-fe`: spatial lag panel with entity effects by ML on a 900-cell rook lattice x "
+    "10 periods (spreg 1.9 `ML_LagFE`; spreg has no time effects or SDM-FE); `diff-gmm`: "
+    "two-step difference GMM, T = 10. \"time / ours\" above 1 means we are faster. pydynpd "
+    "0.2.2 does not run on numpy 2.x (see the script's docstring). Shared 2-core machine: "
+    "times vary by +-30 %."
 )
 
 if __name__ == "__main__":

@@ -18,11 +18,9 @@ import argparse
 import time
 import warnings
 
-import libpysal
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
-import spreg
 from _readme import markdown_table, write_section
 
 import stfi_models as sm
@@ -43,12 +41,16 @@ def _median_time(func, repeat: int) -> tuple[float, object]:
 
 def _spreg_arrays(y: np.ndarray, x: np.ndarray, w: SpatialWeights):
     """Time-major stacked arrays and a libpysal W for spreg."""
+    import libpysal
+
     lw = libpysal.weights.WSP(sp.csr_matrix(w.matrix)).to_W(silence_warnings=True)
     lw.transform = "r"
     return y.reshape(-1, 1), x, lw
 
 
 def produc_rows(repeat: int) -> list[dict]:
+    import spreg
+
     data, w = sm.load_produc(), sm.produc_weights()
 
     def wide(column: str) -> np.ndarray:  # time-major stacking, states in weights order
@@ -107,6 +109,8 @@ def simulate(w: SpatialWeights, periods: int, seed: int = 1) -> pd.DataFrame:
 
 
 def large_rows(n: int, periods: int) -> list[dict]:
+    import spreg
+
     w = lattice(n)
     data = simulate(w, periods)
     rows = []
