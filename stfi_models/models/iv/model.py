@@ -73,7 +73,7 @@ from stfi_models.models.iv.identification import (
     rank_tests,
 )
 from stfi_models.models.iv.stock_yogo import stock_yogo
-from stfi_models.models.static import _check_rank
+from stfi_models.models.static.base import _check_rank
 from stfi_models.panel import PanelData
 from stfi_models.results.result import Result
 

@@ -22,7 +22,7 @@ from stfi_models.formula.grammar import FormulaSpec, RegimeSpec, Term, is_regime
 from stfi_models.formula.operators import OperatorEvaluator
 from stfi_models.formula.render import term_text, unquote
 from stfi_models.formula.safety import point_at_node
-from stfi_models.models.static import _check_rank
+from stfi_models.models.static.base import _check_rank
 from stfi_models.panel import PanelData
 
 __all__ = ["ThresholdData", "threshold_data", "check_identified", "regime_block", "column_name"]
