@@ -53,7 +53,7 @@ def test_section_has_the_choice_table_and_the_models_with_the_sdm_effects(ctx):
 
 
 def test_convergence_section_adds_spatial_beta_convergence(ctx):
-    from stfi_models.replicate.steps import convergence
+    from stfi_models.replicate.steps_convergence import convergence
 
     frame = ctx.frame.assign(gdp_pc=np.exp(ctx.frame["ln_gdp_pc"]))
     section = convergence({"value": "gdp_pc", "kind": "panel", "spatial": "sdm"},
@@ -78,7 +78,7 @@ def test_bad_tables(ctx):
         spatial_step({}, ctx)
     with pytest.raises(SpecificationError, match="Did you mean 'draws'"):
         spatial_step({"formula": FORMULA, "drawz": 5}, ctx)
-    from stfi_models.replicate.steps import convergence
+    from stfi_models.replicate.steps_convergence import convergence
 
     with pytest.raises(SpecificationError, match="model"):
         convergence({"value": "ln_rd", "spatial": "sdmm"}, ctx)

@@ -33,6 +33,7 @@ from stfi_models.replicate.steps import (
     index_section,
     regressions,
 )
+from stfi_models.replicate.steps_convergence import STEPS_CONVERGENCE
 from stfi_models.replicate.steps_diagnostics import diagnostics_step
 from stfi_models.replicate.steps_index import STEPS_INDEX
 from stfi_models.replicate.steps_inference import few_cluster_inference
@@ -42,7 +43,7 @@ from stfi_models.replicate.steps_threshold import THRESHOLD_STEPS
 __all__ = ["prepare", "run_study_report", "replicate", "ALL_STEPS", "NAMED_STEPS"]
 
 #: Table name -> step, for every analysis table of a replication file.
-ALL_STEPS = {**STEPS, **STEPS_SPATIAL, **THRESHOLD_STEPS, **STEPS_INDEX,
+ALL_STEPS = {**STEPS, **STEPS_CONVERGENCE, **STEPS_SPATIAL, **THRESHOLD_STEPS, **STEPS_INDEX,
              "diagnostics": diagnostics_step}
 #: Tables made of named sub-tables (``[regressions.fe]``): table -> step(name, table, ctx).
 NAMED_STEPS = {"regressions": regressions, "inference": few_cluster_inference}

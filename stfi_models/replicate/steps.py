@@ -263,38 +263,6 @@ def moran_step(table: Mapping[str, Any], ctx: Context) -> Section:
     )
 
 
-def convergence(table: Mapping[str, Any], ctx: Context) -> Section:
-    """Sigma convergence by year, panel beta convergence, optionally spatial beta convergence."""
-    from stfi_models.convergence import beta_convergence, sigma_convergence
-
-    value = table["value"]
-    data = ctx.column(value, "convergence")
-    sigma = sigma_convergence(data, value, by=ctx.time)
-    beta = beta_convergence(data, value, ctx.entity, ctx.time,
-                            kind=table.get("kind", "panel"))
-    tables = [ReportTable.from_frame("sigma_convergence", "Sigma convergence", sigma.table),
-              ReportTable.from_frame("beta_convergence", "Beta convergence regression",
-                                     beta.tidy())]
-    headline = [f"Beta convergence of {value}: beta = {_fmt(beta.beta)}"
-                + (f", half-life {beta.half_life:.1f} periods"
-                   if np.isfinite(beta.half_life) else "")]
-    note = f"Sigma: SD of logs and CV by year. Beta ({beta.kind}): {beta.speed_formula}."
-    if "spatial" in table:
-        from stfi_models.replicate.steps_spatial import spatial_convergence
-
-        spatial = spatial_convergence(table, ctx)
-        tables += spatial.tables
-        headline.append(spatial.headline)
-        note += spatial.note
-    return Section(
-        key="convergence", title=f"Convergence of {value}", note=note, tables=tables,
-        figures=[ReportFigure("sigma_convergence", "Sigma convergence",
-                              render_figure(sigma.plot()))],
-        headline=headline,
-        references=["convergence", *(["spatial_convergence"] if "spatial" in table else [])],
-    )
-
-
 def regressions(name: str, table: Mapping[str, Any], ctx: Context) -> Section:
     """Models side by side in one etable."""
     from stfi_models.api import fit
@@ -429,7 +397,6 @@ STEPS: dict[str, Callable[[Mapping[str, Any], Context], Section]] = {
     "density": density,
     "dagum": dagum,
     "moran": moran_step,
-    "convergence": convergence,
     "pvar": pvar,
     "mediation": mediation,
 }
