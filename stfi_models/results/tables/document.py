@@ -143,17 +143,9 @@ def write_tables(items: Iterable[TableLike] | Mapping[str, TableLike], path: str
     if kind == "latex":
         path.write_text(latex_document(tables, title), encoding="utf-8")
     elif kind == "docx":
-        from docx import Document
+        from stfi_models.results.tables.render_office import write_docx
 
-        from stfi_models.results.tables.render_office import add_docx_table
-
-        document = Document()
-        if title:
-            document.add_heading(title, level=1)
-        for table in tables:
-            add_docx_table(document, table)
-            document.add_paragraph()
-        document.save(str(path))
+        write_docx(tables, path, title)
     else:
         raise SpecificationError(
             f"write_tables() writes .tex or .docx files, not '{path.suffix}'. Save single "

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import html
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-from stfi_models.results.tables.table import Table
+if TYPE_CHECKING:
+    from stfi_models.results.tables.table import Table
 
 __all__ = ["to_html"]
 

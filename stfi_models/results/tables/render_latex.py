@@ -11,9 +11,13 @@ built with ``math=True``.  Stars become superscripts and a leading minus a math 
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 from stfi_models.results.latex import latex_text
-from stfi_models.results.tables.table import Row, Table
+from stfi_models.results.tables.row import Row
+
+if TYPE_CHECKING:
+    from stfi_models.results.tables.table import Table
 
 __all__ = ["to_latex", "latex_cell"]
 

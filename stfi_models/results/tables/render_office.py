@@ -7,10 +7,12 @@ titles and below the last row, no vertical lines, notes in a smaller font beneat
 from __future__ import annotations
 
 import csv
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from stfi_models.results.tables.table import Table
+if TYPE_CHECKING:
+    from stfi_models.results.tables.table import Table
 
 __all__ = ["add_docx_table", "write_excel", "write_csv"]
 
@@ -83,6 +85,20 @@ def add_docx_table(document: Any, table: Table, font_size: float = 10,
                 _rule(cell, "top", 4)
     for note in table.notes:
         _font(document.add_paragraph().add_run(note), font_size - 1, font, east_asian_font)
+
+
+def write_docx(tables: Iterable[Table], path: Path, title: str = "") -> Path:
+    """Write ``tables`` into one Word document (python-docx), a heading above if ``title``."""
+    from docx import Document
+
+    document = Document()
+    if title:
+        document.add_heading(title, level=1)
+    for table in tables:
+        add_docx_table(document, table)
+        document.add_paragraph()
+    document.save(str(path))
+    return path
 
 
 def _block_starts(table: Table) -> set[int]:

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-from stfi_models.results.tables.table import Row, Table
+from stfi_models.results.tables.row import Row
+
+if TYPE_CHECKING:
+    from stfi_models.results.tables.table import Table
 
 __all__ = ["to_text", "to_markdown", "escape_markdown"]
 

@@ -15,6 +15,7 @@ from typing import Any
 import pandas as pd
 
 from stfi_models.exceptions import SpecificationError, did_you_mean
+from stfi_models.results.tables.row import Row
 
 __all__ = ["Row", "Table", "SAVE_FORMATS"]
 
@@ -23,20 +24,6 @@ SAVE_FORMATS = {
     ".txt": "text", ".md": "markdown", ".html": "html", ".htm": "html", ".tex": "latex",
     ".docx": "docx", ".xlsx": "excel", ".csv": "csv",
 }
-
-
-@dataclass(frozen=True, slots=True)
-class Row:
-    """One table row: a label and one formatted cell per column.
-
-    ``kind`` says what the row holds: ``"coef"`` (estimates), the ``se`` choice of the table
-    beneath each estimate (``"std_error"``, ``"tstat"``, ``"pvalue"``, ``"ci"``),
-    ``"header"``, ``"indicator"`` (check-mark rows) or ``"stat"``.
-    """
-
-    label: str
-    cells: tuple[str, ...]
-    kind: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,9 +169,9 @@ class Table:
 
     def to_docx(self, path: str | Path) -> Path:
         """Write a Word document holding this table (python-docx)."""
-        from stfi_models.results.tables.document import write_tables
+        from stfi_models.results.tables.render_office import write_docx
 
-        return write_tables([self], path)
+        return write_docx([self], Path(path))
 
     def to_excel(self, path: str | Path) -> Path:
         """Write an Excel workbook: caption, the grid, then the notes."""
