@@ -30,18 +30,14 @@ from stfi_models.exceptions import (
     did_you_mean,
 )
 from stfi_models.formula.aliases import column_aliases, restore_labels, rewrite
-from stfi_models.formula.grammar import (
-    FormulaSpec,
-    Term,
-    column_references,
-    is_regimes,
-    plain_column,
-)
+from stfi_models.formula.columns import column_references, plain_column
+from stfi_models.formula.grammar import is_regimes
 from stfi_models.formula.operators import OperatorEvaluator, missing_column_error
 from stfi_models.formula.plain import plain_matrices
 from stfi_models.formula.registry import eval_namespace
 from stfi_models.formula.render import term_text, to_patsy, unquote
 from stfi_models.formula.safety import point_at_node
+from stfi_models.formula.spec import FormulaSpec, Term
 from stfi_models.panel import PanelData
 
 # OperatorEvaluator and to_patsy live in operators.py and render.py; they are re-exported

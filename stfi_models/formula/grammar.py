@@ -17,215 +17,28 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 
 from stfi_models.exceptions import FormulaError, did_you_mean
-from stfi_models.formula.registry import (
-    INSTRUMENT_FUNCTIONS,
-    NUMPY_MODULES,
-    PANEL_OPERATORS,
-    REGIME_FUNCTIONS,
-)
+from stfi_models.formula.registry import INSTRUMENT_FUNCTIONS, PANEL_OPERATORS, REGIME_FUNCTIONS
 from stfi_models.formula.safety import parse_expression, point_at, point_at_node
+from stfi_models.formula.spec import (
+    DIFF_EQUATIONS,
+    EndogenousSpec,
+    FormulaSpec,
+    InstrumentSpec,
+    RegimeSpec,
+    Term,
+)
 
 __all__ = [
-    "Term",
-    "InstrumentSpec",
-    "EndogenousSpec",
-    "RegimeSpec",
-    "FormulaSpec",
     "parse_formula",
     "split_top_level",
     "flatten_sum",
     "lag_range",
-    "names_in",
-    "plain_column",
-    "column_references",
     "is_panel_operator",
     "is_regimes",
     "parse_regimes",
 ]
-
-_DIFF_EQ = ("diff", "level", "both")
-
-
-@dataclass(frozen=True, slots=True)
-class Term:
-    """One additive term of a formula side.
-
-    Attributes
-    ----------
-    node : ast.expr
-        The checked tree of the term (``:`` appears as ``@``).
-    text : str
-        The term as written.
-    sign : int
-        ``+1`` for an added term, ``-1`` for a removed one (``- 1`` removes the intercept).
-    """
-
-    node: ast.expr
-    text: str
-    sign: int = 1
-
-
-@dataclass(frozen=True, slots=True)
-class InstrumentSpec:
-    """An instrument block after ``|``: ``gmm(...)`` (GMM-style) or ``iv(...)`` (IV-style).
-
-    Attributes
-    ----------
-    kind : {"gmm", "iv"}
-    variables : tuple of ast.expr
-        The instrumenting variables (may contain panel operators).  Empty for a ``gmm()``
-        that names only lags (``gmm(2:5, collapse=True)``): in a system (panel VAR) it
-        means the left-hand variables; single-equation models refuse it.
-    names : tuple of str
-        The variables as written.
-    lags : tuple of (int, int or None), or None
-        For ``gmm``: the lag range ``a:b``; ``None`` as the upper bound means all available
-        lags (``2:.``).  ``None`` for ``iv``.
-    collapse : bool
-        Collapsed GMM-style instruments (one column per lag, not per period and lag).
-    eq : {"diff", "level", "both"} or None
-        Equation(s) of a system GMM model the instruments apply to; ``None`` when not given,
-        leaving the model's default (xtabond2's: ``gmm()`` in both equations of a system,
-        ``iv()`` in both).
-    text : str
-        The block as written.
-    """
-
-    kind: str
-    variables: tuple[ast.expr, ...]
-    names: tuple[str, ...]
-    lags: tuple[int, int | None] | None
-    collapse: bool
-    eq: str | None
-    text: str
-
-
-@dataclass(frozen=True, slots=True)
-class EndogenousSpec:
-    """The instrumental-variables part ``[endog ~ z1 + z2]`` of a formula.
-
-    Attributes
-    ----------
-    endogenous : tuple of Term
-        The endogenous regressors (left of ``~``).
-    instruments : tuple of Term
-        The excluded instruments (right of ``~``).
-    text : str
-        The part as written, brackets included.
-    """
-
-    endogenous: tuple[Term, ...]
-    instruments: tuple[Term, ...]
-    text: str
-
-
-@dataclass(frozen=True, slots=True)
-class RegimeSpec:
-    """A regime-dependent block ``regimes(x1, x2, by=q)`` of a threshold model.
-
-    Attributes
-    ----------
-    variables : tuple of ast.expr
-        The regressors whose slopes switch with the regime (each one column).
-    by : ast.expr
-        The threshold variable (a column or an expression of columns).
-    text : str
-        The block as written.
-    """
-
-    variables: tuple[ast.expr, ...]
-    by: ast.expr
-    text: str
-
-
-@dataclass(frozen=True, slots=True)
-class FormulaSpec:
-    """A parsed, checked formula.  Nothing here has touched data.
-
-    Attributes
-    ----------
-    text : str
-        The formula as given.
-    lhs : tuple of Term
-        Left-hand variables; more than one makes a system.
-    rhs : tuple of Term
-        Terms of the first right-hand part.
-    instruments : tuple of InstrumentSpec
-        ``gmm()`` / ``iv()`` blocks from the later parts.
-    effects : tuple of str
-        Names listed in a bare-names part (``| province + year``), to be absorbed.
-    extra_parts : tuple of tuple of Term
-        Any other later part (plm-style instrument lists), in order.
-    endogenous : EndogenousSpec or None
-        The ``[endog ~ instruments]`` part, if the formula has one.
-    """
-
-    text: str
-    lhs: tuple[Term, ...]
-    rhs: tuple[Term, ...]
-    instruments: tuple[InstrumentSpec, ...] = ()
-    effects: tuple[str, ...] = ()
-    extra_parts: tuple[tuple[Term, ...], ...] = field(default=())
-    endogenous: EndogenousSpec | None = None
-
-    @property
-    def is_system(self) -> bool:
-        """Several left-hand variables (a system such as a panel VAR)."""
-        return len(self.lhs) > 1
-
-    def names(self) -> set[str]:
-        """Every bare name the formula mentions outside call position and keywords."""
-        found: set[str] = set()
-        trees = [t.node for t in (*self.lhs, *self.rhs)]
-        trees += [v for spec in self.instruments for v in spec.variables]
-        trees += [t.node for part in self.extra_parts for t in part]
-        if self.endogenous is not None:
-            trees += [t.node for t in (*self.endogenous.endogenous,
-                                       *self.endogenous.instruments)]
-        for tree in trees:
-            found |= names_in(tree)
-        return found | set(self.effects)
-
-
-def names_in(tree: ast.AST) -> set[str]:
-    """Names of the data columns ``tree`` reads (see :func:`column_references`)."""
-    return {name for name, _ in column_references(tree)}
-
-
-def plain_column(node: ast.expr) -> str | None:
-    """Return the column a node names directly (``x`` or ``Q('x')``), else ``None``."""
-    if isinstance(node, ast.Name):
-        return node.id
-    if (
-        isinstance(node, ast.Call)
-        and isinstance(node.func, ast.Name)
-        and node.func.id == "Q"
-        and len(node.args) == 1
-        and isinstance(node.args[0], ast.Constant)
-        and isinstance(node.args[0].value, str)
-    ):
-        return node.args[0].value
-    return None
-
-
-def column_references(node: ast.AST) -> list[tuple[str, ast.AST]]:
-    """``(column, node)`` for every data column a tree reads.
-
-    Bare names and ``Q('name')`` count; function names, keyword names and the contrast
-    argument of ``C(x, Treatment)`` do not.
-    """
-    plain = plain_column(node)  # type: ignore[arg-type]
-    if plain is not None and not (isinstance(node, ast.Name) and node.id in NUMPY_MODULES):
-        return [(plain, node)]
-    if isinstance(node, ast.Call):
-        is_c = isinstance(node.func, ast.Name) and node.func.id == "C"
-        inputs = node.args[:1] if is_c else [*node.args, *(kw.value for kw in node.keywords)]
-        return [ref for a in inputs for ref in column_references(a)]
-    return [ref for child in ast.iter_child_nodes(node) for ref in column_references(child)]
-
 
 def _outside_quotes(text: str) -> Iterator[tuple[int, str, int]]:
     """Yield ``(index, char, depth)`` for every character outside quotes.
@@ -373,11 +186,11 @@ def _instrument(call: ast.Call, formula: str) -> InstrumentSpec:
         raise FormulaError(f"iv() names no variable:\n{point_at_node(formula, call)}")
     collapse = _literal(options.get("collapse"), formula, bool, False)
     eq = _literal(options.get("eq"), formula, str, None)
-    if eq is not None and eq not in _DIFF_EQ:
+    if eq is not None and eq not in DIFF_EQUATIONS:
         node = options["eq"]
         raise FormulaError(
-            f"{kind}(eq={eq!r}): eq must be one of {', '.join(map(repr, _DIFF_EQ))}."
-            f"{did_you_mean(str(eq), _DIFF_EQ)}\n"
+            f"{kind}(eq={eq!r}): eq must be one of {', '.join(map(repr, DIFF_EQUATIONS))}."
+            f"{did_you_mean(str(eq), DIFF_EQUATIONS)}\n"
             f"{point_at_node(formula, node)}"
         )
     names = tuple(formula[a.src_start : a.src_end] for a in args)  # type: ignore[attr-defined]

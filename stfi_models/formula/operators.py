@@ -16,10 +16,12 @@ import numpy as np
 import pandas as pd
 
 from stfi_models.exceptions import FormulaError, did_you_mean
-from stfi_models.formula.grammar import Term, is_panel_operator, lag_range, plain_column
+from stfi_models.formula.columns import plain_column
+from stfi_models.formula.grammar import is_panel_operator, lag_range
 from stfi_models.formula.registry import MATH_FUNCTIONS, PANEL_OPERATORS
 from stfi_models.formula.render import to_patsy
 from stfi_models.formula.safety import point_at_node
+from stfi_models.formula.spec import Term
 from stfi_models.panel import PanelData
 
 __all__ = ["OperatorEvaluator", "missing_column_error"]

@@ -25,7 +25,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from stfi_models.formula.grammar import plain_column
+from stfi_models.formula.columns import plain_column
 from stfi_models.formula.render import term_text
 
 __all__ = ["plain_matrices"]

@@ -19,7 +19,8 @@ from typing import Any, ClassVar
 import pandas as pd
 
 from stfi_models.exceptions import SpecificationError, check_choice, did_you_mean
-from stfi_models.formula.grammar import FormulaSpec, parse_formula
+from stfi_models.formula.grammar import parse_formula
+from stfi_models.formula.spec import FormulaSpec
 from stfi_models.panel import PanelData, as_panel
 
 __all__ = ["PanelModel", "MODELS", "model_class", "model_keywords", "split_options"]

@@ -26,8 +26,8 @@ import numpy as np
 import pandas as pd
 
 from stfi_models.exceptions import MissingValueWarning, SpecificationError
+from stfi_models.formula.columns import column_references
 from stfi_models.formula.design import build_design
-from stfi_models.formula.grammar import column_references
 from stfi_models.panel import PanelData
 
 __all__ = ["predict_static", "PREDICTS"]

@@ -20,7 +20,8 @@ from hypothesis import strategies as st
 from stfi_models.exceptions import FormulaError, MissingValueWarning
 from stfi_models.formula import Design, InstrumentSpec, Term, build_design, parse_formula
 from stfi_models.formula.design import OperatorEvaluator, to_patsy
-from stfi_models.formula.grammar import flatten_sum, lag_range, names_in, split_top_level
+from stfi_models.formula.columns import names_in
+from stfi_models.formula.grammar import flatten_sum, lag_range, split_top_level
 from stfi_models.panel import PanelData
 
 

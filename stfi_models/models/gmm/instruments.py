@@ -29,13 +29,10 @@ import numpy as np
 import scipy.sparse as sp
 
 from stfi_models.exceptions import EstimationError, SpecificationError, SpecificationWarning
+from stfi_models.formula.columns import names_in
 from stfi_models.formula.design import OperatorEvaluator
-from stfi_models.formula.grammar import (
-    FormulaSpec,
-    InstrumentSpec,
-    is_panel_operator,
-    names_in,
-)
+from stfi_models.formula.grammar import is_panel_operator
+from stfi_models.formula.spec import FormulaSpec, InstrumentSpec
 from stfi_models.models.gmm import engine as ge
 from stfi_models.panel import PanelData
 

@@ -31,7 +31,7 @@ from stfi_models.exceptions import (
     check_choice,
     check_kwargs,
 )
-from stfi_models.formula.grammar import FormulaSpec
+from stfi_models.formula.spec import FormulaSpec
 from stfi_models.models import lstsq
 from stfi_models.models.base import PanelModel
 from stfi_models.models.gmm import engine as ge

@@ -31,7 +31,7 @@ from stfi_models.exceptions import (
     SpecificationWarning,
 )
 from stfi_models.formula.design import Design, build_design
-from stfi_models.formula.grammar import FormulaSpec
+from stfi_models.formula.spec import FormulaSpec
 from stfi_models.models.gmm import engine as ge
 from stfi_models.models.gmm.instruments import (
     IvColumn,

@@ -52,7 +52,7 @@ from stfi_models.exceptions import (
     did_you_mean,
 )
 from stfi_models.formula.design import Design, absorbed_key, build_design
-from stfi_models.formula.grammar import FormulaSpec, Term
+from stfi_models.formula.spec import FormulaSpec, Term
 from stfi_models.models.absorb import AbsorbedEffects
 from stfi_models.models.base import PanelModel
 from stfi_models.models.iv.algebra import (

@@ -27,7 +27,7 @@ from stfi_models.exceptions import (
     check_choice,
 )
 from stfi_models.formula.design import Dropped, build_design
-from stfi_models.formula.grammar import FormulaSpec
+from stfi_models.formula.spec import FormulaSpec
 from stfi_models.models import lstsq
 from stfi_models.models.base import PanelModel
 from stfi_models.models.gmm import engine

@@ -20,7 +20,8 @@ import scipy.sparse as sp
 
 from stfi_models.exceptions import EstimationError, SpecificationError
 from stfi_models.formula.design import Design
-from stfi_models.formula.grammar import FormulaSpec, InstrumentSpec, lag_range
+from stfi_models.formula.grammar import lag_range
+from stfi_models.formula.spec import FormulaSpec, InstrumentSpec
 from stfi_models.models.gmm import engine
 from stfi_models.panel import PanelData
 

@@ -61,7 +61,7 @@ from scipy import stats
 
 from stfi_models.exceptions import EstimationError, SpecificationError, check_choice
 from stfi_models.formula.design import Design, build_design
-from stfi_models.formula.grammar import FormulaSpec
+from stfi_models.formula.spec import FormulaSpec
 from stfi_models.models.base import PanelModel
 from stfi_models.models.spatial.information import error_information, invert, lag_information
 from stfi_models.models.spatial.likelihood import ErrorProfile, LagProfile, Sizes, maximise

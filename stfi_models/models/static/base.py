@@ -17,7 +17,7 @@ import pandas as pd
 
 from stfi_models.exceptions import EstimationError, SpecificationError
 from stfi_models.formula.design import Design, absorbed_effects, build_design
-from stfi_models.formula.grammar import FormulaSpec
+from stfi_models.formula.spec import FormulaSpec
 from stfi_models.inference.covariance import (
     CR_TYPES,
     VCOV_TYPES,

@@ -23,7 +23,7 @@ import pandas as pd
 from scipy import stats
 
 from stfi_models.exceptions import EstimationError, SpecificationError, check_choice
-from stfi_models.formula.grammar import FormulaSpec
+from stfi_models.formula.spec import FormulaSpec
 from stfi_models.models import lstsq
 from stfi_models.models.static.base import (
     _check_rank,

@@ -23,7 +23,7 @@ from scipy import stats
 
 from stfi_models.exceptions import EstimationError, MissingValueWarning, check_choice
 from stfi_models.formula.design import Dropped
-from stfi_models.formula.grammar import FormulaSpec
+from stfi_models.formula.spec import FormulaSpec
 from stfi_models.models import lstsq
 from stfi_models.models.absorb import AbsorbedEffects, dense_codes, singleton_rows
 from stfi_models.models.static.base import (

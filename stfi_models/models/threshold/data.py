@@ -18,10 +18,11 @@ import pandas as pd
 
 from stfi_models.exceptions import EstimationError, FormulaError, PanelDataError
 from stfi_models.formula.design import Design, build_design
-from stfi_models.formula.grammar import FormulaSpec, RegimeSpec, Term, is_regimes, parse_regimes
+from stfi_models.formula.grammar import is_regimes, parse_regimes
 from stfi_models.formula.operators import OperatorEvaluator
 from stfi_models.formula.render import term_text, unquote
 from stfi_models.formula.safety import point_at_node
+from stfi_models.formula.spec import FormulaSpec, RegimeSpec, Term
 from stfi_models.models.static.base import _check_rank
 from stfi_models.panel import PanelData
 

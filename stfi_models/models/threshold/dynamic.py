@@ -44,8 +44,8 @@ from scipy import stats
 
 from stfi_models.exceptions import EstimationError, SpecificationError
 from stfi_models.formula.design import build_design
-from stfi_models.formula.grammar import FormulaSpec, Term
 from stfi_models.formula.operators import OperatorEvaluator
+from stfi_models.formula.spec import FormulaSpec, Term
 from stfi_models.models.base import PanelModel
 from stfi_models.models.gmm import engine as ge
 from stfi_models.models.gmm.results import residual_series

@@ -50,7 +50,7 @@ import numpy as np
 import pandas as pd
 
 from stfi_models.exceptions import SpecificationError, check_choice, check_kwargs
-from stfi_models.formula.grammar import FormulaSpec
+from stfi_models.formula.spec import FormulaSpec
 from stfi_models.models.base import PanelModel
 from stfi_models.models.covariance import Regression, VcovChoice, compute_vcov, resolve_vcov
 from stfi_models.models.threshold.bootstrap import BootstrapTest, bootstrap_test

@@ -52,7 +52,7 @@ import pandas as pd
 from scipy import optimize, stats
 
 from stfi_models.exceptions import SpecificationError, SpecificationWarning, check_kwargs
-from stfi_models.formula.grammar import FormulaSpec
+from stfi_models.formula.spec import FormulaSpec
 from stfi_models.models.base import PanelModel
 from stfi_models.models.covariance import Regression, compute_vcov, resolve_vcov
 from stfi_models.models.threshold.data import check_identified, threshold_data
