@@ -20,12 +20,8 @@ from hypothesis import strategies as st
 from scipy import stats
 
 import stfi_models as sm
-from stfi_models.convergence import (
-    _speed_and_half_life,
-    beta_convergence,
-    convergence_speed,
-    spatial_beta_convergence,
-)
+from stfi_models.convergence import beta_convergence, convergence_speed, spatial_beta_convergence
+from stfi_models.convergence.spatial import _speed_and_half_life
 from stfi_models.exceptions import EstimationError, SpecificationError
 
 KEYS = ("prov_code", "year")
