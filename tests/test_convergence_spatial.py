@@ -193,3 +193,17 @@ def test_bad_input(china, w):
         warnings.simplefilter("ignore")
         with pytest.raises(SpecificationError, match="subset"):
             spatial_beta_convergence(china[china["prov_code"] != 11], "gdp_pc", *KEYS, w=w)
+
+
+@pytest.mark.parametrize("effects", ["entity", "time", "twoways"])
+@pytest.mark.parametrize("scale", [1e-8, 1e4, 1e8])
+def test_units_of_the_value_leave_every_number_unchanged(china, w, effects, scale):
+    """GDP per capita in yuan or in 100m yuan: ln(c y) shifts the initial level by a constant
+    that the fixed effects absorb, and growth is unchanged."""
+    base = spatial_beta_convergence(china, "gdp_pc", *KEYS, w=w, effects=effects)
+    rescaled = spatial_beta_convergence(china.assign(gdp_pc=china["gdp_pc"] * scale),
+                                        "gdp_pc", *KEYS, w=w, effects=effects)
+    for name in ("beta", "beta_se", "speed", "speed_se", "half_life", "half_life_se"):
+        np.testing.assert_allclose(getattr(rescaled, name), getattr(base, name), rtol=1e-7)
+    pd.testing.assert_frame_equal(rescaled.spillovers.estimates, base.spillovers.estimates,
+                                  rtol=1e-7)
