@@ -75,16 +75,7 @@ for (name in names(weights)) {
 }
 
 # ---------------------------------------------------------------- fits
-demean <- function(m, effect, T, N) {       # m: (N*T) x k, time-major rows
-  a <- array(m, c(N, T, ncol(m)))
-  for (j in seq_len(ncol(m))) {
-    x <- a[, , j]
-    if (effect %in% c("individual", "twoways")) x <- x - rowMeans(x)
-    if (effect %in% c("time", "twoways")) x <- sweep(x, 2, colMeans(x))
-    a[, , j] <- x
-  }
-  matrix(a, N * T, ncol(m))
-}
+source("validation/spatial_panel/within.R")   # demean(), spatial_lag()
 fit_case <- function(case, y, X, B, T, N, effect) {
   # from the symmetric binary links, so that spatialreg sees W as similar to a symmetric
   # matrix (its Chebyshev method refuses other weights)

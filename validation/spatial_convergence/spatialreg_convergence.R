@@ -21,16 +21,7 @@ suppressPackageStartupMessages({library(spdep); library(spatialreg)})
 options(digits = 15)
 ds <- "stfi_models/datasets/china"
 
-demean <- function(m, effect, T, N) {       # m: (N*T) x k, time-major rows
-  a <- array(m, c(N, T, ncol(m)))
-  for (j in seq_len(ncol(m))) {
-    x <- a[, , j]
-    if (effect %in% c("individual", "twoways")) x <- x - rowMeans(x)
-    if (effect %in% c("time", "twoways")) x <- sweep(x, 2, colMeans(x))
-    a[, , j] <- x
-  }
-  matrix(a, N * T, ncol(m))
-}
+source("validation/spatial_panel/within.R")   # demean(), spatial_lag()
 
 grad <- function(f, p) {                     # central differences
   sapply(seq_along(p), function(i) {

@@ -4,9 +4,7 @@
 # so its default optimize() stopped 4.3e-7 short of the maximum. Run from the repository root.
 suppressPackageStartupMessages({library(spdep); library(spatialreg)})
 options(digits = 15)
-src <- readLines("validation/spatial_panel/spatialreg_fe.R")
-start <- grep("^demean <- function", src); end <- grep("^rows <- list", src) - 1
-eval(parse(text = src[start:end]))
+source("validation/spatial_panel/within.R")   # demean(), spatial_lag()
 produc <- read.csv("stfi_models/datasets/produc/produc.csv"); produc <- produc[order(produc$year, produc$state), ]
 usaww <- as.matrix(read.csv("stfi_models/datasets/produc/usaww.csv", row.names = 1)); W <- usaww / rowSums(usaww)
 T <- 17; N <- 48
