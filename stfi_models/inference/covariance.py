@@ -77,6 +77,7 @@ import numpy as np
 import pandas as pd
 from linearmodels.panel.covariance import DriscollKraay, HeteroskedasticCovariance
 
+from stfi_models._groups import group_sums
 from stfi_models.exceptions import (
     EstimationError,
     SpecificationError,
@@ -395,16 +396,6 @@ def _joint_codes(codes: np.ndarray) -> np.ndarray:
     return joint
 
 
-def _cluster_sums(x: np.ndarray, e: np.ndarray, joint: np.ndarray) -> np.ndarray:
-    r"""Scores :math:`\sum_{i \in g} x_i e_i` of every cluster ``g`` (``G x k``).
-
-    One ``np.bincount`` per column (rows added in order, as ``np.add.at``), no ``n x k``
-    temporary.
-    """
-    g = int(joint.max()) + 1
-    return np.column_stack([np.bincount(joint, weights=col * e, minlength=g) for col in x.T])
-
-
 def _clustered(reg: Regression, codes: np.ndarray, group_debias: bool) -> np.ndarray:
     """Multi-way CR0 sandwich: signed sum over the non-empty sets of dimensions.
 
@@ -415,7 +406,8 @@ def _clustered(reg: Regression, codes: np.ndarray, group_debias: bool) -> np.nda
     total = np.zeros((x.shape[1], x.shape[1]))
     for size in range(1, codes.shape[1] + 1):
         for dims in combinations(range(codes.shape[1]), size):
-            scores = _cluster_sums(x, e, _joint_codes(codes[:, dims]))
+            joint = _joint_codes(codes[:, dims])
+            scores = group_sums(x, joint, int(joint.max()) + 1, weights=e)
             g = scores.shape[0]
             meat = scores.T @ scores * (g / (g - 1) if group_debias else 1.0)
             total += (-1) ** (size + 1) * meat

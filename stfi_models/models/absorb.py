@@ -67,6 +67,7 @@ import numpy as np
 from scipy import sparse
 from scipy.sparse.csgraph import connected_components
 
+from stfi_models._groups import group_sums
 from stfi_models.exceptions import EstimationError
 
 __all__ = ["AbsorbedEffects", "dense_codes", "group_means", "singleton_rows", "EXACT_LIMIT"]
@@ -85,11 +86,10 @@ _NULL_TOL = 1e-9
 def group_means(values: np.ndarray, codes: np.ndarray) -> np.ndarray:
     """Mean of each column of ``values`` (``n x p``) per code: a ``(max code + 1) x p`` array.
 
-    One ``np.bincount`` per column (no ``np.add.at``, no dummy matrix).
+    Sums by :func:`stfi_models._groups.group_sums` (no ``np.add.at``, no dummy matrix).
     """
     counts = np.bincount(codes)
-    sums = np.column_stack([np.bincount(codes, weights=col, minlength=counts.size)
-                            for col in np.asarray(values, dtype=float).T])
+    sums = group_sums(values, codes, counts.size)
     with np.errstate(invalid="ignore", divide="ignore"):
         return sums / counts[:, None]
 

@@ -20,12 +20,8 @@ from hypothesis import strategies as st
 
 import stfi_models as sm
 from stfi_models.exceptions import SpecificationWarning
-from stfi_models.inference.covariance import (
-    _cluster_sums,
-    _joint_codes,
-    compute_vcov,
-    resolve_vcov,
-)
+from stfi_models._groups import group_sums
+from stfi_models.inference.covariance import _joint_codes, compute_vcov, resolve_vcov
 from stfi_models.models import lstsq
 from stfi_models.models.base import model_class
 
@@ -43,14 +39,17 @@ def test_joint_codes_number_intersections_as_unique_rows(data):
     np.testing.assert_array_equal(_joint_codes(codes), want)
 
 
-def test_cluster_sums_equal_add_at():
+def test_group_sums_equal_add_at():
     rng = np.random.default_rng(0)
     x, e = rng.normal(size=(500, 3)), rng.normal(size=500)
     joint = rng.integers(0, 40, size=500)
     joint[:40] = np.arange(40)  # every cluster present
     want = np.zeros((40, 3))
     np.add.at(want, joint, x * e[:, None])
-    np.testing.assert_array_equal(_cluster_sums(x, e, joint), want)
+    np.testing.assert_array_equal(group_sums(x, joint, 40, weights=e), want)
+    unweighted = np.zeros((40, 3))
+    np.add.at(unweighted, joint, x)
+    np.testing.assert_array_equal(group_sums(x, joint, 40), unweighted)
 
 
 def _fits():
