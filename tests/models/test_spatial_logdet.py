@@ -1,4 +1,11 @@
-"""Chebyshev and Monte Carlo log-determinants: spatialreg, exact values, error bounds, fits."""
+"""Chebyshev and Monte Carlo log-determinants: spatialreg, exact values, error bounds, fits.
+
+References (validation/logdet/reference.csv): R 4.2.2 spatialreg 1.2.6 ``do_ldet`` (script
+``spatialreg_logdet.R``) on the China contiguity and 5-nearest-capital weights, a 2,800-cell rook
+lattice and 1,000 random points: exact and Chebyshev (q = 5, 10) log-determinants at six rho
+(tolerance 1e-9 absolute), and FE SAR/SEM fits with ``method = "Chebyshev"`` on Produc and the
+China panel (1e-6 relative).  Monte Carlo values are compared in distribution, not as rows.
+"""
 
 from __future__ import annotations
 
